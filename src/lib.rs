@@ -1,14 +1,22 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! briefing: source documents and curated YAML notes in, a static briefing
+//! site out, in which every statement links to the passage it rests on.
+//!
+//! The pipeline is a chain of stages, each taking the previous stage's value:
+//! [`load`] (files → [`model::Briefing`]) → [`check`] (→ diagnostics and the
+//! located quotes) → [`render`] (→ pages in memory) → [`output`] (→ disk).
+//! `build`, `check` and (later) `watch` all run this same chain.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod date;
+pub mod diag;
+pub mod files;
+pub mod init;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+pub mod yaml;

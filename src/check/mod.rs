@@ -1,0 +1,254 @@
+//! The citation and reference checks: a pure function of a loaded briefing.
+//!
+//! Each rule is a small function that appends diagnostics. Besides the
+//! diagnostics, checking yields where every quote was found, because the
+//! renderer highlights exactly those passages.
+
+pub mod quote;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use crate::config::Level;
+use crate::diag::{Diagnostic, span_of};
+use crate::files::floor_char_boundary;
+use crate::model::{Briefing, CiteKey};
+use crate::yaml::Seg;
+use quote::{Normalized, normalize};
+
+/// A quote located in a source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuoteMatch {
+    /// Index into [`Briefing::sources`].
+    pub source: usize,
+    /// Byte range in the source's text.
+    pub range: Range<usize>,
+}
+
+/// The outcome of checking: problems, and where each quote was found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    pub quotes: HashMap<CiteKey, QuoteMatch>,
+}
+
+pub fn check(b: &Briefing) -> Checked {
+    let mut out = Checked::default();
+    citations(b, &mut out);
+    references(b, &mut out.diagnostics);
+    uncited_sources(b, &mut out.diagnostics);
+    orphan_notes(b, &mut out.diagnostics);
+    out
+}
+
+/// Every claim has a citation, every citation an existing source, every
+/// quote a place in that source.
+fn citations(b: &Briefing, out: &mut Checked) {
+    let normalized: Vec<Normalized> = b
+        .sources
+        .iter()
+        .map(|s| normalize(b.files.text(s.file)))
+        .collect();
+    for list in b.claim_lists() {
+        for (ci, claim) in list.claims.iter().enumerate() {
+            if claim.cites.is_empty() {
+                out.diagnostics
+                    .push(uncited_claim(b, list.file, list.field, ci));
+            }
+            for (k, cite) in claim.cites.iter().enumerate() {
+                let key = CiteKey {
+                    owner: list.owner,
+                    field: list.field,
+                    claim: ci,
+                    cite: k,
+                };
+                let Some(si) = b.source_index(&cite.source) else {
+                    out.diagnostics
+                        .push(unknown_source(b, list.file, &key, &cite.source));
+                    continue;
+                };
+                let Some(quote) = &cite.quote else { continue };
+                match normalized[si].find(quote) {
+                    Some(range) => {
+                        out.quotes.insert(key, QuoteMatch { source: si, range });
+                    }
+                    None => out.diagnostics.push(quote_not_found(
+                        b,
+                        list.file,
+                        &key,
+                        si,
+                        quote,
+                        &normalized[si],
+                    )),
+                }
+            }
+        }
+    }
+}
+
+fn uncited_claim(
+    b: &Briefing,
+    file: crate::files::FileId,
+    field: &'static str,
+    ci: usize,
+) -> Diagnostic {
+    let d = match b.config.check.uncited_claims {
+        Level::Error => Diagnostic::error("uncited-claim", "this claim cites no source"),
+        Level::Warn => Diagnostic::warning("uncited-claim", "this claim cites no source"),
+    };
+    d.at(file, span_of(&b.files, file, &[Seg::Key(field), Seg::Index(ci), Seg::Key("text")]))
+        .help("add `cite:` with a `source:` and a verbatim `quote:` (or set `[check] uncited-claims = \"warn\"` in book.toml)")
+}
+
+fn unknown_source(b: &Briefing, file: crate::files::FileId, key: &CiteKey, id: &str) -> Diagnostic {
+    let d = Diagnostic::error("unknown-source", format!("no source has the ID `{id}`"))
+        .at(file, span_of(&b.files, file, &key.path("source")))
+        .label("cited here");
+    match suggest(id, b.sources.iter().map(|s| s.id.as_str())) {
+        Some(best) => d.help(format!("did you mean `{best}`?")),
+        None => d.help("a source's ID is its file name in content/sources/ without the extension"),
+    }
+}
+
+fn quote_not_found(
+    b: &Briefing,
+    file: crate::files::FileId,
+    key: &CiteKey,
+    si: usize,
+    quote: &str,
+    normalized: &Normalized,
+) -> Diagnostic {
+    let source = &b.sources[si];
+    let d = Diagnostic::error(
+        "quote-not-found",
+        format!("this quote is not in source `{}`", source.id),
+    )
+    .at(file, span_of(&b.files, file, &key.path("quote")))
+    .label("quoted here");
+    let text = b.files.text(source.file);
+    match normalized.closest(quote) {
+        Some((range, similarity)) if similarity >= 0.3 => {
+            let passage = excerpt(&text[range.clone()], 300);
+            d.with_secondary(
+                source.file,
+                range,
+                format!("closest passage ({:.0}% alike)", similarity * 100.0),
+            )
+            .note(format!("the source says: “{passage}”"))
+            .help("copy the passage exactly; only white space, quote marks and dash styles may differ")
+        }
+        _ => d.help("no similar passage found: check that you cite the right source"),
+    }
+}
+
+fn excerpt(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.len() <= max {
+        s
+    } else {
+        format!("{}…", &s[..floor_char_boundary(&s, max)])
+    }
+}
+
+/// Every reference names an existing note.
+fn references(b: &Briefing, diags: &mut Vec<Diagnostic>) {
+    let ids: HashSet<&str> = b.notes.iter().map(|n| n.id.as_str()).collect();
+    let mut sites: Vec<(crate::files::FileId, &crate::model::Ref)> = Vec::new();
+    if let Some(front) = &b.front {
+        sites.extend(front.refs.iter().map(|r| (front.file, r)));
+    }
+    for note in &b.notes {
+        sites.extend(note.refs.iter().map(|r| (note.file, r)));
+    }
+    for (file, r) in sites {
+        if ids.contains(r.target.as_str()) {
+            continue;
+        }
+        let d = Diagnostic::error("unknown-note", format!("no note has the ID `{}`", r.target))
+            .at(file, span_of(&b.files, file, &r.path))
+            .label("referenced here");
+        diags.push(match suggest(&r.target, ids.iter().copied()) {
+            Some(best) => d.help(format!("did you mean `{best}`?")),
+            None => d.help("a note's ID is its file name in content/who, what, responses or questions, without `.yaml`"),
+        });
+    }
+}
+
+/// A source nobody cites is probably a forgotten one.
+fn uncited_sources(b: &Briefing, diags: &mut Vec<Diagnostic>) {
+    let cited: HashSet<&str> = b
+        .claim_lists()
+        .iter()
+        .flat_map(|l| l.claims.iter())
+        .flat_map(|c| c.cites.iter().map(|k| k.source.as_str()))
+        .collect();
+    for s in &b.sources {
+        if !cited.contains(s.id.as_str()) {
+            diags.push(
+                Diagnostic::warning(
+                    "uncited-source",
+                    format!("no claim cites source `{}`", s.id),
+                )
+                .at(s.file, 0..0)
+                .help("cite it from a note, or remove it from content/sources/"),
+            );
+        }
+    }
+}
+
+/// A note that nothing references can only be reached from its part's index.
+fn orphan_notes(b: &Briefing, diags: &mut Vec<Diagnostic>) {
+    let mut linked: HashSet<&str> = HashSet::new();
+    if let Some(front) = &b.front {
+        linked.extend(front.refs.iter().map(|r| r.target.as_str()));
+    }
+    for note in &b.notes {
+        linked.extend(
+            note.refs
+                .iter()
+                .filter(|r| r.target != note.id)
+                .map(|r| r.target.as_str()),
+        );
+    }
+    for note in &b.notes {
+        if !linked.contains(note.id.as_str()) {
+            diags.push(
+                Diagnostic::warning("orphan-note", format!("no other note references `{}`", note.id))
+                    .at(note.file, span_of(&b.files, note.file, &[Seg::Key("title")]))
+                    .help("reference it from a related note (`related:`, `actors:`, … or a `note:` link in markdown)"),
+            );
+        }
+    }
+}
+
+/// The known ID most like `wanted`, if one is close enough to be a typo.
+fn suggest<'a>(wanted: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for id in known {
+        let score = if id.starts_with(wanted) && wanted.len() >= 3 {
+            0.95
+        } else {
+            strsim::jaro_winkler(wanted, id)
+        };
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, id));
+        }
+    }
+    best.filter(|(s, _)| *s >= 0.8).map(|(_, id)| id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_catch_typos_and_prefixes() {
+        let ids = ["003_4529629cf3d177b6", "001_ebf839a506443e8e"];
+        assert_eq!(
+            suggest("003_4529629cf3d177b7", ids.into_iter()),
+            Some(ids[0])
+        );
+        assert_eq!(suggest("001", ids.into_iter()), Some(ids[1]));
+        assert_eq!(suggest("zzz", ids.into_iter()), None);
+    }
+}

@@ -1,0 +1,183 @@
+//! Finding a quote in a source, forgiving only what a reader cannot see.
+//!
+//! Both texts are normalised the same way — runs of white space become one
+//! space, curly quotes and apostrophes become straight ones, dash variants
+//! become `-` — and the quote is then searched for as plain bytes. A source
+//! is normalised once, however many quotes cite it. Normalisation keeps a
+//! map back to the original bytes, so a match can be highlighted exactly.
+
+use std::ops::Range;
+
+use memchr::memmem;
+
+/// A normalised text and, for each of its bytes, the offset of the original
+/// character it came from (plus one entry for the end).
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    pub text: String,
+    origin: Vec<u32>,
+}
+
+fn fold(c: char) -> Option<char> {
+    Some(match c {
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => '"',
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{2039}'
+        | '\u{203A}' => '\'',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' => '-',
+        _ => return None,
+    })
+}
+
+/// Normalises `s` (see the module docs).
+pub fn normalize(s: &str) -> Normalized {
+    let mut text = String::with_capacity(s.len());
+    let mut origin = Vec::with_capacity(s.len() + 1);
+    let mut in_space = false;
+    for (i, c) in s.char_indices() {
+        if c.is_whitespace() {
+            if !in_space {
+                text.push(' ');
+                origin.push(i as u32);
+            }
+            in_space = true;
+            continue;
+        }
+        in_space = false;
+        let c = fold(c).unwrap_or(c);
+        text.push(c);
+        origin.extend(std::iter::repeat_n(i as u32, c.len_utf8()));
+    }
+    origin.push(s.len() as u32);
+    Normalized { text, origin }
+}
+
+impl Normalized {
+    /// The original byte range of a normalised byte range.
+    pub fn original(&self, range: Range<usize>) -> Range<usize> {
+        self.origin[range.start] as usize..self.origin[range.end] as usize
+    }
+
+    /// Where `quote` occurs, as a range of the original text.
+    pub fn find(&self, quote: &str) -> Option<Range<usize>> {
+        let needle = normalize(quote.trim()).text;
+        if needle.is_empty() {
+            return None;
+        }
+        let start = memmem::find(self.text.as_bytes(), needle.as_bytes())?;
+        let original = self.original(start..start + needle.len());
+        Some(original)
+    }
+
+    /// The passage most like `quote`, as an original range and a similarity
+    /// between 0 and 1. Used only to explain a failed match, so it favours
+    /// helpfulness over speed: shortlist windows by shared words, then rank
+    /// the shortlist by edit distance.
+    pub fn closest(&self, quote: &str) -> Option<(Range<usize>, f64)> {
+        let needle = normalize(quote.trim()).text;
+        let qwords: Vec<&str> = needle.split(' ').filter(|w| !w.is_empty()).collect();
+        let words: Vec<(usize, &str)> = word_spans(&self.text);
+        if qwords.is_empty() || words.is_empty() {
+            return None;
+        }
+        let n = qwords.len().min(words.len());
+        let lower = |w: &str| w.to_lowercase();
+        let wanted: std::collections::HashSet<String> = qwords.iter().map(|w| lower(w)).collect();
+        let hits: Vec<usize> = words
+            .iter()
+            .map(|(_, w)| usize::from(wanted.contains(&lower(w))))
+            .collect();
+        let mut score: usize = hits[..n].iter().sum();
+        let mut scored = vec![(score, 0usize)];
+        for start in 1..=words.len() - n {
+            score = score + hits[start + n - 1] - hits[start - 1];
+            scored.push((score, start));
+        }
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let needle_lower = needle.to_lowercase();
+        scored
+            .iter()
+            .take(8)
+            .map(|&(_, start)| {
+                let from = words[start].0;
+                let last = words[start + n - 1];
+                let to = last.0 + last.1.len();
+                let sim = strsim::normalized_levenshtein(
+                    &self.text[from..to].to_lowercase(),
+                    &needle_lower,
+                );
+                (from..to, sim)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.start.cmp(&a.0.start)))
+            .map(|(range, sim)| (self.original(range), sim))
+    }
+}
+
+fn word_spans(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for part in text.split(' ') {
+        if !part.is_empty() {
+            out.push((start, part));
+        }
+        start += part.len() + 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_runs_and_line_breaks_are_one_space() {
+        let n = normalize("a  b\n\n c\td");
+        assert_eq!(n.text, "a b c d");
+        assert_eq!(n.find("b c"), Some(3..8));
+        assert_eq!(n.find("  a b  "), Some(0..4));
+    }
+
+    #[test]
+    fn curly_and_straight_quotes_and_dashes_are_the_same() {
+        let src = "He said: “we’re safe” – really";
+        let n = normalize(src);
+        let r = n.find("said: \"we're safe\" - really").unwrap();
+        assert_eq!(&src[r], "said: “we’re safe” – really");
+        let r = n.find("“we’re").unwrap();
+        assert_eq!(&src[r], "“we’re");
+    }
+
+    #[test]
+    fn nothing_else_is_forgiven() {
+        let n = normalize("The Electoral Commission was attacked.");
+        assert!(n.find("the Electoral Commission").is_none(), "case");
+        assert!(n.find("Electoral Comission").is_none(), "spelling");
+        assert!(n.find("Commission was attacked!").is_none(), "punctuation");
+        assert!(n.find("Commission was attacked…").is_none(), "ellipsis");
+        assert!(n.find("").is_none(), "an empty quote proves nothing");
+    }
+
+    #[test]
+    fn original_range_maps_back_over_multibyte_characters() {
+        let src = "é — “x”\u{00A0}y";
+        let n = normalize(src);
+        let r = n.find("- \"x\" y").unwrap();
+        assert_eq!(&src[r], "— “x”\u{00A0}y");
+    }
+
+    #[test]
+    fn closest_passage_points_at_the_misquoted_text() {
+        let src = "Intro words here. The hackers sent more than 10,000 malicious emails to the targets. Outro.";
+        let n = normalize(src);
+        let (r, sim) = n
+            .closest("The hackers sent over 10,000 malicious emails to targets")
+            .unwrap();
+        assert!(
+            src[r.clone()].starts_with("The hackers sent more"),
+            "{}",
+            &src[r]
+        );
+        assert!(sim > 0.7, "{sim}");
+    }
+}

@@ -1,0 +1,74 @@
+//! The command line: what each subcommand takes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::diag::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "briefing",
+    version,
+    about = "Build a static briefing site in which every statement links to its source",
+    long_about = "Build a static briefing site from source documents and YAML notes.\n\nEvery citation is checked (the source exists, the quote is really in it) and every reference between notes is checked before anything is written.\n\nExit codes: 0 success, 1 problems in the content, 2 usage or I/O errors."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the briefing, then write the site to the build directory
+    Build(BuildArgs),
+    /// Check every citation and reference without writing anything
+    Check(CheckArgs),
+    /// Create a new briefing with one example of each kind of file
+    Init(InitArgs),
+    /// Remove what `build` wrote
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The briefing's folder (the one holding book.toml)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// How to print problems
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Treat warnings as errors (for CI)
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Where to write the site (default: [build] build-dir, or `book`),
+    /// relative to the briefing's folder
+    #[arg(short = 'd', long)]
+    pub dest_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to create the briefing in
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Title of the new briefing
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// The briefing's folder
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The build directory to remove (default: [build] build-dir)
+    #[arg(short = 'd', long)]
+    pub dest_dir: Option<PathBuf>,
+}

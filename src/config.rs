@@ -1,0 +1,156 @@
+//! `book.toml`: the briefing's configuration.
+//!
+//! Unknown keys are errors (as in mdBook since 0.5): a misspelt switch that is
+//! silently ignored is worse than no switch. Parsing is a pure function of the
+//! text ([`Config::from_str`]); reading the file is the caller's business.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub book: BookConfig,
+    #[serde(default)]
+    pub build: BuildConfig,
+    #[serde(default)]
+    pub output: OutputConfig,
+    #[serde(default)]
+    pub check: CheckConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BookConfig {
+    pub title: String,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// When the briefing was last revised, shown on the front page. Not
+    /// taken from the clock, so two builds of the same content are identical.
+    #[serde(default)]
+    pub updated: Option<String>,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildConfig {
+    /// Where the site is written, relative to the briefing root.
+    #[serde(default = "default_build_dir")]
+    pub build_dir: PathBuf,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        BuildConfig {
+            build_dir: default_build_dir(),
+        }
+    }
+}
+
+fn default_build_dir() -> PathBuf {
+    "book".into()
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    #[serde(default)]
+    pub html: HtmlConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HtmlConfig {
+    /// Where the site will be published, e.g. `/briefing/` or
+    /// `https://example.org/apt31/`. Pages link relatively, so this is only
+    /// needed for absolute URLs (sitemap, canonical links).
+    #[serde(default)]
+    pub site_url: Option<String>,
+    /// Plain text shown at the foot of every page.
+    #[serde(default)]
+    pub footer: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CheckConfig {
+    /// Whether a claim without a citation is an error (default) or a warning.
+    #[serde(default)]
+    pub uncited_claims: Level,
+    /// Treat every warning as an error (for CI).
+    #[serde(default)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    #[default]
+    Error,
+    Warn,
+}
+
+/// A problem in `book.toml`, with the byte range it concerns.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub message: String,
+    pub range: Option<Range<usize>>,
+}
+
+impl Config {
+    #[allow(clippy::should_implement_trait)] // returns our own error with a span
+    pub fn from_str(text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e: toml::de::Error| ConfigError {
+            message: e.message().trim_end().to_owned(),
+            range: e.span(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::from_str("[book]\ntitle = \"T\"\n").unwrap();
+        assert_eq!(c.book.title, "T");
+        assert_eq!(c.book.language, "en");
+        assert_eq!(c.build.build_dir, PathBuf::from("book"));
+        assert_eq!(c.check.uncited_claims, Level::Error);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_the_valid_ones() {
+        let text = "[book]\ntitle = \"T\"\n[check]\nstrict = true\n";
+        let e = Config::from_str(text).unwrap_err();
+        assert!(
+            e.message.contains("unknown field `strict`"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("uncited-claims"), "{}", e.message);
+        assert_eq!(&text[e.range.unwrap()], "strict");
+    }
+
+    #[test]
+    fn kebab_case_switches_parse() {
+        let c = Config::from_str(
+            "[book]\ntitle = \"T\"\n[check]\nuncited-claims = \"warn\"\ndeny-warnings = true\n[output.html]\nsite-url = \"/b/\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.check.uncited_claims, Level::Warn);
+        assert!(c.check.deny_warnings);
+        assert_eq!(c.output.html.site_url.as_deref(), Some("/b/"));
+    }
+}

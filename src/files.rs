@@ -1,0 +1,165 @@
+//! Every text file the build read, kept so that any byte span can be shown
+//! to the author as `file:line:col` with the offending line quoted.
+//!
+//! Diagnostics carry a [`FileId`] and a byte range instead of a formatted
+//! location, so locating is done once, when (and only if) a diagnostic is
+//! printed.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use codespan_reporting::files::{self as cs, line_starts};
+
+/// Index of a file in [`Files`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(usize);
+
+/// A file as loaded: where it lives, the name shown to authors and its text.
+#[derive(Debug)]
+pub struct File {
+    /// Absolute or working-directory-relative path, used for I/O.
+    pub path: PathBuf,
+    /// Path relative to the briefing root, used in messages.
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+/// The file database. Append-only, so a [`FileId`] stays valid.
+#[derive(Debug, Default)]
+pub struct Files {
+    files: Vec<File>,
+}
+
+impl Files {
+    pub fn add(&mut self, path: PathBuf, name: String, text: String) -> FileId {
+        let line_starts = line_starts(&text).collect();
+        self.files.push(File {
+            path,
+            name,
+            text,
+            line_starts,
+        });
+        FileId(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &File {
+        &self.files[id.0]
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        &self.files[id.0].text
+    }
+
+    pub fn name(&self, id: FileId) -> &str {
+        &self.files[id.0].name
+    }
+
+    pub fn path(&self, id: FileId) -> &Path {
+        &self.files[id.0].path
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
+        let file = self.get(id);
+        let offset = offset.min(file.text.len());
+        let line = file.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = file.line_starts[line];
+        let col = file.text[start..floor_char_boundary(&file.text, offset)]
+            .chars()
+            .count();
+        (line + 1, col + 1)
+    }
+
+    /// Byte offset of a 1-based line and (character) column; clamped to the text.
+    pub fn offset_of(&self, id: FileId, line: usize, col: usize) -> usize {
+        let file = self.get(id);
+        let Some(&start) = file.line_starts.get(line.saturating_sub(1)) else {
+            return file.text.len();
+        };
+        file.text[start..]
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(file.text.len(), |(i, _)| start + i)
+    }
+
+    /// The byte range of the line that holds `offset`, without its line break.
+    pub fn line_range(&self, id: FileId, offset: usize) -> Range<usize> {
+        let file = self.get(id);
+        let start = file.text[..offset.min(file.text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = file.text[start..]
+            .find(['\n', '\r'])
+            .map_or(file.text.len(), |i| start + i);
+        start..end
+    }
+}
+
+/// The largest char boundary at or below `i` (stable replacement for the
+/// unstable `str::floor_char_boundary`).
+pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl<'a> cs::Files<'a> for Files {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, cs::Error> {
+        self.files
+            .get(id.0)
+            .map(|f| f.name.as_str())
+            .ok_or(cs::Error::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, cs::Error> {
+        self.files
+            .get(id.0)
+            .map(|f| f.text.as_str())
+            .ok_or(cs::Error::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, cs::Error> {
+        let file = self.files.get(id.0).ok_or(cs::Error::FileMissing)?;
+        Ok(file.line_starts.partition_point(|&s| s <= byte_index) - 1)
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, cs::Error> {
+        let file = self.files.get(id.0).ok_or(cs::Error::FileMissing)?;
+        let start = *file
+            .line_starts
+            .get(line_index)
+            .ok_or(cs::Error::LineTooLarge {
+                given: line_index,
+                max: file.line_starts.len() - 1,
+            })?;
+        let end = file
+            .line_starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(file.text.len());
+        Ok(start..end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based_and_count_characters() {
+        let mut files = Files::default();
+        let id = files.add("a".into(), "a".into(), "ab\n“é” x\n".into());
+        assert_eq!(files.line_col(id, 0), (1, 1));
+        assert_eq!(files.line_col(id, 3), (2, 1));
+        let x = files.text(id).find('x').unwrap();
+        assert_eq!(files.line_col(id, x), (2, 5));
+        assert_eq!(files.offset_of(id, 2, 5), x);
+    }
+}

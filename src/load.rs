@@ -1,0 +1,636 @@
+//! Reads a briefing folder into a [`Briefing`].
+//!
+//! This is the only stage that touches the content on disk. Problems in what
+//! the author wrote become [`Diagnostic`]s and loading carries on, so one run
+//! reports everything; only I/O failures (unreadable folders) are errors.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::date::DateSpec;
+use crate::diag::{Diagnostic, span_of};
+use crate::files::{FileId, Files};
+use crate::markdown;
+use crate::model::*;
+use crate::yaml::{self, Seg, YamlPath};
+
+pub const CONFIG_FILE: &str = "book.toml";
+pub const CONTENT_DIR: &str = "content";
+pub const SOURCES_DIR: &str = "sources";
+pub const FRONT_FILE: &str = "front.yaml";
+
+/// Loads the briefing at `root`. `Err` only for I/O problems; everything
+/// wrong with the content is in the returned diagnostics.
+pub fn load(root: &Path) -> Result<(Briefing, Vec<Diagnostic>)> {
+    let mut loader = Loader {
+        root: root.to_path_buf(),
+        files: Files::default(),
+        diags: Vec::new(),
+    };
+    let config = loader.config()?;
+    let content = root.join(CONTENT_DIR);
+    if !content.is_dir() {
+        anyhow::bail!(
+            "no `{CONTENT_DIR}/` folder in {}: a briefing keeps its sources and notes there (run `briefing init` to create one)",
+            root.display()
+        );
+    }
+    let sources = loader.sources(&content.join(SOURCES_DIR))?;
+    let mut notes = Vec::new();
+    for kind in Kind::ALL {
+        loader.notes(&content.join(kind.dir()), kind, &mut notes)?;
+    }
+    notes.sort_by(|a, b| a.order_key().cmp(&b.order_key()).then(a.id.cmp(&b.id)));
+    let front = loader.front(&content.join(FRONT_FILE))?;
+    let briefing = Briefing {
+        root: loader.root,
+        config,
+        files: loader.files,
+        sources,
+        notes,
+        front,
+    };
+    let mut diags = loader.diags;
+    diags.extend(duplicate_ids(&briefing));
+    Ok((briefing, diags))
+}
+
+struct Loader {
+    root: PathBuf,
+    files: Files,
+    diags: Vec<Diagnostic>,
+}
+
+impl Loader {
+    fn read(&mut self, path: &Path) -> Result<FileId> {
+        let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path
+            .strip_prefix(&self.root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(self.files.add(path.to_path_buf(), name, text)),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let id = self.files.add(path.to_path_buf(), name, text);
+                let offset = String::from_utf8_lossy(&e.as_bytes()[..valid]).len();
+                self.diags.push(
+                    Diagnostic::error("encoding", "this file is not valid UTF-8")
+                        .at(id, offset..offset + 1)
+                        .label(format!("invalid byte at offset {valid}"))
+                        .help("save the file as UTF-8"),
+                );
+                Ok(id)
+            }
+        }
+    }
+
+    fn config(&mut self) -> Result<Config> {
+        let path = self.root.join(CONFIG_FILE);
+        if !path.is_file() {
+            anyhow::bail!(
+                "no {CONFIG_FILE} in {}: is this a briefing? (`briefing init` creates one)",
+                self.root.display()
+            );
+        }
+        let file = self.read(&path)?;
+        match Config::from_str(self.files.text(file)) {
+            Ok(config) => {
+                if let Some(updated) = &config.book.updated
+                    && let Err(why) = DateSpec::parse(updated)
+                {
+                    let text = self.files.text(file);
+                    let at = text.find("updated").unwrap_or(0);
+                    let end = self.files.line_range(file, at).end;
+                    self.diags.push(
+                        Diagnostic::error(
+                            "invalid-date",
+                            format!("invalid `updated` date `{updated}`: {why}"),
+                        )
+                        .at(file, at..end)
+                        .help("write a day such as `2024-03-27`"),
+                    );
+                }
+                Ok(config)
+            }
+            Err(e) => {
+                let range = e.range.unwrap_or(0..0);
+                self.diags.push(
+                    Diagnostic::error("config", e.message)
+                        .at(file, range)
+                        .help("see the `book.toml` section of the README for the valid keys"),
+                );
+                Ok(Config::default())
+            }
+        }
+    }
+
+    /// Entries of a folder, sorted by name, without hidden and backup files
+    /// that editors leave behind.
+    fn entries(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut paths = Vec::new();
+        for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+            let path = entry
+                .with_context(|| format!("cannot list {}", dir.display()))?
+                .path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if name.starts_with('.') || name.ends_with('~') || !path.is_file() {
+                continue;
+            }
+            paths.push(path);
+        }
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// The file stem as an ID, or a diagnostic if it is not a valid one.
+    fn id_of(&mut self, path: &Path, file: FileId) -> Option<String> {
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        if is_valid_id(&stem) {
+            return Some(stem.into_owned());
+        }
+        let suggestion = suggest_id(&stem);
+        self.diags.push(
+            Diagnostic::error("invalid-id", format!("`{stem}` is not a valid ID"))
+                .at(file, 0..0)
+                .label("the file name is the ID")
+                .help(format!(
+                    "IDs use lowercase letters, digits, `-` and `_`; rename the file to `{suggestion}`"
+                )),
+        );
+        None
+    }
+
+    fn sources(&mut self, dir: &Path) -> Result<Vec<Source>> {
+        let mut texts: Vec<Source> = Vec::new();
+        let mut metas: Vec<(String, SourceMeta)> = Vec::new();
+        for path in self.entries(dir)? {
+            let file = self.read(&path)?;
+            let Some(id) = self.id_of(&path, file) else {
+                continue;
+            };
+            if is_yaml(&path) {
+                if let Some(meta) = self.source_meta(file) {
+                    metas.push((id, meta));
+                }
+            } else {
+                texts.push(Source {
+                    id,
+                    file,
+                    meta: None,
+                });
+            }
+        }
+        texts.sort_by(|a, b| a.id.cmp(&b.id));
+        for pair in texts.windows(2) {
+            if pair[0].id == pair[1].id {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        format!("two source files have the ID `{}`", pair[0].id),
+                    )
+                    .at(pair[1].file, 0..0)
+                    .note(format!("the other is {}", self.files.name(pair[0].file)))
+                    .help("a source's ID is its file stem; rename one of them"),
+                );
+            }
+        }
+        texts.dedup_by(|b, a| a.id == b.id);
+        for (id, meta) in metas {
+            match texts.binary_search_by(|s| s.id.cmp(&id)) {
+                Ok(i) => texts[i].meta = Some(meta),
+                Err(_) => self.diags.push(
+                    Diagnostic::error(
+                        "orphan-metadata",
+                        format!("metadata for `{id}`, but there is no source text `{id}`"),
+                    )
+                    .at(meta.file, 0..0)
+                    .help(format!(
+                        "put the text beside it (e.g. `{id}.txt`) or rename this file to match its text"
+                    )),
+                ),
+            }
+        }
+        for source in &texts {
+            if source.meta.is_none() {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "missing-metadata",
+                        format!("source `{}` has no metadata", source.id),
+                    )
+                    .at(source.file, 0..0)
+                    .help(format!(
+                        "add `{}.yaml` beside it with at least `title`, `language` and `translation`",
+                        source.id
+                    )),
+                );
+            }
+        }
+        Ok(texts)
+    }
+
+    fn source_meta(&mut self, file: FileId) -> Option<SourceMeta> {
+        let raw: RawSourceMeta = self.parse(file)?;
+        let published = raw
+            .published
+            .as_ref()
+            .and_then(|d| self.date(file, d, vec![Seg::Key("published")]));
+        Some(SourceMeta {
+            file,
+            title: raw.title,
+            publisher: raw.publisher,
+            url: raw.url,
+            published,
+            language: raw.language,
+            original_language: raw.original_language,
+            translation: raw.translation,
+            caveats: raw.caveats,
+        })
+    }
+
+    fn parse<T: for<'de> Deserialize<'de>>(&mut self, file: FileId) -> Option<T> {
+        match yaml::parse(self.files.text(file)) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                let start = e
+                    .position
+                    .map_or(0, |p| self.files.offset_of(file, p.line, p.column));
+                let range = start..self.files.line_range(file, start).end.max(start);
+                let help = yaml_help(&e.message);
+                let mut d = Diagnostic::error("yaml", e.message).at(file, range);
+                if let Some(help) = help {
+                    d = d.help(help);
+                }
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, file: FileId, text: &str, path: YamlPath) -> Option<DateSpec> {
+        match DateSpec::parse(text) {
+            Ok(date) => Some(date),
+            Err(why) => {
+                self.diags.push(
+                    Diagnostic::error("invalid-date", format!("invalid date `{text}`: {why}"))
+                        .at(file, span_of(&self.files, file, &path))
+                        .help("write a day `2024-03-25`, a month `2024-03`, a year `2024`, or a range `2021/2022`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn notes(&mut self, dir: &Path, kind: Kind, notes: &mut Vec<Note>) -> Result<()> {
+        for path in self.entries(dir)? {
+            if !is_yaml(&path) {
+                continue;
+            }
+            let file = self.read(&path)?;
+            let Some(id) = self.id_of(&path, file) else {
+                continue;
+            };
+            if let Some(note) = self.note(file, id, kind) {
+                notes.push(note);
+            }
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, file: FileId, id: String, kind: Kind) -> Option<Note> {
+        let mut refs = Vec::new();
+        let (common, body) = match kind {
+            Kind::Who => {
+                let mut raw: RawWhoShape = self.parse(file)?;
+                (
+                    Common::from(&mut raw),
+                    Body::Who {
+                        actor_type: raw.actor_type,
+                        role: raw.role,
+                        affiliation: raw.affiliation,
+                        aliases: raw.aliases,
+                    },
+                )
+            }
+            Kind::What => {
+                let mut raw: RawWhatShape = self.parse(file)?;
+                push_refs(&mut refs, "actors", &raw.actors);
+                let date = self.date(file, &raw.date, vec![Seg::Key("date")])?;
+                (Common::from(&mut raw), Body::What { date })
+            }
+            Kind::Response => {
+                let mut raw: RawResponseShape = self.parse(file)?;
+                push_refs(&mut refs, "responders", &raw.responders);
+                push_refs(&mut refs, "responding_to", &raw.responding_to);
+                let date = match &raw.date {
+                    Some(d) => Some(self.date(file, d, vec![Seg::Key("date")])?),
+                    None => None,
+                };
+                (
+                    Common::from(&mut raw),
+                    Body::Response {
+                        response_type: raw.response_type,
+                        date,
+                    },
+                )
+            }
+            Kind::Question => {
+                let mut raw: RawQuestionShape = self.parse(file)?;
+                (
+                    Common::from(&mut raw),
+                    Body::Question { status: raw.status },
+                )
+            }
+        };
+        push_refs(&mut refs, "related", &common.related);
+        if let Some(summary) = &common.summary {
+            push_markdown_refs(&mut refs, summary, vec![Seg::Key("summary")]);
+        }
+        let claims = claims(common.claims, "claims", &mut refs);
+        if claims.is_empty() {
+            self.diags.push(
+                Diagnostic::error("no-claims", format!("note `{id}` has no claims"))
+                    .at(file, span_of(&self.files, file, &[Seg::Key("claims")]))
+                    .help("every note states at least one cited claim; add one under `claims:`"),
+            );
+        }
+        Some(Note {
+            id,
+            file,
+            title: common.title,
+            summary: common.summary,
+            claims,
+            body,
+            refs,
+        })
+    }
+
+    fn front(&mut self, path: &Path) -> Result<Option<Front>> {
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let file = self.read(path)?;
+        let Some(raw) = self.parse::<RawFront>(file) else {
+            return Ok(None);
+        };
+        let mut refs = Vec::new();
+        let bottom_line = claims(raw.bottom_line, "bottom_line", &mut refs);
+        let key_facts = claims(raw.key_facts, "key_facts", &mut refs);
+        Ok(Some(Front {
+            file,
+            bottom_line,
+            key_facts,
+            refs,
+        }))
+    }
+}
+
+fn claims(raw: Vec<RawClaim>, field: &'static str, refs: &mut Vec<Ref>) -> Vec<Claim> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            push_markdown_refs(
+                refs,
+                &c.text,
+                vec![Seg::Key(field), Seg::Index(i), Seg::Key("text")],
+            );
+            Claim {
+                text: c.text,
+                cites: c
+                    .cite
+                    .into_iter()
+                    .map(|c| Citation {
+                        source: c.source,
+                        quote: c.quote,
+                        comment: c.comment,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn push_refs(refs: &mut Vec<Ref>, field: &'static str, ids: &[String]) {
+    refs.extend(ids.iter().enumerate().map(|(i, id)| Ref {
+        target: id.clone(),
+        field,
+        path: vec![Seg::Key(field), Seg::Index(i)],
+    }));
+}
+
+fn push_markdown_refs(refs: &mut Vec<Ref>, text: &str, path: YamlPath) {
+    refs.extend(markdown::note_links(text).into_iter().map(|target| Ref {
+        target,
+        field: "markdown",
+        path: path.clone(),
+    }));
+}
+
+fn duplicate_ids(b: &Briefing) -> Vec<Diagnostic> {
+    let mut seen: std::collections::HashMap<&str, FileId> = Default::default();
+    let mut diags = Vec::new();
+    for note in &b.notes {
+        if let Some(first) = seen.insert(&note.id, note.file) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    format!("two notes have the ID `{}`", note.id),
+                )
+                .at(note.file, 0..0)
+                .note(format!("the other is {}", b.files.name(first)))
+                .help("note IDs are file stems and are unique across all four kinds; rename one"),
+            );
+        }
+    }
+    diags
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A valid ID close to an invalid one, for the help text.
+fn suggest_id(stem: &str) -> String {
+    let mut out = String::new();
+    for c in stem.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() { "note".into() } else { out }
+}
+
+fn yaml_help(message: &str) -> Option<String> {
+    if message.contains("unknown field") {
+        Some("fix the field name; the valid fields are listed above (see docs/format.md)".into())
+    } else if message.contains("missing field") {
+        Some("add the field; docs/format.md lists what each kind of file needs".into())
+    } else if message.contains("invalid type") {
+        Some(
+            "check the value's shape: a list needs `- ` items, text containing `: ` needs quotes"
+                .into(),
+        )
+    } else if message.contains("unknown variant") {
+        Some("use one of the values listed above".into())
+    } else {
+        None
+    }
+}
+
+// The shapes of the YAML files, exactly as written. `deny_unknown_fields`
+// makes a misspelt field an error instead of silently lost content.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClaim {
+    text: String,
+    #[serde(default)]
+    cite: Vec<RawCitation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCitation {
+    source: String,
+    #[serde(default)]
+    quote: Option<String>,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+/// Fields every note has. Kept as a separate struct for the conversion code;
+/// each kind repeats them because serde's `flatten` cannot be combined with
+/// `deny_unknown_fields`.
+struct Common {
+    title: String,
+    summary: Option<String>,
+    claims: Vec<RawClaim>,
+    related: Vec<String>,
+}
+
+macro_rules! note_shape {
+    ($name:ident { $($(#[$m:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct $name {
+            title: String,
+            #[serde(default)]
+            summary: Option<String>,
+            claims: Vec<RawClaim>,
+            #[serde(default)]
+            related: Vec<String>,
+            $($(#[$m])* $field: $ty),*
+        }
+
+        impl From<&mut $name> for Common {
+            fn from(raw: &mut $name) -> Common {
+                Common {
+                    title: std::mem::take(&mut raw.title),
+                    summary: raw.summary.take(),
+                    claims: std::mem::take(&mut raw.claims),
+                    related: std::mem::take(&mut raw.related),
+                }
+            }
+        }
+    };
+}
+
+note_shape!(RawWhoShape {
+    #[serde(rename = "type")]
+    actor_type: ActorType,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    affiliation: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+});
+
+note_shape!(RawWhatShape {
+    #[serde(deserialize_with = "date_text")]
+    date: String,
+    #[serde(default)]
+    actors: Vec<String>,
+});
+
+note_shape!(RawResponseShape {
+    responders: Vec<String>,
+    #[serde(rename = "type")]
+    response_type: ResponseType,
+    #[serde(default, deserialize_with = "optional_date_text")]
+    date: Option<String>,
+    #[serde(default)]
+    responding_to: Vec<String>,
+});
+
+note_shape!(RawQuestionShape {
+    status: QuestionStatus,
+});
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFront {
+    bottom_line: Vec<RawClaim>,
+    #[serde(default)]
+    key_facts: Vec<RawClaim>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSourceMeta {
+    title: String,
+    #[serde(default)]
+    publisher: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default, deserialize_with = "optional_date_text")]
+    published: Option<String>,
+    language: String,
+    #[serde(default)]
+    original_language: Option<String>,
+    translation: Translation,
+    #[serde(default)]
+    caveats: Vec<String>,
+}
+
+/// A date as text. An unquoted year (`date: 2024`) is a YAML integer; accept
+/// it rather than make authors quote it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DateText {
+    Text(String),
+    Year(i64),
+}
+
+fn date_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match DateText::deserialize(d)? {
+        DateText::Text(s) => s,
+        DateText::Year(y) => y.to_string(),
+    })
+}
+
+fn optional_date_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    date_text(d).map(Some)
+}

@@ -1,0 +1,328 @@
+//! The briefing as loaded and validated: what every later stage works on.
+//!
+//! These types are built by [`crate::load`] from the raw YAML shapes and are
+//! never mutated afterwards; checks read them, rendering reads them.
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::date::DateSpec;
+use crate::files::{FileId, Files};
+use crate::yaml::{Seg, YamlPath};
+
+/// The four parts of every briefing, in reading order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Who,
+    What,
+    Response,
+    Question,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Who, Kind::What, Kind::Response, Kind::Question];
+
+    /// Folder under `content/` and under the site root.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Kind::Who => "who",
+            Kind::What => "what",
+            Kind::Response => "responses",
+            Kind::Question => "questions",
+        }
+    }
+
+    /// Heading of the part.
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Who => "Who",
+            Kind::What => "What happened",
+            Kind::Response => "Responses",
+            Kind::Question => "Open questions",
+        }
+    }
+
+    /// What one note of this kind is called.
+    pub fn singular(self) -> &'static str {
+        match self {
+            Kind::Who => "Actor",
+            Kind::What => "Event",
+            Kind::Response => "Response",
+            Kind::Question => "Open question",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Briefing {
+    pub root: PathBuf,
+    pub config: Config,
+    pub files: Files,
+    /// Sorted by ID.
+    pub sources: Vec<Source>,
+    /// Sorted by kind, then by the kind's order (see [`Note::order_key`]).
+    pub notes: Vec<Note>,
+    pub front: Option<Front>,
+}
+
+#[derive(Debug)]
+pub struct Source {
+    pub id: String,
+    pub file: FileId,
+    pub meta: Option<SourceMeta>,
+}
+
+#[derive(Debug)]
+pub struct SourceMeta {
+    pub file: FileId,
+    pub title: String,
+    pub publisher: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<DateSpec>,
+    pub language: String,
+    pub original_language: Option<String>,
+    pub translation: Translation,
+    pub caveats: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Translation {
+    None,
+    Human,
+    Machine,
+    Unknown,
+}
+
+impl Translation {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Translation::None => "original text",
+            Translation::Human => "human translation",
+            Translation::Machine => "machine translation",
+            Translation::Unknown => "may be a translation",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Note {
+    pub id: String,
+    pub file: FileId,
+    pub title: String,
+    pub summary: Option<String>,
+    pub claims: Vec<Claim>,
+    pub body: Body,
+    /// Every reference to another note, with where it was written.
+    pub refs: Vec<Ref>,
+}
+
+impl Note {
+    pub fn kind(&self) -> Kind {
+        match self.body {
+            Body::Who { .. } => Kind::Who,
+            Body::What { .. } => Kind::What,
+            Body::Response { .. } => Kind::Response,
+            Body::Question { .. } => Kind::Question,
+        }
+    }
+
+    pub fn date(&self) -> Option<&DateSpec> {
+        match &self.body {
+            Body::What { date } => Some(date),
+            Body::Response { date, .. } => date.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Order within a part: the timeline by date, the rest by title.
+    pub fn order_key(&self) -> (Kind, Option<DateSpec>, String) {
+        let date = match self.kind() {
+            Kind::What | Kind::Response => self.date().copied(),
+            _ => None,
+        };
+        (self.kind(), date, self.title.to_lowercase())
+    }
+
+    /// The references in one field (`actors`, `related`…), in order.
+    pub fn refs_in(&self, field: &'static str) -> impl Iterator<Item = &Ref> {
+        self.refs.iter().filter(move |r| r.field == field)
+    }
+}
+
+#[derive(Debug)]
+pub enum Body {
+    Who {
+        actor_type: ActorType,
+        role: Option<String>,
+        affiliation: Option<String>,
+        aliases: Vec<String>,
+    },
+    What {
+        date: DateSpec,
+    },
+    Response {
+        response_type: ResponseType,
+        date: Option<DateSpec>,
+    },
+    Question {
+        status: QuestionStatus,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorType {
+    Person,
+    Organisation,
+    Government,
+    Group,
+    Company,
+    Media,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponseType {
+    Statement,
+    Sanction,
+    Indictment,
+    Summons,
+    Denial,
+    Criticism,
+    Support,
+    Measure,
+    Other,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionStatus {
+    Unknown,
+    Disputed,
+    Inconsistent,
+}
+
+macro_rules! labels {
+    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub fn label(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+        }
+    };
+}
+
+labels!(ActorType { Person => "person", Organisation => "organisation", Government => "government", Group => "group", Company => "company", Media => "media" });
+labels!(ResponseType { Statement => "statement", Sanction => "sanction", Indictment => "indictment", Summons => "summons", Denial => "denial", Criticism => "criticism", Support => "support", Measure => "measure", Other => "other" });
+labels!(QuestionStatus { Unknown => "unknown", Disputed => "disputed", Inconsistent => "inconsistent" });
+
+/// A reference from a note (or the front page) to a note.
+#[derive(Debug)]
+pub struct Ref {
+    pub target: String,
+    /// The field it was written in: `actors`, `related`, … or `markdown`.
+    pub field: &'static str,
+    /// Where it was written, for diagnostics.
+    pub path: YamlPath,
+}
+
+#[derive(Debug)]
+pub struct Claim {
+    pub text: String,
+    pub cites: Vec<Citation>,
+}
+
+#[derive(Debug)]
+pub struct Citation {
+    pub source: String,
+    pub quote: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Front {
+    pub file: FileId,
+    pub bottom_line: Vec<Claim>,
+    pub key_facts: Vec<Claim>,
+    pub refs: Vec<Ref>,
+}
+
+/// Who holds a list of claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Owner {
+    /// Index into [`Briefing::notes`].
+    Note(usize),
+    Front,
+}
+
+/// A list of claims in one field of one file.
+pub struct ClaimList<'a> {
+    pub owner: Owner,
+    pub file: FileId,
+    pub field: &'static str,
+    pub claims: &'a [Claim],
+}
+
+/// Identifies one citation across the whole briefing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CiteKey {
+    pub owner: Owner,
+    pub field: &'static str,
+    pub claim: usize,
+    pub cite: usize,
+}
+
+impl CiteKey {
+    pub fn path(&self, leaf: &'static str) -> YamlPath {
+        vec![
+            Seg::Key(self.field),
+            Seg::Index(self.claim),
+            Seg::Key("cite"),
+            Seg::Index(self.cite),
+            Seg::Key(leaf),
+        ]
+    }
+}
+
+impl Briefing {
+    /// Every list of claims, front page first, in a stable order.
+    pub fn claim_lists(&self) -> Vec<ClaimList<'_>> {
+        let mut lists = Vec::new();
+        if let Some(front) = &self.front {
+            for (field, claims) in [
+                ("bottom_line", &front.bottom_line),
+                ("key_facts", &front.key_facts),
+            ] {
+                lists.push(ClaimList {
+                    owner: Owner::Front,
+                    file: front.file,
+                    field,
+                    claims,
+                });
+            }
+        }
+        for (i, note) in self.notes.iter().enumerate() {
+            lists.push(ClaimList {
+                owner: Owner::Note(i),
+                file: note.file,
+                field: "claims",
+                claims: &note.claims,
+            });
+        }
+        lists
+    }
+
+    pub fn source_index(&self, id: &str) -> Option<usize> {
+        self.sources
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
+    }
+
+    pub fn notes_of(&self, kind: Kind) -> impl Iterator<Item = (usize, &Note)> {
+        self.notes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.kind() == kind)
+    }
+}

@@ -1,0 +1,704 @@
+//! Turns a checked briefing into pages in memory.
+//!
+//! Rendering never fails on content (the checks ran first) but a template
+//! can: such errors become diagnostics naming the template. The result is a
+//! list of `(path, bytes)`; writing them is [`crate::output`]'s job.
+
+mod passages;
+pub mod theme;
+pub mod views;
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::check::Checked;
+use crate::diag::Diagnostic;
+use crate::markdown::{self, NoteLinks};
+use crate::model::*;
+use theme::Theme;
+use views::*;
+
+/// A file of the site: where it goes (relative, `/`-separated) and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// How many neighbours of the current note the sidebar shows on each side.
+const NAV_WINDOW: usize = 6;
+
+pub fn render(
+    b: &Briefing,
+    checked: &Checked,
+    theme: &Theme,
+) -> Result<Vec<Page>, Vec<Diagnostic>> {
+    let r = Renderer::new(b, checked, theme);
+    let mut pages = Vec::new();
+    let mut errors = Vec::new();
+    let order = r.reading_order();
+    for (i, entry) in order.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| &order[j]);
+        let next = order.get(i + 1);
+        match r.page(entry, prev, next) {
+            Ok(page) => pages.push(page),
+            Err(d) => errors.push(d),
+        }
+    }
+    match r.page(&Entry::NotFound, None, None) {
+        Ok(page) => pages.push(page),
+        Err(d) => errors.push(d),
+    }
+    if !errors.is_empty() {
+        // One broken template fails every page that uses it: say it once.
+        errors.dedup_by(|a, b| a.message == b.message);
+        return Err(errors);
+    }
+    for (name, bytes) in &theme.statics {
+        pages.push(Page {
+            path: format!("static/{name}"),
+            bytes: bytes.clone(),
+        });
+    }
+    Ok(pages)
+}
+
+/// One page of the site, in reading order.
+#[derive(Clone, Copy, Debug)]
+enum Entry {
+    Front,
+    Part(Kind),
+    Note(usize),
+    Sources,
+    Source(usize),
+    NotFound,
+}
+
+struct Renderer<'a> {
+    b: &'a Briefing,
+    theme: &'a Theme,
+    site: SiteView<'a>,
+    /// Note ID → index.
+    note_index: HashMap<&'a str, usize>,
+    /// Per source: its distinct quoted ranges, sorted, each with its citers.
+    quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
+    /// Per citation: the id of its passage on the source page (`q-3`).
+    anchors: HashMap<CiteKey, String>,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(b: &'a Briefing, checked: &'a Checked, theme: &'a Theme) -> Self {
+        let mut quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>> =
+            vec![BTreeMap::new(); b.sources.len()];
+        for (key, m) in &checked.quotes {
+            quotes[m.source]
+                .entry((m.range.start, m.range.end))
+                .or_default()
+                .push(*key);
+        }
+        let mut anchors = HashMap::new();
+        for per_source in &mut quotes {
+            for (n, citers) in per_source.values_mut().enumerate() {
+                citers.sort();
+                for key in citers.iter() {
+                    anchors.insert(*key, format!("q-{}", n + 1));
+                }
+            }
+        }
+        let c = &b.config;
+        Renderer {
+            b,
+            theme,
+            site: SiteView {
+                title: &c.book.title,
+                description: c.book.description.as_deref(),
+                language: &c.book.language,
+                authors: &c.book.authors,
+                footer: c.output.html.footer.as_deref(),
+            },
+            note_index: b
+                .notes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.id.as_str(), i))
+                .collect(),
+            quotes,
+            anchors,
+        }
+    }
+
+    fn reading_order(&self) -> Vec<Entry> {
+        let mut order = vec![Entry::Front];
+        for kind in Kind::ALL {
+            order.push(Entry::Part(kind));
+            order.extend(self.b.notes_of(kind).map(|(i, _)| Entry::Note(i)));
+        }
+        order.push(Entry::Sources);
+        order.extend((0..self.b.sources.len()).map(Entry::Source));
+        order
+    }
+
+    fn path(&self, e: &Entry) -> String {
+        match *e {
+            Entry::Front => "index.html".into(),
+            Entry::Part(k) => format!("{}/index.html", k.dir()),
+            Entry::Note(i) => {
+                let n = &self.b.notes[i];
+                format!("{}/{}.html", n.kind().dir(), n.id)
+            }
+            Entry::Sources => "sources/index.html".into(),
+            Entry::Source(i) => format!("sources/{}.html", self.b.sources[i].id),
+            Entry::NotFound => "404.html".into(),
+        }
+    }
+
+    fn title(&self, e: &Entry) -> String {
+        match *e {
+            Entry::Front => self.b.config.book.title.clone(),
+            Entry::Part(k) => k.title().into(),
+            Entry::Note(i) => self.b.notes[i].title.clone(),
+            Entry::Sources => "Sources".into(),
+            Entry::Source(i) => self.source_title(i),
+            Entry::NotFound => "Page not found".into(),
+        }
+    }
+
+    fn source_title(&self, i: usize) -> String {
+        let s = &self.b.sources[i];
+        s.meta
+            .as_ref()
+            .map_or_else(|| s.id.clone(), |m| m.title.clone())
+    }
+
+    fn link(&self, root: &str, e: &Entry) -> Link {
+        Link {
+            href: format!("{root}{}", self.path(e)),
+            title: self.title(e),
+        }
+    }
+
+    fn page(
+        &self,
+        e: &Entry,
+        prev: Option<&Entry>,
+        next: Option<&Entry>,
+    ) -> Result<Page, Diagnostic> {
+        let path = self.path(e);
+        let root = if path.contains('/') { "../" } else { "" };
+        // A macro, not a closure: each page kind has its own view type.
+        macro_rules! layout {
+            ($page:expr) => {
+                PageContext {
+                    site: &self.site,
+                    root,
+                    title: self.title(e),
+                    nav: self.nav(root, e),
+                    prev: prev.map(|p| self.link(root, p)),
+                    next: next.map(|n| self.link(root, n)),
+                    page: $page,
+                }
+            };
+        }
+        let links = Linker { r: self, root };
+        let html = match *e {
+            Entry::Front => self.template("index.html", &layout!(self.front(&links))),
+            Entry::Part(k) => self.template("part.html", &layout!(self.part(k, &links))),
+            Entry::Note(i) => self.template("note.html", &layout!(self.note(i, &links))),
+            Entry::Sources => self.template("sources.html", &layout!(self.sources_index())),
+            Entry::Source(i) => self.template("source.html", &layout!(self.source(i, &links))),
+            Entry::NotFound => self.template("404.html", &layout!(())),
+        }?;
+        Ok(Page {
+            path,
+            bytes: html.into_bytes(),
+        })
+    }
+
+    fn template<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, Diagnostic> {
+        let context = tera::Context::from_serialize(ctx).map_err(|e| {
+            Diagnostic::error(
+                "template",
+                format!("cannot pass page data to `{name}`: {e}"),
+            )
+        })?;
+        self.theme.tera.render(name, &context).map_err(|e| {
+            Diagnostic::error("template", format!("template `{name}` failed to render"))
+                .note(theme::error_chain(&e))
+                .help("fix the template in templates/, or delete it to use the built-in one")
+        })
+    }
+
+    fn nav(&self, root: &str, current: &Entry) -> NavView {
+        let current_kind = match *current {
+            Entry::Part(k) => Some(k),
+            Entry::Note(i) => Some(self.b.notes[i].kind()),
+            _ => None,
+        };
+        let mut parts = Vec::new();
+        for kind in Kind::ALL {
+            let notes: Vec<usize> = self.b.notes_of(kind).map(|(i, _)| i).collect();
+            let is_current = current_kind == Some(kind);
+            let (items, hidden) = if is_current {
+                self.window(root, &notes, current)
+            } else {
+                (Vec::new(), 0)
+            };
+            parts.push(NavPart {
+                title: kind.title().into(),
+                href: format!("{root}{}/index.html", kind.dir()),
+                count: notes.len(),
+                current: is_current,
+                items,
+                hidden,
+            });
+        }
+        let sources_current = matches!(current, Entry::Sources | Entry::Source(_));
+        let (items, hidden) = if sources_current {
+            let all: Vec<usize> = (0..self.b.sources.len()).collect();
+            let at = match *current {
+                Entry::Source(i) => Some(i),
+                _ => None,
+            };
+            let (lo, hi) = window_bounds(all.len(), at);
+            let items = all[lo..hi]
+                .iter()
+                .map(|&i| NavItem {
+                    title: self.b.sources[i].id.clone(),
+                    href: format!("{root}sources/{}.html", self.b.sources[i].id),
+                    current: at == Some(i),
+                })
+                .collect();
+            (items, all.len() - (hi - lo))
+        } else {
+            (Vec::new(), 0)
+        };
+        parts.push(NavPart {
+            title: "Sources".into(),
+            href: format!("{root}sources/index.html"),
+            count: self.b.sources.len(),
+            current: sources_current,
+            items,
+            hidden,
+        });
+        NavView { parts }
+    }
+
+    fn window(&self, root: &str, notes: &[usize], current: &Entry) -> (Vec<NavItem>, usize) {
+        let at = match *current {
+            Entry::Note(i) => notes.iter().position(|&n| n == i),
+            _ => None,
+        };
+        let (lo, hi) = window_bounds(notes.len(), at);
+        let items = notes[lo..hi]
+            .iter()
+            .map(|&i| NavItem {
+                title: self.b.notes[i].title.clone(),
+                href: format!("{root}{}", self.path(&Entry::Note(i))),
+                current: matches!(*current, Entry::Note(c) if c == i),
+            })
+            .collect();
+        (items, notes.len() - (hi - lo))
+    }
+
+    fn claims(
+        &self,
+        owner: Owner,
+        field: &'static str,
+        claims: &[Claim],
+        links: &Linker,
+    ) -> Vec<ClaimView> {
+        claims
+            .iter()
+            .enumerate()
+            .map(|(ci, claim)| ClaimView {
+                anchor: claim_anchor(field, ci),
+                html: markdown::to_inline_html(&claim.text, links),
+                cites: claim
+                    .cites
+                    .iter()
+                    .enumerate()
+                    .map(|(k, cite)| {
+                        let key = CiteKey {
+                            owner,
+                            field,
+                            claim: ci,
+                            cite: k,
+                        };
+                        self.cite(key, cite, links)
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn cite(&self, key: CiteKey, cite: &Citation, links: &Linker) -> CiteView {
+        let si = self.b.source_index(&cite.source);
+        let fragment = self
+            .anchors
+            .get(&key)
+            .map(|a| format!("#{a}"))
+            .unwrap_or_default();
+        CiteView {
+            source_id: cite.source.clone(),
+            source_title: si.map_or_else(|| cite.source.clone(), |i| self.source_title(i)),
+            href: format!("{}sources/{}.html{fragment}", links.root, cite.source),
+            quote: cite
+                .quote
+                .as_ref()
+                .map(|q| q.split_whitespace().collect::<Vec<_>>().join(" ")),
+            comment_html: cite
+                .comment
+                .as_ref()
+                .map(|c| markdown::to_inline_html(c, links)),
+            caveat: si
+                .and_then(|i| self.b.sources[i].meta.as_ref())
+                .and_then(|m| match m.translation {
+                    Translation::Machine => Some("machine translation"),
+                    _ => None,
+                }),
+        }
+    }
+
+    fn front(&self, links: &Linker) -> FrontView {
+        let (bottom_line, key_facts) = match &self.b.front {
+            Some(f) => (
+                self.claims(Owner::Front, "bottom_line", &f.bottom_line, links),
+                self.claims(Owner::Front, "key_facts", &f.key_facts, links),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let mut parts: Vec<PartSummary> = Kind::ALL
+            .iter()
+            .map(|&k| PartSummary {
+                title: k.title().into(),
+                href: format!("{}/index.html", k.dir()),
+                count: self.b.notes_of(k).count(),
+                blurb: blurb(Some(k)),
+            })
+            .collect();
+        parts.push(PartSummary {
+            title: "Sources".into(),
+            href: "sources/index.html".into(),
+            count: self.b.sources.len(),
+            blurb: blurb(None),
+        });
+        FrontView {
+            bottom_line,
+            key_facts,
+            parts,
+            updated: self
+                .b
+                .config
+                .book
+                .updated
+                .as_deref()
+                .and_then(|d| crate::date::DateSpec::parse(d).ok())
+                .map(|d| d.to_string()),
+        }
+    }
+
+    fn part(&self, kind: Kind, links: &Linker) -> PartView {
+        let items = self
+            .b
+            .notes_of(kind)
+            .map(|(i, n)| NoteItem {
+                title: n.title.clone(),
+                href: format!("{}.html", n.id),
+                meta: note_meta(n),
+                date_iso: n.date().map(|d| d.iso_start()),
+                summary_html: n
+                    .summary
+                    .as_ref()
+                    .map(|s| markdown::to_inline_html(s, links)),
+                claims: self.b.notes[i].claims.len(),
+            })
+            .collect();
+        PartView {
+            kind: kind.dir(),
+            blurb: blurb(Some(kind)),
+            items,
+        }
+    }
+
+    fn note(&self, i: usize, links: &Linker) -> NoteView {
+        let n = &self.b.notes[i];
+        let mut facts = Vec::new();
+        match &n.body {
+            Body::Who {
+                actor_type,
+                role,
+                affiliation,
+                aliases,
+            } => {
+                facts.push(Fact {
+                    label: "Type",
+                    value: actor_type.label().into(),
+                });
+                if let Some(r) = role {
+                    facts.push(Fact {
+                        label: "Role",
+                        value: r.clone(),
+                    });
+                }
+                if let Some(a) = affiliation {
+                    facts.push(Fact {
+                        label: "Affiliation",
+                        value: a.clone(),
+                    });
+                }
+                if !aliases.is_empty() {
+                    facts.push(Fact {
+                        label: "Also called",
+                        value: aliases.join("; "),
+                    });
+                }
+            }
+            Body::What { date } => facts.push(Fact {
+                label: "Date",
+                value: date.to_string(),
+            }),
+            Body::Response {
+                response_type,
+                date,
+            } => {
+                facts.push(Fact {
+                    label: "Type",
+                    value: response_type.label().into(),
+                });
+                if let Some(d) = date {
+                    facts.push(Fact {
+                        label: "Date",
+                        value: d.to_string(),
+                    });
+                }
+            }
+            Body::Question { status } => facts.push(Fact {
+                label: "Status",
+                value: status.label().into(),
+            }),
+        }
+        let groups: &[(&'static str, &'static str)] = &[
+            ("actors", "Actors"),
+            ("responders", "Responded"),
+            ("responding_to", "Responding to"),
+            ("related", "Related"),
+        ];
+        let ref_groups = groups
+            .iter()
+            .filter_map(|&(field, label)| {
+                let links: Vec<Link> = n
+                    .refs_in(field)
+                    .filter_map(|r| self.note_index.get(r.target.as_str()))
+                    .map(|&j| self.link(links.root, &Entry::Note(j)))
+                    .collect();
+                (!links.is_empty()).then_some(RefGroup { label, links })
+            })
+            .collect();
+        NoteView {
+            kind: n.kind().dir(),
+            kind_title: n.kind().title(),
+            singular: n.kind().singular(),
+            id: n.id.clone(),
+            title: n.title.clone(),
+            summary_html: n.summary.as_ref().map(|s| markdown::to_html(s, links)),
+            facts,
+            ref_groups,
+            claims: self.claims(Owner::Note(i), "claims", &n.claims, links),
+        }
+    }
+
+    fn sources_index(&self) -> SourcesView {
+        let items = self
+            .b
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SourceItem {
+                id: s.id.clone(),
+                title: self.source_title(i),
+                href: format!("{}.html", s.id),
+                facts: source_facts(s),
+                citations: self.quotes[i].values().map(Vec::len).sum(),
+            })
+            .collect();
+        SourcesView { items }
+    }
+
+    fn source(&self, i: usize, links: &Linker) -> SourceView {
+        let s = &self.b.sources[i];
+        let text = self.b.files.text(s.file);
+        let ranges: Vec<Range<usize>> = self.quotes[i].keys().map(|&(a, z)| a..z).collect();
+        let citers: Vec<&Vec<CiteKey>> = self.quotes[i].values().collect();
+        let paragraphs = passages::paragraphs(text)
+            .into_iter()
+            .enumerate()
+            .map(|(pn, para)| ParagraphView {
+                n: pn + 1,
+                segments: passages::segments(para, &ranges)
+                    .into_iter()
+                    .map(|seg| SegmentView {
+                        text: text[seg.range.clone()].to_owned(),
+                        marked: seg.covered,
+                        anchors: seg.starts.iter().map(|q| format!("q-{}", q + 1)).collect(),
+                        backrefs: seg
+                            .ends
+                            .iter()
+                            .flat_map(|&q| citers[q].iter())
+                            .map(|key| self.claim_link(links.root, key))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut citing: Vec<Link> = citers
+            .iter()
+            .flat_map(|keys| keys.iter())
+            .map(|key| self.claim_link(links.root, key))
+            .collect();
+        citing.sort_by(|a, b| a.href.cmp(&b.href));
+        citing.dedup_by(|a, b| a.href == b.href);
+        let meta = s.meta.as_ref();
+        SourceView {
+            id: s.id.clone(),
+            title: self.source_title(i),
+            url: meta
+                .and_then(|m| m.url.clone())
+                .filter(|u| markdown::is_safe_url(u)),
+            facts: source_facts(s),
+            caveats_html: meta
+                .map(|m| {
+                    m.caveats
+                        .iter()
+                        .map(|c| markdown::to_inline_html(c, links))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            paragraphs,
+            quotes: ranges.len(),
+            citing,
+        }
+    }
+
+    /// A link to the claim a citation belongs to, titled by its note.
+    fn claim_link(&self, root: &str, key: &CiteKey) -> Link {
+        let anchor = claim_anchor(key.field, key.claim);
+        match key.owner {
+            Owner::Note(i) => Link {
+                href: format!("{root}{}#{anchor}", self.path(&Entry::Note(i))),
+                title: self.b.notes[i].title.clone(),
+            },
+            Owner::Front => Link {
+                href: format!("{root}index.html#{anchor}"),
+                title: "Front page".into(),
+            },
+        }
+    }
+}
+
+/// Resolves `note:` links relative to the page being rendered.
+struct Linker<'r, 'a> {
+    r: &'r Renderer<'a>,
+    root: &'r str,
+}
+
+impl NoteLinks for Linker<'_, '_> {
+    fn href(&self, id: &str) -> Option<String> {
+        let &i = self.r.note_index.get(id)?;
+        Some(format!("{}{}", self.root, self.r.path(&Entry::Note(i))))
+    }
+}
+
+fn claim_anchor(field: &str, ci: usize) -> String {
+    let prefix = match field {
+        "bottom_line" => "bl",
+        "key_facts" => "kf",
+        _ => "c",
+    };
+    format!("{prefix}-{}", ci + 1)
+}
+
+fn window_bounds(len: usize, at: Option<usize>) -> (usize, usize) {
+    let center = at.unwrap_or(0);
+    let lo = center.saturating_sub(NAV_WINDOW);
+    let hi = (center + NAV_WINDOW + 1).min(len);
+    (lo, hi)
+}
+
+fn note_meta(n: &Note) -> String {
+    match &n.body {
+        Body::Who {
+            role,
+            affiliation,
+            actor_type,
+            ..
+        } => {
+            let parts: Vec<&str> = [role.as_deref(), affiliation.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            if parts.is_empty() {
+                actor_type.label().into()
+            } else {
+                parts.join(" · ")
+            }
+        }
+        Body::What { date } => date.to_string(),
+        Body::Response {
+            response_type,
+            date,
+        } => match date {
+            Some(d) => format!("{} · {d}", response_type.label()),
+            None => response_type.label().into(),
+        },
+        Body::Question { status } => status.label().into(),
+    }
+}
+
+fn source_facts(s: &Source) -> Vec<Fact> {
+    let Some(m) = &s.meta else {
+        return vec![Fact {
+            label: "Metadata",
+            value: "none recorded".into(),
+        }];
+    };
+    let mut facts = Vec::new();
+    if let Some(p) = &m.publisher {
+        facts.push(Fact {
+            label: "Publisher",
+            value: p.clone(),
+        });
+    }
+    if let Some(d) = &m.published {
+        facts.push(Fact {
+            label: "Published",
+            value: d.to_string(),
+        });
+    }
+    facts.push(Fact {
+        label: "Language",
+        value: m.language.clone(),
+    });
+    let translation = match &m.original_language {
+        Some(orig) if m.translation != Translation::None => {
+            format!("{} from {orig}", m.translation.describe())
+        }
+        _ => m.translation.describe().into(),
+    };
+    facts.push(Fact {
+        label: "Text",
+        value: translation,
+    });
+    facts
+}
+
+fn blurb(kind: Option<Kind>) -> &'static str {
+    match kind {
+        Some(Kind::Who) => "The people, organisations and governments involved.",
+        Some(Kind::What) => "What happened, in order.",
+        Some(Kind::Response) => "How governments and others responded.",
+        Some(Kind::Question) => "What is unknown, disputed, or reported inconsistently.",
+        None => "The documents every statement rests on, with the quoted passages highlighted.",
+    }
+}

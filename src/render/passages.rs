@@ -1,0 +1,124 @@
+//! Splitting a source into numbered paragraphs and cutting them into
+//! segments at quote boundaries, so highlighted passages can be rendered as
+//! data (no HTML string surgery).
+
+use std::ops::Range;
+
+/// Byte ranges of a text's paragraphs, without surrounding white space.
+///
+/// If the text has blank lines, paragraphs are the blocks between them;
+/// otherwise (many articles put one paragraph per line) each non-empty line
+/// is a paragraph.
+pub fn paragraphs(text: &str) -> Vec<Range<usize>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push(start..start + line.len());
+        start += line.len();
+    }
+    let blank = |r: &Range<usize>| text[r.clone()].trim().is_empty();
+    let has_blank_lines = lines.iter().any(blank);
+    let mut out = Vec::new();
+    let mut current: Option<Range<usize>> = None;
+    for line in lines {
+        if blank(&line) {
+            out.extend(current.take());
+        } else if has_blank_lines {
+            current = Some(current.map_or(line.clone(), |c| c.start..line.end));
+        } else {
+            out.push(line);
+        }
+    }
+    out.extend(current);
+    out.into_iter().map(|r| trim(text, r)).collect()
+}
+
+fn trim(text: &str, r: Range<usize>) -> Range<usize> {
+    let s = &text[r.clone()];
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    r.start + lead..r.end - trail
+}
+
+/// A piece of a paragraph: which quotes cover it, start in it, end in it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub range: Range<usize>,
+    pub covered: bool,
+    /// Indices into the quote list of quotes starting at this segment.
+    pub starts: Vec<usize>,
+    /// Indices of quotes ending at this segment.
+    pub ends: Vec<usize>,
+}
+
+/// Cuts `para` at every quote boundary inside it. `quotes` must be sorted.
+pub fn segments(para: Range<usize>, quotes: &[Range<usize>]) -> Vec<Segment> {
+    let mut cuts = vec![para.start, para.end];
+    for q in quotes {
+        for p in [q.start, q.end] {
+            if para.start < p && p < para.end {
+                cuts.push(p);
+            }
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .map(|w| {
+            let range = w[0]..w[1];
+            Segment {
+                range: range.clone(),
+                covered: quotes
+                    .iter()
+                    .any(|q| q.start <= range.start && range.end <= q.end),
+                // Quotes are trimmed, so they start and end inside paragraphs
+                // (a quote may span several: it starts in one, ends in another).
+                starts: (0..quotes.len())
+                    .filter(|&i| quotes[i].start == range.start)
+                    .collect(),
+                ends: (0..quotes.len())
+                    .filter(|&i| quotes[i].end == range.end)
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_paragraph_per_line_without_blank_lines() {
+        let t = "First line.\nSecond line.\n";
+        let p: Vec<&str> = paragraphs(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(p, ["First line.", "Second line."]);
+    }
+
+    #[test]
+    fn blank_lines_separate_paragraphs_when_present() {
+        let t = " date x \n\n\n\nA wrapped\nparagraph.\r\n\r\nNext.\n";
+        let p: Vec<&str> = paragraphs(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(p, ["date x", "A wrapped\nparagraph.", "Next."]);
+    }
+
+    #[test]
+    fn overlapping_quotes_cut_into_segments() {
+        // text: 0123456789
+        let segs = segments(0..10, &[2..6, 4..8]);
+        let shape: Vec<(Range<usize>, bool, Vec<usize>, Vec<usize>)> = segs
+            .into_iter()
+            .map(|s| (s.range, s.covered, s.starts, s.ends))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (0..2, false, vec![], vec![]),
+                (2..4, true, vec![0], vec![]),
+                (4..6, true, vec![1], vec![0]),
+                (6..8, true, vec![], vec![1]),
+                (8..10, false, vec![], vec![]),
+            ]
+        );
+    }
+}

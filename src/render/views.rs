@@ -1,0 +1,183 @@
+//! What templates see: plain data computed in Rust, one struct per page kind.
+//!
+//! Templates receive these (never the model or ad-hoc JSON maps), so the
+//! theme's contract is written down here and checked by the compiler. Fields
+//! ending in `_html` are already-safe HTML produced by [`crate::markdown`];
+//! everything else is escaped by Tera.
+
+use serde::Serialize;
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Link {
+    pub href: String,
+    pub title: String,
+}
+
+#[derive(Serialize, Debug)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub language: &'a str,
+    pub authors: &'a [String],
+    pub footer: Option<&'a str>,
+}
+
+/// The sidebar: the parts, and around the current page a window of its
+/// neighbours. Never the whole list of notes, so a page's size does not
+/// grow with the briefing.
+#[derive(Serialize, Debug)]
+pub struct NavView {
+    pub parts: Vec<NavPart>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct NavPart {
+    pub title: String,
+    pub href: String,
+    pub count: usize,
+    pub current: bool,
+    /// Only for the current part: the notes around the current page.
+    pub items: Vec<NavItem>,
+    /// How many notes of the part the window leaves out.
+    pub hidden: usize,
+}
+
+#[derive(Serialize, Debug)]
+pub struct NavItem {
+    pub title: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// Everything a page template gets: the shared layout plus its own view.
+#[derive(Serialize, Debug)]
+pub struct PageContext<'a, P: Serialize> {
+    pub site: &'a SiteView<'a>,
+    /// Relative path from this page to the site root ("" or "../").
+    pub root: &'a str,
+    pub title: String,
+    pub nav: NavView,
+    pub prev: Option<Link>,
+    pub next: Option<Link>,
+    pub page: P,
+}
+
+#[derive(Serialize, Debug)]
+pub struct ClaimView {
+    pub anchor: String,
+    pub html: String,
+    pub cites: Vec<CiteView>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct CiteView {
+    pub source_id: String,
+    pub source_title: String,
+    pub href: String,
+    pub quote: Option<String>,
+    pub comment_html: Option<String>,
+    /// E.g. "machine translation", shown beside the quote.
+    pub caveat: Option<&'static str>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct FrontView {
+    pub bottom_line: Vec<ClaimView>,
+    pub key_facts: Vec<ClaimView>,
+    pub parts: Vec<PartSummary>,
+    pub updated: Option<String>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct PartSummary {
+    pub title: String,
+    pub href: String,
+    pub count: usize,
+    pub blurb: &'static str,
+}
+
+#[derive(Serialize, Debug)]
+pub struct PartView {
+    pub kind: &'static str,
+    pub blurb: &'static str,
+    pub items: Vec<NoteItem>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct NoteItem {
+    pub title: String,
+    pub href: String,
+    /// One line under the title: role, date, type or status.
+    pub meta: String,
+    pub date_iso: Option<String>,
+    pub summary_html: Option<String>,
+    pub claims: usize,
+}
+
+#[derive(Serialize, Debug)]
+pub struct NoteView {
+    pub kind: &'static str,
+    pub kind_title: &'static str,
+    pub singular: &'static str,
+    pub id: String,
+    pub title: String,
+    pub summary_html: Option<String>,
+    pub facts: Vec<Fact>,
+    pub ref_groups: Vec<RefGroup>,
+    pub claims: Vec<ClaimView>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Serialize, Debug)]
+pub struct RefGroup {
+    pub label: &'static str,
+    pub links: Vec<Link>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct SourcesView {
+    pub items: Vec<SourceItem>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct SourceItem {
+    pub id: String,
+    pub title: String,
+    pub href: String,
+    pub facts: Vec<Fact>,
+    pub citations: usize,
+}
+
+#[derive(Serialize, Debug)]
+pub struct SourceView {
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub facts: Vec<Fact>,
+    pub caveats_html: Vec<String>,
+    pub paragraphs: Vec<ParagraphView>,
+    pub quotes: usize,
+    pub citing: Vec<Link>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct ParagraphView {
+    pub n: usize,
+    pub segments: Vec<SegmentView>,
+}
+
+/// A run of a paragraph's text with the same highlighting.
+#[derive(Serialize, Debug)]
+pub struct SegmentView {
+    pub text: String,
+    pub marked: bool,
+    /// Ids of the quotes that start here (`q-3`), targets of citation links.
+    pub anchors: Vec<String>,
+    /// Links back to the claims whose quote ends here.
+    pub backrefs: Vec<Link>,
+}

@@ -1,0 +1,210 @@
+//! The one place that knows which YAML library we use.
+//!
+//! Notes are deserialised with serde_yaml (0.9 caps alias expansion, which
+//! defuses "billion laughs"). serde_yaml is archived, so nothing outside this
+//! module names it: swapping in a maintained fork touches this file only.
+//!
+//! serde gives no positions for values that parsed fine but are wrong (an
+//! unknown source ID, say), so [`locate`] finds a value's position by walking
+//! the event stream of a second, span-aware parser. It runs only when a
+//! diagnostic is actually reported, so the happy path parses once.
+
+use serde::de::DeserializeOwned;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// A 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug)]
+pub struct YamlError {
+    pub message: String,
+    pub position: Option<Position>,
+}
+
+/// Deserialises one YAML document into `T`.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let position = e.location().map(|l| Position {
+            line: l.line(),
+            column: l.column(),
+        });
+        YamlError {
+            message: strip_location(&e.to_string()),
+            position,
+        }
+    })
+}
+
+/// serde_yaml appends " at line L column C"; we print positions ourselves.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => message[..i].to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+/// One step of a path into a document: a mapping key or a sequence index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seg {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// A path from the document root, e.g. `claims[2].cite[0].source`.
+pub type YamlPath = Vec<Seg>;
+
+/// Position of the node at `path`, or of the deepest node on the way to it
+/// when the path does not exist (a missing field points at its parent).
+pub fn locate(text: &str, path: &[Seg]) -> Option<Position> {
+    let mut finder = Finder {
+        target: path,
+        stack: Vec::new(),
+        best: None,
+    };
+    // A syntax error past the node we want still leaves `best` usable.
+    let _ = Parser::new_from_str(text).load(&mut finder, false);
+    finder.best.map(|(_, m)| Position {
+        line: m.line(),
+        column: m.col() + 1,
+    })
+}
+
+enum Frame {
+    Map { key: Option<String> },
+    Seq { index: usize },
+}
+
+struct Finder<'a> {
+    target: &'a [Seg],
+    stack: Vec<Frame>,
+    /// Depth matched and where.
+    best: Option<(usize, Marker)>,
+}
+
+impl Finder<'_> {
+    /// How many leading segments of the target the current position matches,
+    /// or `None` if it has left the target's branch.
+    fn matched(&self) -> Option<usize> {
+        let mut depth = 0;
+        for (frame, want) in self.stack.iter().zip(self.target) {
+            let ok = match (frame, want) {
+                (Frame::Map { key: Some(k) }, Seg::Key(w)) => k == w,
+                (Frame::Seq { index }, Seg::Index(w)) => index == w,
+                _ => false,
+            };
+            if !ok {
+                return None;
+            }
+            depth += 1;
+        }
+        Some(depth)
+    }
+
+    fn record(&mut self, mark: Marker) {
+        if self.stack.len() > self.target.len() {
+            return;
+        }
+        if let Some(depth) = self.matched()
+            && self.best.is_none_or(|(d, _)| depth > d)
+        {
+            self.best = Some((depth, mark));
+        }
+    }
+
+    /// A node has been consumed: advance the enclosing collection.
+    fn advance(&mut self) {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key }) => *key = None,
+            Some(Frame::Seq { index }) => *index += 1,
+            None => {}
+        }
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None }))
+    }
+}
+
+impl MarkedEventReceiver for Finder<'_> {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(value, ..) if self.expecting_key() => {
+                if let Some(Frame::Map { key }) = self.stack.last_mut() {
+                    *key = Some(value);
+                }
+                // A key is a fallback for its value (e.g. an empty value).
+                self.record(mark);
+            }
+            Event::Scalar(..) | Event::Alias(..) => {
+                self.record(mark);
+                self.advance();
+            }
+            Event::MappingStart(..) => {
+                self.record(mark);
+                self.stack.push(Frame::Map { key: None });
+            }
+            Event::SequenceStart(..) => {
+                self.record(mark);
+                self.stack.push(Frame::Seq { index: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.advance();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "title: “T”\nclaims:\n  - text: a\n    cite:\n      - source: s1\n      - source: s2\n        quote: q\n";
+
+    #[test]
+    fn locates_nested_values() {
+        let p = locate(
+            DOC,
+            &[
+                Seg::Key("claims"),
+                Seg::Index(0),
+                Seg::Key("cite"),
+                Seg::Index(1),
+                Seg::Key("source"),
+            ],
+        );
+        assert_eq!(
+            p,
+            Some(Position {
+                line: 6,
+                column: 17
+            })
+        );
+    }
+
+    #[test]
+    fn missing_field_points_at_its_parent() {
+        let p = locate(DOC, &[Seg::Key("claims"), Seg::Index(0), Seg::Key("date")]);
+        assert_eq!(p, Some(Position { line: 3, column: 5 }));
+    }
+
+    #[test]
+    fn parse_errors_carry_positions_and_no_location_suffix() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            title: String,
+        }
+        let e = parse::<T>("title: x\ntitel: y\n").unwrap_err();
+        assert!(e.message.contains("unknown field `titel`"), "{}", e.message);
+        assert!(!e.message.contains(" at line "), "{}", e.message);
+        assert_eq!(e.position, Some(Position { line: 2, column: 1 }));
+    }
+}
