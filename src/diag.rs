@@ -257,19 +257,23 @@ pub fn deny_warnings(diagnostics: &mut [Diagnostic]) {
     }
 }
 
-/// The byte range of the YAML node at `path` in `file`: from the node's start
-/// to the end of its line. Falls back to the start of the file.
+/// The byte range of the YAML node at `path` in `file`: the scalar itself
+/// where it can tell (a quoted string, an item of a `[flow, list]`), else
+/// the rest of the line. Falls back to the start of the file.
 pub fn span_of(files: &Files, file: FileId, path: &[crate::yaml::Seg]) -> Range<usize> {
-    match crate::yaml::locate(files.text(file), path) {
-        Some(p) => {
-            let start = files.offset_of(file, p.line, p.column);
-            let line = files.line_range(file, start);
-            let end = start
-                + files.text(file)[start..line.end.max(start)]
-                    .trim_end()
-                    .len();
-            start..end.max(start)
-        }
-        None => 0..0,
-    }
+    let Some(p) = crate::yaml::locate(files.text(file), path) else {
+        return 0..0;
+    };
+    let start = files.offset_of(file, p.line, p.column);
+    let line = files.line_range(file, start);
+    let text = files.text(file);
+    let rest = &text[start..line.end.max(start)];
+    let before = &text[line.start..start];
+    let in_flow = before.matches(['[', '{']).count() > before.matches([']', '}']).count();
+    let len = match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => rest[1..].find(q).map_or(rest.len(), |i| i + 2),
+        _ if in_flow => rest.find([',', ']', '}']).unwrap_or(rest.len()),
+        _ => rest.len(),
+    };
+    start..start + rest[..len].trim_end().len()
 }

@@ -68,7 +68,7 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<Position> {
     };
     // A syntax error past the node we want still leaves `best` usable.
     let _ = Parser::new_from_str(text).load(&mut finder, false);
-    finder.best.map(|(_, m)| Position {
+    finder.best.map(|(_, m, _)| Position {
         line: m.line(),
         column: m.col() + 1,
     })
@@ -82,37 +82,36 @@ enum Frame {
 struct Finder<'a> {
     target: &'a [Seg],
     stack: Vec<Frame>,
-    /// Depth matched and where.
-    best: Option<(usize, Marker)>,
+    /// Depth matched, where, and whether that was a key (a value at the same
+    /// depth is a better answer than its key).
+    best: Option<(usize, Marker, bool)>,
 }
 
 impl Finder<'_> {
-    /// How many leading segments of the target the current position matches,
-    /// or `None` if it has left the target's branch.
-    fn matched(&self) -> Option<usize> {
-        let mut depth = 0;
-        for (frame, want) in self.stack.iter().zip(self.target) {
-            let ok = match (frame, want) {
-                (Frame::Map { key: Some(k) }, Seg::Key(w)) => k == w,
-                (Frame::Seq { index }, Seg::Index(w)) => index == w,
-                _ => false,
-            };
-            if !ok {
-                return None;
-            }
-            depth += 1;
-        }
-        Some(depth)
+    /// Whether the node reached through the first `n` frames lies on the
+    /// target's path.
+    fn on_path(&self, n: usize) -> bool {
+        n <= self.target.len()
+            && self.stack[..n]
+                .iter()
+                .zip(self.target)
+                .all(|(frame, want)| match (frame, want) {
+                    (Frame::Map { key: Some(k) }, Seg::Key(w)) => k == w,
+                    (Frame::Seq { index }, Seg::Index(w)) => index == w,
+                    _ => false,
+                })
     }
 
-    fn record(&mut self, mark: Marker) {
-        if self.stack.len() > self.target.len() {
+    fn record(&mut self, depth: usize, mark: Marker, is_key: bool) {
+        if !self.on_path(depth) {
             return;
         }
-        if let Some(depth) = self.matched()
-            && self.best.is_none_or(|(d, _)| depth > d)
-        {
-            self.best = Some((depth, mark));
+        let better = match self.best {
+            None => true,
+            Some((d, _, was_key)) => depth > d || (depth == d && was_key && !is_key),
+        };
+        if better {
+            self.best = Some((depth, mark, is_key));
         }
     }
 
@@ -132,24 +131,24 @@ impl Finder<'_> {
 
 impl MarkedEventReceiver for Finder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        let depth = self.stack.len();
         match ev {
             Event::Scalar(value, ..) if self.expecting_key() => {
+                // The parser marks a block mapping at its first colon, so a
+                // mapping is located by its first key instead.
+                self.record(depth - 1, mark, false);
                 if let Some(Frame::Map { key }) = self.stack.last_mut() {
                     *key = Some(value);
                 }
-                // A key is a fallback for its value (e.g. an empty value).
-                self.record(mark);
+                self.record(depth, mark, true);
             }
             Event::Scalar(..) | Event::Alias(..) => {
-                self.record(mark);
+                self.record(depth, mark, false);
                 self.advance();
             }
-            Event::MappingStart(..) => {
-                self.record(mark);
-                self.stack.push(Frame::Map { key: None });
-            }
+            Event::MappingStart(..) => self.stack.push(Frame::Map { key: None }),
             Event::SequenceStart(..) => {
-                self.record(mark);
+                self.record(depth, mark, false);
                 self.stack.push(Frame::Seq { index: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {

@@ -44,12 +44,12 @@ pub fn render(
         let next = order.get(i + 1);
         match r.page(entry, prev, next) {
             Ok(page) => pages.push(page),
-            Err(d) => errors.push(d),
+            Err(d) => errors.push(*d),
         }
     }
     match r.page(&Entry::NotFound, None, None) {
         Ok(page) => pages.push(page),
-        Err(d) => errors.push(d),
+        Err(d) => errors.push(*d),
     }
     if !errors.is_empty() {
         // One broken template fails every page that uses it: say it once.
@@ -184,7 +184,7 @@ impl<'a> Renderer<'a> {
         e: &Entry,
         prev: Option<&Entry>,
         next: Option<&Entry>,
-    ) -> Result<Page, Diagnostic> {
+    ) -> Result<Page, Box<Diagnostic>> {
         let path = self.path(e);
         let root = if path.contains('/') { "../" } else { "" };
         // A macro, not a closure: each page kind has its own view type.
@@ -216,17 +216,19 @@ impl<'a> Renderer<'a> {
         })
     }
 
-    fn template<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, Diagnostic> {
+    fn template<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, Box<Diagnostic>> {
         let context = tera::Context::from_serialize(ctx).map_err(|e| {
-            Diagnostic::error(
+            Box::new(Diagnostic::error(
                 "template",
                 format!("cannot pass page data to `{name}`: {e}"),
-            )
+            ))
         })?;
         self.theme.tera.render(name, &context).map_err(|e| {
-            Diagnostic::error("template", format!("template `{name}` failed to render"))
-                .note(theme::error_chain(&e))
-                .help("fix the template in templates/, or delete it to use the built-in one")
+            Box::new(
+                Diagnostic::error("template", format!("template `{name}` failed to render"))
+                    .note(theme::error_chain(&e))
+                    .help("fix the template in templates/, or delete it to use the built-in one"),
+            )
         })
     }
 

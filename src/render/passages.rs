@@ -106,18 +106,20 @@ mod tests {
     fn overlapping_quotes_cut_into_segments() {
         // text: 0123456789
         let segs = segments(0..10, &[2..6, 4..8]);
-        let shape: Vec<(Range<usize>, bool, Vec<usize>, Vec<usize>)> = segs
-            .into_iter()
-            .map(|s| (s.range, s.covered, s.starts, s.ends))
-            .collect();
+        let seg = |range, covered, starts: &[usize], ends: &[usize]| Segment {
+            range,
+            covered,
+            starts: starts.to_vec(),
+            ends: ends.to_vec(),
+        };
         assert_eq!(
-            shape,
+            segs,
             vec![
-                (0..2, false, vec![], vec![]),
-                (2..4, true, vec![0], vec![]),
-                (4..6, true, vec![1], vec![0]),
-                (6..8, true, vec![], vec![1]),
-                (8..10, false, vec![], vec![]),
+                seg(0..2, false, &[], &[]),
+                seg(2..4, true, &[0], &[]),
+                seg(4..6, true, &[1], &[0]),
+                seg(6..8, true, &[], &[1]),
+                seg(8..10, false, &[], &[]),
             ]
         );
     }

@@ -1,0 +1,625 @@
+//! The `briefing` command, run for real on fixture briefings.
+//!
+//! Each test is one behaviour a user would notice: what is built, what is
+//! refused, and what the author is told (exit code, file:line:col, message,
+//! hint).
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+
+use support::{BriefingTest, broken_links, html_files};
+
+// ---------------------------------------------------------------- building
+
+#[test]
+fn a_good_briefing_builds_every_page_and_its_links_resolve() {
+    let t = BriefingTest::new("basic");
+    t.run(&["build"])
+        .expect_success()
+        .expect_stderr("build: ")
+        .expect_no_stderr("warning");
+    for page in [
+        "index.html",
+        "404.html",
+        "who/index.html",
+        "who/ministry.html",
+        "what/index.html",
+        "what/breach.html",
+        "responses/index.html",
+        "responses/statement.html",
+        "questions/index.html",
+        "questions/who-did-it.html",
+        "sources/index.html",
+        "sources/report-a.html",
+        "sources/report-b.html",
+        "static/style.css",
+    ] {
+        assert!(t.exists(&format!("book/{page}")), "missing {page}");
+    }
+    let broken = broken_links(&t.path().join("book"));
+    assert!(broken.is_empty(), "broken links: {broken:#?}");
+}
+
+#[test]
+fn a_citation_links_to_the_highlighted_passage_which_links_back() {
+    let t = BriefingTest::new("basic");
+    t.run(&["build"]).expect_success();
+    let note = t.read("book/responses/statement.html");
+    let href = support::attribute_values(&note, "href")
+        .find(|h| h.starts_with("../sources/report-a.html#q-"))
+        .expect("citation link to the source passage");
+    let anchor = href.split('#').nth(1).unwrap();
+    let source = t.read("book/sources/report-a.html");
+    let at = source
+        .find(&format!("id=\"{anchor}\""))
+        .expect("anchor on source page");
+    let after = &source[at..];
+    // The quote matched across curly/straight quotes and an em dash.
+    assert!(
+        after.contains("<mark>“We will not tolerate malicious cyber activity,” the minister said — adding</mark>"),
+        "{after}"
+    );
+    assert!(
+        after.contains("href=\"../responses/statement.html#c-1\""),
+        "backlink: {after}"
+    );
+}
+
+#[test]
+fn source_pages_number_and_anchor_paragraphs() {
+    let t = BriefingTest::new("basic");
+    t.run(&["build"]).expect_success();
+    let source = t.read("book/sources/report-a.html");
+    for n in 1..=3 {
+        assert!(
+            source.contains(&format!("<p id=\"p-{n}\">")),
+            "paragraph {n}"
+        );
+    }
+    assert!(
+        !source.contains("id=\"p-4\""),
+        "blank lines separate exactly three paragraphs"
+    );
+}
+
+#[test]
+fn the_timeline_is_sorted_by_date_and_shows_precision() {
+    let t = BriefingTest::new("basic")
+        .file(
+            "content/what/earlier.yaml",
+            "title: Earlier event\ndate: \"2019-05\"\nrelated: [breach]\nclaims:\n  - text: x\n    cite: [{source: report-b, quote: The attackers were not named.}]\n",
+        )
+        .file(
+            "content/what/breach.yaml",
+            &fs::read_to_string(support::fixtures().join("basic/content/what/breach.yaml"))
+                .unwrap()
+                .replace("related: [who-did-it]", "related: [who-did-it, earlier]"),
+        );
+    t.run(&["build"]).expect_success();
+    let index = t.read("book/what/index.html");
+    let earlier = index.find("Earlier event").unwrap();
+    let breach = index.find("Servers breached").unwrap();
+    assert!(earlier < breach, "timeline order");
+    assert!(
+        index.contains("<time datetime=\"2019-05\">May 2019</time>"),
+        "{index}"
+    );
+    assert!(index.contains("2021 – 2022"), "ranges are shown as ranges");
+}
+
+#[test]
+fn pages_do_not_embed_the_whole_table_of_contents() {
+    let mut t = BriefingTest::new("basic");
+    for i in 0..40 {
+        t = t.file(
+            &format!("content/who/extra-{i:02}.yaml"),
+            &format!("title: Extra {i:02}\ntype: person\nrelated: [ministry]\nclaims:\n  - text: x\n    cite: [{{source: report-b}}]\n"),
+        );
+    }
+    t.run(&["build"]).expect_success();
+    let page = t.read("book/who/extra-20.html");
+    let listed = (0..40)
+        .filter(|i| page.contains(&format!(">Extra {i:02}<")))
+        .count();
+    assert!(listed <= 13, "sidebar lists {listed} of 40 notes");
+    assert!(page.contains("All 41"), "links to the full list");
+}
+
+#[test]
+fn check_writes_nothing() {
+    let t = BriefingTest::new("basic");
+    t.run(&["check"])
+        .expect_success()
+        .expect_stderr("check: ok");
+    assert!(!t.exists("book"));
+}
+
+#[test]
+fn dest_dir_and_a_path_argument_are_honoured() {
+    let t = BriefingTest::new("basic");
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let here = std::env::current_dir().unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .args([
+            "build",
+            t.path().to_str().unwrap(),
+            "--dest-dir",
+            site.to_str().unwrap(),
+        ])
+        .current_dir(here)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(site.join("index.html").is_file());
+    assert!(!t.exists("book"));
+}
+
+#[test]
+fn a_second_build_rewrites_nothing_and_removes_deleted_notes() {
+    let t = BriefingTest::new("basic");
+    t.run(&["build"]).expect_success();
+    t.run(&["build"])
+        .expect_success()
+        .expect_stderr("0 written");
+    let t = t.remove("content/questions/who-did-it.yaml").file(
+        "content/what/breach.yaml",
+        &fs::read_to_string(support::fixtures().join("basic/content/what/breach.yaml"))
+            .unwrap()
+            .replace("related: [who-did-it]\n", ""),
+    );
+    t.run(&["build"])
+        .expect_success()
+        .expect_stderr("1 removed");
+    assert!(!t.exists("book/questions/who-did-it.html"));
+}
+
+#[test]
+fn init_creates_a_briefing_that_builds_without_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["init", "new", "--title", "My \"quoted\" briefing"])
+            .status
+            .success()
+    );
+    let out = run(&["build", "new", "--deny-warnings"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let index = fs::read_to_string(dir.path().join("new/book/index.html")).unwrap();
+    assert!(index.contains("My &quot;quoted&quot; briefing"));
+    assert!(broken_links(&dir.path().join("new/book")).is_empty());
+    // Running it again must not overwrite the author's work.
+    let again = run(&["init", "new"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has a book.toml"));
+}
+
+#[test]
+fn clean_removes_only_what_build_wrote() {
+    let t = BriefingTest::new("basic");
+    t.run(&["build"]).expect_success();
+    fs::write(t.path().join("book/notes-to-self.txt"), "mine").unwrap();
+    t.run(&["clean"]).expect_success();
+    assert!(!t.exists("book/index.html"));
+    assert!(t.exists("book/notes-to-self.txt"));
+}
+
+// ---------------------------------------------------------- the checks
+
+#[test]
+fn unknown_source_is_located_and_suggests_the_closest_id() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: x\n    cite:\n      - source: report-c\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[unknown-source]: no source has the ID `report-c`")
+        .expect_stderr("content/who/ministry.yaml:7:17")
+        .expect_stderr("did you mean `report-a`?");
+}
+
+#[test]
+fn a_misquote_shows_the_closest_passage_of_the_source() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: x\n    cite:\n      - source: report-a\n        quote: hostile actors had access to its computers between 2021 and 2022\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[quote-not-found]: this quote is not in source `report-a`")
+        .expect_stderr("content/who/ministry.yaml:8:16")
+        .expect_stderr("the source says: “hostile actors had access to its servers between 2021 and 2022")
+        .expect_stderr("content/sources/report-a.txt:3:")
+        .expect_stderr("closest passage");
+}
+
+#[test]
+fn quotes_tolerate_invisible_differences_only() {
+    let note = |quote: &str| {
+        format!(
+            "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: x\n    cite:\n      - source: report-a\n        quote: '{quote}'\n"
+        )
+    };
+    // Line breaks, extra spaces, straight quotes for curly ones, a hyphen for an em dash.
+    BriefingTest::new("basic")
+        .file("content/who/ministry.yaml", &note("\"We will  not tolerate\n          malicious cyber activity,\" the minister said - adding"))
+        .run(&["check"])
+        .expect_success();
+    // Case is not invisible.
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            &note("the ministry said on Monday"),
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("quote-not-found");
+}
+
+#[test]
+fn a_claim_without_citation_is_an_error_or_a_warning_by_config() {
+    let t = BriefingTest::new("basic").file(
+        "content/who/ministry.yaml",
+        "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: An unsupported claim.\n",
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[uncited-claim]: this claim cites no source")
+        .expect_stderr("content/who/ministry.yaml:5:11");
+    let t = t.file(
+        "book.toml",
+        "[book]\ntitle = \"Basic fixture\"\n[check]\nuncited-claims = \"warn\"\n",
+    );
+    t.run(&["check"])
+        .expect_success()
+        .expect_stderr("warning[uncited-claim]");
+}
+
+#[test]
+fn a_reference_to_a_missing_note_is_an_error_with_a_suggestion() {
+    BriefingTest::new("basic")
+        .file(
+            "content/what/breach.yaml",
+            "title: Servers breached\ndate: \"2021\"\nactors: [ministyr]\nrelated: [who-did-it]\nclaims:\n  - text: x\n    cite: [{source: report-b}]\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[unknown-note]: no note has the ID `ministyr`")
+        .expect_stderr("content/what/breach.yaml:3:10")
+        .expect_stderr("did you mean `ministry`?");
+}
+
+#[test]
+fn a_markdown_link_to_a_missing_note_is_an_error() {
+    BriefingTest::new("basic")
+        .file(
+            "content/front.yaml",
+            "bottom_line:\n  - text: See [the report](note:nowhere).\n    cite: [{source: report-a}]\n  - text: '[M](note:ministry)'\n    cite: [{source: report-b}]\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("no note has the ID `nowhere`")
+        .expect_stderr("content/front.yaml:2:11");
+}
+
+#[test]
+fn yaml_syntax_errors_are_located() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: The Ministry\ntype: government\nclaims: [unclosed\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[yaml]")
+        .expect_stderr("content/who/ministry.yaml:");
+}
+
+#[test]
+fn unknown_fields_list_the_valid_ones() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: x\n    cite:\n      - source: report-a\n        qoute: x\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("unknown field `qoute`, expected one of `source`, `quote`, `comment`")
+        .expect_stderr("content/who/ministry.yaml:8:9");
+}
+
+#[test]
+fn wrong_types_and_missing_fields_are_located() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: [not, a, string]\ntype: government\nclaims: []\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("invalid type: sequence, expected a string")
+        .expect_stderr("content/who/ministry.yaml:1:");
+    BriefingTest::new("basic")
+        .file(
+            "content/what/breach.yaml",
+            "title: Servers breached\nclaims:\n  - text: x\n    cite: [{source: report-a}]\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("missing field `date`");
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: M\ntype: ministry\nclaims: []\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("unknown variant `ministry`, expected one of `person`, `organisation`");
+}
+
+#[test]
+fn invalid_dates_say_why() {
+    BriefingTest::new("basic")
+        .file(
+            "content/what/breach.yaml",
+            "title: Servers breached\ndate: \"2022-02-30\"\nrelated: [who-did-it]\nclaims:\n  - text: x\n    cite: [{source: report-a}]\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[invalid-date]: invalid date `2022-02-30`: 2022-02-30 is not a calendar date")
+        .expect_stderr("content/what/breach.yaml:2:7");
+}
+
+#[test]
+fn all_problems_are_reported_in_one_run() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: The Ministry\ntype: government\nrelated: [breach, nope]\nclaims:\n  - text: a\n  - text: b\n    cite: [{source: nope}]\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("uncited-claim")
+        .expect_stderr("unknown-source")
+        .expect_stderr("unknown-note")
+        .expect_stderr("check: 3 errors");
+}
+
+#[test]
+fn uncited_sources_and_orphan_notes_are_warnings_that_can_be_denied() {
+    let t = BriefingTest::new("basic")
+        .file("content/sources/unused.txt", "Nobody cites this.\n")
+        .file(
+            "content/sources/unused.yaml",
+            "title: Unused\nlanguage: en\ntranslation: none\n",
+        )
+        .file(
+            "content/who/loner.yaml",
+            "title: Loner\ntype: person\nclaims:\n  - text: x\n    cite: [{source: report-a}]\n",
+        );
+    t.run(&["check"])
+        .expect_success()
+        .expect_stderr("warning[uncited-source]: no claim cites source `unused`")
+        .expect_stderr("warning[orphan-note]: no other note references `loner`")
+        .expect_stderr("content/who/loner.yaml:1:8");
+    t.run(&["check", "--deny-warnings"])
+        .expect_code(1)
+        .expect_stderr("error[uncited-source]");
+    t.run(&["build"])
+        .expect_success()
+        .expect_stderr("2 warnings");
+    let t = t.file(
+        "book.toml",
+        "[book]\ntitle = \"B\"\n[check]\ndeny-warnings = true\n",
+    );
+    t.run(&["build"])
+        .expect_code(1)
+        .expect_stderr("nothing written");
+}
+
+#[test]
+fn file_names_that_are_not_valid_ids_are_reported_with_a_new_name() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/Bad Name.yaml",
+            "title: X\ntype: person\nclaims:\n  - text: x\n    cite: [{source: report-a}]\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[invalid-id]: `Bad Name` is not a valid ID")
+        .expect_stderr("rename the file to `bad-name`");
+}
+
+#[test]
+fn json_format_prints_one_object_per_diagnostic() {
+    let run = BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: x\n    cite:\n      - source: report-c\n",
+        )
+        .run(&["check", "--format", "json"])
+        .expect_code(1);
+    let lines: Vec<serde_json::Value> = run
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stdout());
+    let d = &lines[0];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "unknown-source");
+    assert_eq!(d["file"], "content/who/ministry.yaml");
+    assert_eq!(d["line"], 7);
+    assert_eq!(d["column"], 17);
+    assert_eq!(d["help"], "did you mean `report-a`?");
+}
+
+// ------------------------------------------------ failures write nothing
+
+#[test]
+fn a_build_with_errors_writes_nothing_and_keeps_the_old_site() {
+    let t = BriefingTest::new("basic");
+    t.run(&["build"]).expect_success();
+    let before = t.read("book/who/ministry.html");
+    let t = t.file(
+        "content/who/ministry.yaml",
+        "title: Changed\ntype: government\nrelated: [breach]\nclaims:\n  - text: x\n    cite: [{source: nope}]\n",
+    );
+    t.run(&["build"])
+        .expect_code(1)
+        .expect_stderr("build: nothing written");
+    assert_eq!(t.read("book/who/ministry.html"), before);
+}
+
+#[test]
+fn a_template_error_names_the_template_and_line() {
+    let t = BriefingTest::new("basic").file(
+        "templates/note.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ page.title }</h1>\n{% endblock content %}\n",
+    );
+    t.run(&["build"])
+        .expect_code(1)
+        .expect_stderr("error[template]")
+        .expect_stderr("templates/note.html:3:")
+        .expect_stderr("nothing written");
+    assert!(!t.exists("book"));
+}
+
+#[test]
+fn a_template_that_fails_at_render_time_names_the_template() {
+    BriefingTest::new("basic")
+        .file(
+            "templates/note.html",
+            "{% extends \"base.html\" %}\n{% block content %}{{ page.no_such_field }}{% endblock content %}\n",
+        )
+        .run(&["build"])
+        .expect_code(1)
+        .expect_stderr("template `note.html` failed to render")
+        .expect_stderr("no_such_field");
+}
+
+#[test]
+fn user_templates_override_the_built_in_ones_file_by_file() {
+    let t = BriefingTest::new("basic").file(
+        "templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}<h1>Custom 404</h1>{% endblock content %}",
+    );
+    t.run(&["build"]).expect_success();
+    assert!(t.read("book/404.html").contains("Custom 404"));
+    assert!(
+        t.read("book/index.html").contains("Bottom line"),
+        "others stay built in"
+    );
+}
+
+// ------------------------------------------------------- configuration
+
+#[test]
+fn unknown_config_keys_are_errors_naming_the_valid_keys() {
+    BriefingTest::new("basic")
+        .file(
+            "book.toml",
+            "[book]\ntitle = \"B\"\n\n[check]\nstrict = true\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[config]: unknown field `strict`")
+        .expect_stderr("book.toml:5:1")
+        .expect_stderr("uncited-claims");
+}
+
+#[test]
+fn a_missing_book_toml_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .args(["check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no book.toml"));
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    let t = BriefingTest::new("basic");
+    t.run(&["frobnicate"]).expect_code(2);
+    t.run(&["check", "--format", "xml"]).expect_code(2);
+    t.run(&["--help"]).expect_success();
+}
+
+#[test]
+fn dangerous_build_directories_are_refused() {
+    let t = BriefingTest::new("basic");
+    for dest in [".", "content", "content/sub", "..", "/"] {
+        t.run(&["build", "--dest-dir", dest])
+            .expect_code(2)
+            .expect_stderr("refusing to use");
+    }
+    assert!(t.exists("content/who/ministry.yaml"));
+    assert!(!t.exists("content/sub"));
+}
+
+// ------------------------------------------------------------- safety
+
+#[test]
+fn markdown_cannot_inject_html_or_script() {
+    let t = BriefingTest::new("basic").file(
+        "content/who/ministry.yaml",
+        "title: '<script>alert(1)</script>'\ntype: government\nrelated: [breach]\nsummary: '<img src=x onerror=alert(1)> [x](javascript:alert(1))'\nclaims:\n  - text: '<b onclick=\"alert(1)\">hi</b> [y](JAVASCRIPT:alert(2))'\n    cite:\n      - source: report-a\n        comment: '<iframe src=\"data:text/html,x\"></iframe>'\n",
+    );
+    t.run(&["build"]).expect_success();
+    for page in html_files(&t.path().join("book")) {
+        let html = fs::read_to_string(&page).unwrap();
+        let lower = html.to_lowercase();
+        for bad in ["<script", "<img", "<b onclick", "<iframe", "javascript:"] {
+            assert!(!lower.contains(bad), "{bad} in {}", page.display());
+        }
+    }
+    assert!(
+        t.read("book/who/ministry.html")
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
+}
+
+// ----------------------------------------------- the shipped briefing
+
+#[test]
+fn the_shipped_briefing_builds_with_no_errors_and_no_warnings() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let t = BriefingTest::from_dir(repo, &["book.toml", "content"]);
+    t.run(&["build", "--deny-warnings"])
+        .expect_success()
+        .expect_no_stderr("warning");
+    let broken = broken_links(&t.path().join("book"));
+    assert!(broken.is_empty(), "broken links: {broken:#?}");
+    // Sources are kept byte-for-byte: the copies in content/ are what quotes are checked against.
+    for id in [
+        "000_0fc0c13424994b9d",
+        "001_ebf839a506443e8e",
+        "002_ba6c7dbee401f77c",
+        "003_4529629cf3d177b6",
+        "004_d467c21256672cda",
+    ] {
+        let page = t.read(&format!("book/sources/{id}.html"));
+        assert!(page.matches("<mark>").count() >= 5, "{id} is cited often");
+    }
+}

@@ -1,0 +1,200 @@
+//! A small builder for running the real `briefing` binary on a fixture.
+//!
+//! ```ignore
+//! BriefingTest::new("basic")
+//!     .file("content/who/x.yaml", "title: X\n")
+//!     .run(&["check"])
+//!     .expect_code(1)
+//!     .expect_stderr("missing field `type`");
+//! ```
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct BriefingTest {
+    pub dir: tempfile::TempDir,
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+impl BriefingTest {
+    /// A fresh copy of `tests/fixtures/<name>` in a temporary folder.
+    pub fn new(name: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&fixtures().join(name), dir.path());
+        BriefingTest { dir }
+    }
+
+    /// A copy of a folder outside the fixtures (e.g. the repository's own briefing).
+    pub fn from_dir(src: &Path, only: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for entry in only {
+            let from = src.join(entry);
+            let to = dir.path().join(entry);
+            if from.is_dir() {
+                copy_dir(&from, &to);
+            } else {
+                fs::copy(&from, &to).expect("copy");
+            }
+        }
+        BriefingTest { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes (or replaces) a file of the briefing.
+    pub fn file(self, rel: &str, text: &str) -> Self {
+        let path = self.dir.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn remove(self, rel: &str) -> Self {
+        fs::remove_file(self.dir.path().join(rel)).unwrap();
+        self
+    }
+
+    /// Runs `briefing ARGS` in the briefing's folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_briefing"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run briefing");
+        Run { output }
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.dir.path().join(rel))
+            .unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.dir.path().join(rel).exists()
+    }
+}
+
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.output.status.code(),
+            Some(code),
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    pub fn expect_success(self) -> Self {
+        self.expect_code(0)
+    }
+
+    pub fn expect_stderr(self, needle: &str) -> Self {
+        let err = self.stderr();
+        assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+        self
+    }
+
+    pub fn expect_no_stderr(self, needle: &str) -> Self {
+        let err = self.stderr();
+        assert!(!err.contains(needle), "stderr has {needle:?}:\n{err}");
+        self
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Every internal link of every HTML page under `site` that does not
+/// resolve to a file, or to an element id in it: `(page, href)` pairs.
+pub fn broken_links(site: &Path) -> Vec<(String, String)> {
+    let pages = html_files(site);
+    let mut broken = Vec::new();
+    for page in &pages {
+        let html = fs::read_to_string(page).unwrap();
+        for href in attribute_values(&html, "href").chain(attribute_values(&html, "src")) {
+            if href.contains("://") || href.starts_with("mailto:") {
+                continue;
+            }
+            let (path, fragment) = match href.split_once('#') {
+                Some((p, f)) => (p, Some(f)),
+                None => (href.as_str(), None),
+            };
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap().join(path)
+            };
+            let ok = target.is_file()
+                && fragment.is_none_or(|f| {
+                    f.is_empty() || has_id(&fs::read_to_string(&target).unwrap_or_default(), f)
+                });
+            if !ok {
+                let rel = page.strip_prefix(site).unwrap().display().to_string();
+                broken.push((rel, href.clone()));
+            }
+        }
+    }
+    broken
+}
+
+pub fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(html_files(&path));
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn attribute_values(html: &str, attr: &str) -> impl Iterator<Item = String> {
+    let pat = format!(" {attr}=\"");
+    html.match_indices(&pat)
+        .map(|(i, _)| {
+            let rest = &html[i + pat.len()..];
+            let end = rest.find('"').unwrap();
+            rest[..end].replace("&amp;", "&")
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+pub fn has_id(html: &str, id: &str) -> bool {
+    html.contains(&format!(" id=\"{id}\""))
+}
