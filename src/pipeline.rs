@@ -4,7 +4,7 @@
 //! same way, through [`report`], so a problem reads the same wherever it is
 //! found.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -31,60 +31,44 @@ pub struct Options {
     pub deny_warnings: bool,
 }
 
-/// A briefing that passed its checks, rendered in memory.
-pub struct Rendered {
-    pub pages: Vec<Page>,
-    pub warnings: usize,
+/// What a successful compile yields.
+struct Compiled {
+    /// Empty when rendering was not asked for.
+    pages: Vec<Page>,
+    warnings: usize,
+    /// `[build] build-dir` from book.toml.
+    build_dir: PathBuf,
 }
 
-/// Loads, checks and (if `render` is set) renders. Problems are printed here.
-fn compile(
-    root: &Path,
-    opts: Options,
-    verb: &str,
-    do_render: bool,
-) -> Result<Result<Rendered, ()>> {
+/// Loads, checks and (if `do_render`) renders; prints every problem found.
+/// `Ok(None)` means the content has errors and they have been printed.
+fn compile(root: &Path, opts: Options, verb: &str, do_render: bool) -> Result<Option<Compiled>> {
     let (mut briefing, mut diags) = load::load(root)?;
     let theme = theme::load(root, &mut briefing.files)?;
     let checked = check::check(&briefing);
     diags.extend(checked.diagnostics.iter().cloned());
-    let theme = match theme {
-        Ok(t) => Some(t),
-        Err(template_diags) => {
-            diags.extend(template_diags);
-            None
-        }
-    };
+    let theme = theme
+        .map_err(|template_diags| diags.extend(template_diags))
+        .ok();
     if opts.deny_warnings || briefing.config.check.deny_warnings {
         diag::deny_warnings(&mut diags);
     }
     let tally = Tally::of(&diags);
-    if tally.errors > 0 || !do_render {
-        report(&briefing.files, &mut diags, opts.format, verb)?;
-        return Ok(if tally.errors > 0 {
-            Err(())
-        } else {
-            Ok(Rendered {
-                pages: Vec::new(),
-                warnings: tally.warnings,
-            })
-        });
-    }
-    let theme = theme.expect("no theme means a template error was counted");
-    match render::render(&briefing, &checked, &theme) {
-        Ok(pages) => {
-            report(&briefing.files, &mut diags, opts.format, verb)?;
-            Ok(Ok(Rendered {
-                pages,
-                warnings: tally.warnings,
-            }))
-        }
-        Err(template_diags) => {
-            diags.extend(template_diags);
-            report(&briefing.files, &mut diags, opts.format, verb)?;
-            Ok(Err(()))
+    let mut pages = Vec::new();
+    if tally.errors == 0 && do_render {
+        let theme = theme.expect("a missing theme is a counted template error");
+        match render::render(&briefing, &checked, &theme) {
+            Ok(rendered) => pages = rendered,
+            Err(template_diags) => diags.extend(template_diags),
         }
     }
+    report(&briefing.files, &mut diags, opts.format, verb)?;
+    let tally = Tally::of(&diags);
+    Ok((tally.errors == 0).then(|| Compiled {
+        pages,
+        warnings: tally.warnings,
+        build_dir: briefing.config.build.build_dir.clone(),
+    }))
 }
 
 /// Prints diagnostics and, for people, a summary line.
@@ -101,7 +85,7 @@ fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -
 pub fn check(root: &Path, opts: Options) -> Result<Status> {
     let started = Instant::now();
     match compile(root, opts, "check", false)? {
-        Ok(r) => {
+        Some(r) => {
             if opts.format == Format::Human {
                 eprintln!(
                     "check: ok{} in {} ms",
@@ -111,21 +95,18 @@ pub fn check(root: &Path, opts: Options) -> Result<Status> {
             }
             Ok(Status::Ok)
         }
-        Err(()) => Ok(Status::ContentErrors),
+        None => Ok(Status::ContentErrors),
     }
 }
 
 /// `briefing build`.
 pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> {
     let started = Instant::now();
-    let dest = destination(root, dest)?;
-    let rendered = match compile(root, opts, "build", true)? {
-        Ok(r) => r,
-        Err(()) => {
-            eprintln!("build: nothing written");
-            return Ok(Status::ContentErrors);
-        }
+    let Some(rendered) = compile(root, opts, "build", true)? else {
+        eprintln!("build: nothing written");
+        return Ok(Status::ContentErrors);
     };
+    let dest = destination(root, dest.unwrap_or(&rendered.build_dir))?;
     let stats = output::write(&dest, &rendered.pages)?;
     if opts.format == Format::Human {
         eprintln!(
@@ -142,25 +123,22 @@ pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> 
 
 /// `briefing clean`.
 pub fn clean(root: &Path, dest: Option<&Path>) -> Result<Status> {
-    let dest = destination(root, dest)?;
+    let build_dir = match dest {
+        Some(d) => d.to_path_buf(),
+        None => {
+            let (briefing, _) = load::load(root)?;
+            briefing.config.build.build_dir
+        }
+    };
+    let dest = destination(root, &build_dir)?;
     let removed = output::clean(&dest)?;
     eprintln!("clean: removed {removed} files from {}", dest.display());
     Ok(Status::Ok)
 }
 
-/// The build directory: `--dest-dir`, else `[build] build-dir`, checked for
-/// safety before anything is read further.
-fn destination(root: &Path, dest: Option<&Path>) -> Result<std::path::PathBuf> {
-    let configured = match dest {
-        Some(d) => d.to_path_buf(),
-        None => {
-            let text = std::fs::read_to_string(root.join(load::CONFIG_FILE)).unwrap_or_default();
-            crate::config::Config::from_str(&text)
-                .map(|c| c.build.build_dir)
-                .unwrap_or_else(|_| "book".into())
-        }
-    };
-    let resolved = output::resolve(root, &configured)?;
+/// The build directory, resolved and checked for safety.
+fn destination(root: &Path, dest: &Path) -> Result<PathBuf> {
+    let resolved = output::resolve(root, dest)?;
     output::check_dest(root, &resolved)?;
     Ok(resolved)
 }
