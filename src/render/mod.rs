@@ -267,7 +267,7 @@ impl<'a> Renderer<'a> {
             let items = all[lo..hi]
                 .iter()
                 .map(|&i| NavItem {
-                    title: self.b.sources[i].id.clone(),
+                    title: self.source_title(i),
                     href: format!("{root}sources/{}.html", self.b.sources[i].id),
                     current: at == Some(i),
                 })
