@@ -4,9 +4,17 @@
 //! Diagnostics carry a [`FileId`] and a byte range instead of a formatted
 //! location, so locating is done once, when (and only if) a diagnostic is
 //! printed.
+//!
+//! The database also remembers, per path, the size and modification time of
+//! what it read. A rebuild in watch mode keeps the database, so a file whose
+//! stamp has not changed is not read again and keeps its [`FileId`] and
+//! [`File::version`]; later stages key their memo tables on those.
 
+use std::collections::HashMap;
+use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use codespan_reporting::files::{self as cs, line_starts};
 
@@ -23,24 +31,89 @@ pub struct File {
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// Bumped whenever the text changes: (id, version) identifies content.
+    pub version: u64,
+    /// Byte offset of the first invalid UTF-8 sequence, if the file had one
+    /// (the text then holds a lossy decoding).
+    pub invalid_utf8_at: Option<usize>,
+    stamp: Option<(SystemTime, u64)>,
 }
 
-/// The file database. Append-only, so a [`FileId`] stays valid.
+/// The file database. Ids are never reused, so a [`FileId`] stays valid.
 #[derive(Debug, Default)]
 pub struct Files {
     files: Vec<File>,
+    by_path: HashMap<PathBuf, FileId>,
+    next_version: u64,
 }
 
 impl Files {
+    /// Adds a file that does not come from disk (or replaces its text).
     pub fn add(&mut self, path: PathBuf, name: String, text: String) -> FileId {
+        self.put(path, name, text, None, None)
+    }
+
+    /// Reads `path` unless its size and modification time are what they were
+    /// at the last read, in which case the stored text is reused.
+    pub fn read(&mut self, path: &Path, name: String) -> io::Result<FileId> {
+        let meta = std::fs::metadata(path)?;
+        let stamp = meta.modified().ok().map(|t| (t, meta.len()));
+        if let Some(&id) = self.by_path.get(path) {
+            let file = &self.files[id.0];
+            if stamp.is_some() && file.stamp == stamp && file.name == name {
+                return Ok(id);
+            }
+        }
+        let bytes = std::fs::read(path)?;
+        let (text, invalid) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let offset = String::from_utf8_lossy(&e.as_bytes()[..valid]).len();
+                (
+                    String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    Some(offset),
+                )
+            }
+        };
+        Ok(self.put(path.to_path_buf(), name, text, invalid, stamp))
+    }
+
+    fn put(
+        &mut self,
+        path: PathBuf,
+        name: String,
+        text: String,
+        invalid_utf8_at: Option<usize>,
+        stamp: Option<(SystemTime, u64)>,
+    ) -> FileId {
+        self.next_version += 1;
         let line_starts = line_starts(&text).collect();
-        self.files.push(File {
-            path,
+        let file = File {
+            path: path.clone(),
             name,
             text,
             line_starts,
-        });
-        FileId(self.files.len() - 1)
+            version: self.next_version,
+            invalid_utf8_at,
+            stamp,
+        };
+        match self.by_path.get(&path) {
+            Some(&id) => {
+                self.files[id.0] = file;
+                id
+            }
+            None => {
+                self.files.push(file);
+                let id = FileId(self.files.len() - 1);
+                self.by_path.insert(path, id);
+                id
+            }
+        }
+    }
+
+    pub fn version(&self, id: FileId) -> u64 {
+        self.files[id.0].version
     }
 
     pub fn get(&self, id: FileId) -> &File {

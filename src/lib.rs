@@ -6,6 +6,7 @@
 //! located quotes) → [`render`] (→ pages in memory) → [`output`] (→ disk).
 //! `build`, `check` and (later) `watch` all run this same chain.
 
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod config;

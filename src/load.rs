@@ -4,8 +4,11 @@
 //! the author wrote become [`Diagnostic`]s and loading carries on, so one run
 //! reports everything; only I/O failures (unreadable folders) are errors.
 
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -23,12 +26,24 @@ pub const CONTENT_DIR: &str = "content";
 pub const SOURCES_DIR: &str = "sources";
 pub const FRONT_FILE: &str = "front.yaml";
 
+/// What loading keeps between builds (see [`crate::cache`]): the file
+/// database, and each file's parsed result keyed by its content version.
+#[derive(Default)]
+pub struct LoadCache {
+    pub files: Files,
+    units: HashMap<FileId, (u64, Arc<dyn Any + Send + Sync>)>,
+}
+
 /// Loads the briefing at `root`. `Err` only for I/O problems; everything
-/// wrong with the content is in the returned diagnostics.
-pub fn load(root: &Path) -> Result<(Briefing, Vec<Diagnostic>)> {
+/// wrong with the content is in the returned diagnostics. The file database
+/// moves from `cache` into the briefing; give it back with
+/// [`LoadCache::keep`] to reuse it.
+pub fn load(root: &Path, cache: &mut LoadCache) -> Result<(Briefing, Vec<Diagnostic>)> {
     let mut loader = Loader {
         root: root.to_path_buf(),
-        files: Files::default(),
+        files: std::mem::take(&mut cache.files),
+        units: std::mem::take(&mut cache.units),
+        seen: HashSet::new(),
         diags: Vec::new(),
     };
     let config = loader.config()?;
@@ -46,6 +61,10 @@ pub fn load(root: &Path) -> Result<(Briefing, Vec<Diagnostic>)> {
     }
     notes.sort_by(|a, b| a.order_key().cmp(&b.order_key()).then(a.id.cmp(&b.id)));
     let front = loader.front(&content.join(FRONT_FILE))?;
+    // Forget the parses of files that are gone.
+    let seen = std::mem::take(&mut loader.seen);
+    loader.units.retain(|id, _| seen.contains(id));
+    cache.units = std::mem::take(&mut loader.units);
     let briefing = Briefing {
         root: loader.root,
         config,
@@ -59,36 +78,67 @@ pub fn load(root: &Path) -> Result<(Briefing, Vec<Diagnostic>)> {
     Ok((briefing, diags))
 }
 
+impl LoadCache {
+    /// Takes the file database back from a briefing that is done with.
+    pub fn keep(&mut self, briefing: Briefing) {
+        self.files = briefing.files;
+    }
+}
+
 struct Loader {
     root: PathBuf,
     files: Files,
+    units: HashMap<FileId, (u64, Arc<dyn Any + Send + Sync>)>,
+    seen: HashSet<FileId>,
     diags: Vec<Diagnostic>,
 }
 
 impl Loader {
     fn read(&mut self, path: &Path) -> Result<FileId> {
-        let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let name = path
             .strip_prefix(&self.root)
             .unwrap_or(path)
             .to_string_lossy()
             .replace('\\', "/");
-        match String::from_utf8(bytes) {
-            Ok(text) => Ok(self.files.add(path.to_path_buf(), name, text)),
-            Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let id = self.files.add(path.to_path_buf(), name, text);
-                let offset = String::from_utf8_lossy(&e.as_bytes()[..valid]).len();
-                self.diags.push(
-                    Diagnostic::error("encoding", "this file is not valid UTF-8")
-                        .at(id, offset..offset + 1)
-                        .label(format!("invalid byte at offset {valid}"))
-                        .help("save the file as UTF-8"),
-                );
-                Ok(id)
-            }
+        let id = self
+            .files
+            .read(path, name)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        self.seen.insert(id);
+        if let Some(offset) = self.files.get(id).invalid_utf8_at {
+            self.diags.push(
+                Diagnostic::error("encoding", "this file is not valid UTF-8")
+                    .at(id, offset..offset + 1)
+                    .label("invalid byte here")
+                    .help("save the file as UTF-8"),
+            );
         }
+        Ok(id)
+    }
+
+    /// Runs `compute` for `file` unless its content is unchanged since the
+    /// last build, in which case the stored result and diagnostics are
+    /// replayed. `compute` must depend on nothing but the file.
+    fn unit<T: Clone + Send + Sync + 'static>(
+        &mut self,
+        file: FileId,
+        compute: impl FnOnce(&mut Loader) -> T,
+    ) -> T {
+        let version = self.files.version(file);
+        if let Some((v, any)) = self.units.get(&file)
+            && *v == version
+            && let Some((value, diags)) = any.downcast_ref::<(T, Vec<Diagnostic>)>()
+        {
+            self.diags.extend(diags.iter().cloned());
+            return value.clone();
+        }
+        let outer = std::mem::take(&mut self.diags);
+        let value = compute(self);
+        let diags = std::mem::replace(&mut self.diags, outer);
+        self.diags.extend(diags.iter().cloned());
+        self.units
+            .insert(file, (version, Arc::new((value.clone(), diags))));
+        value
     }
 
     fn config(&mut self) -> Result<Config> {
@@ -172,17 +222,23 @@ impl Loader {
 
     fn sources(&mut self, dir: &Path) -> Result<Vec<Source>> {
         let mut texts: Vec<Source> = Vec::new();
-        let mut metas: Vec<(String, SourceMeta)> = Vec::new();
+        let mut metas: Vec<(String, Arc<SourceMeta>)> = Vec::new();
         for path in self.entries(dir)? {
             let file = self.read(&path)?;
-            let Some(id) = self.id_of(&path, file) else {
-                continue;
-            };
             if is_yaml(&path) {
-                if let Some(meta) = self.source_meta(file) {
+                let unit = self.unit(file, |l| {
+                    let id = l.id_of(&path, file)?;
+                    Some((id, l.source_meta(file).map(Arc::new)))
+                });
+                if let Some((id, Some(meta))) = unit {
                     metas.push((id, meta));
                 }
-            } else {
+                continue;
+            }
+            let Some(id) = self.unit(file, |l| l.id_of(&path, file)) else {
+                continue;
+            };
+            {
                 texts.push(Source {
                     id,
                     file,
@@ -290,18 +346,17 @@ impl Loader {
         }
     }
 
-    fn notes(&mut self, dir: &Path, kind: Kind, notes: &mut Vec<Note>) -> Result<()> {
+    fn notes(&mut self, dir: &Path, kind: Kind, notes: &mut Vec<Arc<Note>>) -> Result<()> {
         for path in self.entries(dir)? {
             if !is_yaml(&path) {
                 continue;
             }
             let file = self.read(&path)?;
-            let Some(id) = self.id_of(&path, file) else {
-                continue;
-            };
-            if let Some(note) = self.note(file, id, kind) {
-                notes.push(note);
-            }
+            let note = self.unit(file, |l| {
+                let id = l.id_of(&path, file)?;
+                l.note(file, id, kind).map(Arc::new)
+            });
+            notes.extend(note);
         }
         Ok(())
     }
@@ -374,22 +429,22 @@ impl Loader {
         })
     }
 
-    fn front(&mut self, path: &Path) -> Result<Option<Front>> {
+    fn front(&mut self, path: &Path) -> Result<Option<Arc<Front>>> {
         if !path.is_file() {
             return Ok(None);
         }
         let file = self.read(path)?;
-        let Some(raw) = self.parse::<RawFront>(file) else {
-            return Ok(None);
-        };
-        let mut refs = Vec::new();
-        let bottom_line = claims(raw.bottom_line, "bottom_line", &mut refs);
-        let key_facts = claims(raw.key_facts, "key_facts", &mut refs);
-        Ok(Some(Front {
-            file,
-            bottom_line,
-            key_facts,
-            refs,
+        Ok(self.unit(file, |l| {
+            let raw = l.parse::<RawFront>(file)?;
+            let mut refs = Vec::new();
+            let bottom_line = claims(raw.bottom_line, "bottom_line", &mut refs);
+            let key_facts = claims(raw.key_facts, "key_facts", &mut refs);
+            Some(Arc::new(Front {
+                file,
+                bottom_line,
+                key_facts,
+                refs,
+            }))
         }))
     }
 }

@@ -4,6 +4,7 @@
 //! never mutated afterwards; checks read them, rendering reads them.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::date::DateSpec;
@@ -61,15 +62,16 @@ pub struct Briefing {
     /// Sorted by ID.
     pub sources: Vec<Source>,
     /// Sorted by kind, then by the kind's order (see [`Note::order_key`]).
-    pub notes: Vec<Note>,
-    pub front: Option<Front>,
+    /// Shared, because a rebuild reuses the notes whose files did not change.
+    pub notes: Vec<Arc<Note>>,
+    pub front: Option<Arc<Front>>,
 }
 
 #[derive(Debug)]
 pub struct Source {
     pub id: String,
     pub file: FileId,
-    pub meta: Option<SourceMeta>,
+    pub meta: Option<Arc<SourceMeta>>,
 }
 
 #[derive(Debug)]
@@ -323,6 +325,7 @@ impl Briefing {
         self.notes
             .iter()
             .enumerate()
+            .map(|(i, n)| (i, &**n))
             .filter(move |(_, n)| n.kind() == kind)
     }
 }

@@ -7,12 +7,13 @@
 //! removed last. The directory is never wiped: a manifest of what we wrote
 //! (which also marks the directory as ours) says what may be removed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
 
 use crate::render::Page;
 
@@ -96,19 +97,43 @@ pub fn check_dest(root: &Path, dest: &Path) -> Result<()> {
     }
 }
 
+/// What writing keeps between builds: the directory last written and the
+/// key of each page as written there, so unchanged pages are not even read.
+#[derive(Default)]
+pub struct OutputCache {
+    written: Option<(PathBuf, HashMap<String, u64>)>,
+}
+
 /// Writes `pages` into `dest` (see the module docs).
-pub fn write(dest: &Path, pages: &[Page]) -> Result<WriteStats> {
+pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<WriteStats> {
     fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
     let previous = read_manifest(dest);
+    // Trust our memory of the directory only while our manifest is there:
+    // if someone wiped the directory, compare with the disk again.
+    let known = match &cache.written {
+        Some((d, keys)) if d == dest && dest.join(MANIFEST).is_file() => Some(keys),
+        _ => None,
+    };
+    let outcomes: Vec<Result<bool>> = pages
+        .par_iter()
+        .map(|page| {
+            if known.and_then(|k| k.get(&page.path)) == Some(&page.key) {
+                return Ok(false);
+            }
+            let path = dest.join(&page.path);
+            if fs::read(&path).is_ok_and(|old| old == *page.bytes) {
+                return Ok(false);
+            }
+            write_atomically(&path, &page.bytes).map(|()| true)
+        })
+        .collect();
     let mut stats = WriteStats::default();
-    for page in pages {
-        let path = dest.join(&page.path);
-        if fs::read(&path).is_ok_and(|old| old == page.bytes) {
+    for outcome in outcomes {
+        if outcome? {
+            stats.written += 1;
+        } else {
             stats.unchanged += 1;
-            continue;
         }
-        write_atomically(&path, &page.bytes)?;
-        stats.written += 1;
     }
     let current: BTreeSet<String> = pages.iter().map(|p| p.path.clone()).collect();
     for stale in previous.difference(&current) {
@@ -121,8 +146,14 @@ pub fn write(dest: &Path, pages: &[Page]) -> Result<WriteStats> {
             remove_empty_parents(dest, &path);
         }
     }
-    let manifest: String = current.iter().map(|p| format!("{p}\n")).collect();
-    write_atomically(&dest.join(MANIFEST), manifest.as_bytes())?;
+    if previous != current {
+        let manifest: String = current.iter().map(|p| format!("{p}\n")).collect();
+        write_atomically(&dest.join(MANIFEST), manifest.as_bytes())?;
+    }
+    cache.written = Some((
+        dest.to_path_buf(),
+        pages.iter().map(|p| (p.path.clone(), p.key)).collect(),
+    ));
     Ok(stats)
 }
 
@@ -182,11 +213,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .expect("pages live inside the build directory");
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    // Unique per process and write: pages are written in parallel.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.tmp{}-{n}", std::process::id()));
+    // No fsync: rename makes the swap atomic for readers and for a killed
+    // process; durability across power loss would cost a disk flush per page.
     let result = (|| -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_data()?;
+        drop(f);
         fs::rename(&tmp, path)
     })();
     if result.is_err() {
@@ -202,7 +238,8 @@ mod tests {
     fn page(path: &str, text: &str) -> Page {
         Page {
             path: path.into(),
-            bytes: text.as_bytes().to_vec(),
+            bytes: std::sync::Arc::new(text.as_bytes().to_vec()),
+            key: text.len() as u64,
         }
     }
 
@@ -210,7 +247,13 @@ mod tests {
     fn rewrites_only_changed_files_and_removes_stale_ones() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("book");
-        let s = write(&dest, &[page("a.html", "1"), page("x/b.html", "2")]).unwrap();
+        let mut cache = OutputCache::default();
+        let s = write(
+            &dest,
+            &[page("a.html", "1"), page("x/b.html", "2")],
+            &mut cache,
+        )
+        .unwrap();
         assert_eq!(
             s,
             WriteStats {
@@ -220,7 +263,12 @@ mod tests {
             }
         );
         fs::write(dest.join("mine.txt"), "author's file").unwrap();
-        let s = write(&dest, &[page("a.html", "1"), page("c.html", "3")]).unwrap();
+        let s = write(
+            &dest,
+            &[page("a.html", "1"), page("c.html", "3")],
+            &mut cache,
+        )
+        .unwrap();
         assert_eq!(
             s,
             WriteStats {

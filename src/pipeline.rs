@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::cache::Cache;
 use crate::check;
 use crate::diag::{self, Diagnostic, Format, Tally};
 use crate::files::Files;
@@ -42,10 +43,16 @@ struct Compiled {
 
 /// Loads, checks and (if `do_render`) renders; prints every problem found.
 /// `Ok(None)` means the content has errors and they have been printed.
-fn compile(root: &Path, opts: Options, verb: &str, do_render: bool) -> Result<Option<Compiled>> {
-    let (mut briefing, mut diags) = load::load(root)?;
+fn compile(
+    root: &Path,
+    opts: Options,
+    verb: &str,
+    do_render: bool,
+    cache: &mut Cache,
+) -> Result<Option<Compiled>> {
+    let (mut briefing, mut diags) = load::load(root, &mut cache.load)?;
     let theme = theme::load(root, &mut briefing.files)?;
-    let checked = check::check(&briefing);
+    let checked = check::check(&briefing, &mut cache.check);
     diags.extend(checked.diagnostics.iter().cloned());
     let theme = theme
         .map_err(|template_diags| diags.extend(template_diags))
@@ -57,17 +64,19 @@ fn compile(root: &Path, opts: Options, verb: &str, do_render: bool) -> Result<Op
     let mut pages = Vec::new();
     if tally.errors == 0 && do_render {
         let theme = theme.expect("a missing theme is a counted template error");
-        match render::render(&briefing, &checked, &theme) {
+        match render::render(&briefing, &checked, &theme, &mut cache.render) {
             Ok(rendered) => pages = rendered,
             Err(template_diags) => diags.extend(template_diags),
         }
     }
     report(&briefing.files, &mut diags, opts.format, verb)?;
     let tally = Tally::of(&diags);
-    Ok((tally.errors == 0).then(|| Compiled {
+    let build_dir = briefing.config.build.build_dir.clone();
+    cache.load.keep(briefing);
+    Ok((tally.errors == 0).then_some(Compiled {
         pages,
         warnings: tally.warnings,
-        build_dir: briefing.config.build.build_dir.clone(),
+        build_dir,
     }))
 }
 
@@ -84,7 +93,7 @@ fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -
 /// `briefing check`.
 pub fn check(root: &Path, opts: Options) -> Result<Status> {
     let started = Instant::now();
-    match compile(root, opts, "check", false)? {
+    match compile(root, opts, "check", false, &mut Cache::default())? {
         Some(r) => {
             if opts.format == Format::Human {
                 eprintln!(
@@ -99,15 +108,38 @@ pub fn check(root: &Path, opts: Options) -> Result<Status> {
     }
 }
 
-/// `briefing build`.
+/// `briefing build`: one build from scratch.
 pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> {
+    build_with(root, dest, opts, &mut Cache::default()).map(|b| b.status)
+}
+
+/// What a build did, for the one-line report and for watch mode.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildReport {
+    pub status: Status,
+    pub stats: WriteStats,
+    pub pages: usize,
+}
+
+/// A build that reuses (and refreshes) `cache`: the same pipeline as
+/// `briefing build`, remembering its work for the next call.
+pub fn build_with(
+    root: &Path,
+    dest: Option<&Path>,
+    opts: Options,
+    cache: &mut Cache,
+) -> Result<BuildReport> {
     let started = Instant::now();
-    let Some(rendered) = compile(root, opts, "build", true)? else {
+    let Some(rendered) = compile(root, opts, "build", true, cache)? else {
         eprintln!("build: nothing written");
-        return Ok(Status::ContentErrors);
+        return Ok(BuildReport {
+            status: Status::ContentErrors,
+            stats: WriteStats::default(),
+            pages: 0,
+        });
     };
     let dest = destination(root, dest.unwrap_or(&rendered.build_dir))?;
-    let stats = output::write(&dest, &rendered.pages)?;
+    let stats = output::write(&dest, &rendered.pages, &mut cache.output)?;
     if opts.format == Format::Human {
         eprintln!(
             "build: {} pages in {} ({}){} in {} ms",
@@ -118,7 +150,11 @@ pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> 
             started.elapsed().as_millis()
         );
     }
-    Ok(Status::Ok)
+    Ok(BuildReport {
+        status: Status::Ok,
+        stats,
+        pages: rendered.pages.len(),
+    })
 }
 
 /// `briefing clean`.
@@ -126,7 +162,7 @@ pub fn clean(root: &Path, dest: Option<&Path>) -> Result<Status> {
     let build_dir = match dest {
         Some(d) => d.to_path_buf(),
         None => {
-            let (briefing, _) = load::load(root)?;
+            let (briefing, _) = load::load(root, &mut Default::default())?;
             briefing.config.build.build_dir
         }
     };

@@ -11,7 +11,9 @@ use std::ops::Range;
 
 use crate::config::Level;
 use crate::diag::{Diagnostic, span_of};
-use crate::files::floor_char_boundary;
+use std::sync::Arc;
+
+use crate::files::{FileId, floor_char_boundary};
 use crate::model::{Briefing, CiteKey};
 use crate::yaml::Seg;
 use quote::{Normalized, normalize};
@@ -25,6 +27,20 @@ pub struct QuoteMatch {
     pub range: Range<usize>,
 }
 
+/// What checking keeps between builds: each source's normalised text and
+/// where each quote was found in it, keyed by the source's content version.
+#[derive(Default)]
+pub struct CheckCache {
+    sources: HashMap<FileId, SourceMemo>,
+}
+
+struct SourceMemo {
+    version: u64,
+    normalized: Arc<Normalized>,
+    /// Quote → where it occurs (`None`: nowhere).
+    found: HashMap<String, Option<Range<usize>>>,
+}
+
 /// The outcome of checking: problems, and where each quote was found.
 #[derive(Debug, Default)]
 pub struct Checked {
@@ -32,9 +48,9 @@ pub struct Checked {
     pub quotes: HashMap<CiteKey, QuoteMatch>,
 }
 
-pub fn check(b: &Briefing) -> Checked {
+pub fn check(b: &Briefing, cache: &mut CheckCache) -> Checked {
     let mut out = Checked::default();
-    citations(b, &mut out);
+    citations(b, cache, &mut out);
     references(b, &mut out.diagnostics);
     uncited_sources(b, &mut out.diagnostics);
     orphan_notes(b, &mut out.diagnostics);
@@ -43,12 +59,8 @@ pub fn check(b: &Briefing) -> Checked {
 
 /// Every claim has a citation, every citation an existing source, every
 /// quote a place in that source.
-fn citations(b: &Briefing, out: &mut Checked) {
-    let normalized: Vec<Normalized> = b
-        .sources
-        .iter()
-        .map(|s| normalize(b.files.text(s.file)))
-        .collect();
+fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
+    let mut memos = source_memos(b, cache);
     for list in b.claim_lists() {
         for (ci, claim) in list.claims.iter().enumerate() {
             if claim.cites.is_empty() {
@@ -68,7 +80,16 @@ fn citations(b: &Briefing, out: &mut Checked) {
                     continue;
                 };
                 let Some(quote) = &cite.quote else { continue };
-                match normalized[si].find(quote) {
+                let memo = &mut *memos[si];
+                let found = match memo.found.get(quote.as_str()) {
+                    Some(found) => found.clone(),
+                    None => {
+                        let found = memo.normalized.find(quote);
+                        memo.found.insert(quote.clone(), found.clone());
+                        found
+                    }
+                };
+                match found {
                     Some(range) => {
                         out.quotes.insert(key, QuoteMatch { source: si, range });
                     }
@@ -78,12 +99,42 @@ fn citations(b: &Briefing, out: &mut Checked) {
                         &key,
                         si,
                         quote,
-                        &normalized[si],
+                        &memo.normalized,
                     )),
                 }
             }
         }
     }
+}
+
+/// Each source's memo, refreshed where the source's text changed, in the
+/// order of [`Briefing::sources`]; memos of vanished sources are dropped.
+fn source_memos<'c>(b: &Briefing, cache: &'c mut CheckCache) -> Vec<&'c mut SourceMemo> {
+    let live: HashSet<FileId> = b.sources.iter().map(|s| s.file).collect();
+    cache.sources.retain(|id, _| live.contains(id));
+    for s in &b.sources {
+        let version = b.files.version(s.file);
+        let stale = cache
+            .sources
+            .get(&s.file)
+            .is_none_or(|m| m.version != version);
+        if stale {
+            cache.sources.insert(
+                s.file,
+                SourceMemo {
+                    version,
+                    normalized: Arc::new(normalize(b.files.text(s.file))),
+                    found: HashMap::new(),
+                },
+            );
+        }
+    }
+    let mut by_file: HashMap<FileId, &'c mut SourceMemo> =
+        cache.sources.iter_mut().map(|(k, v)| (*k, v)).collect();
+    b.sources
+        .iter()
+        .map(|s| by_file.remove(&s.file).expect("memo made above"))
+        .collect()
 }
 
 fn uncited_claim(

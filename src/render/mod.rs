@@ -9,8 +9,11 @@ pub mod theme;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
+use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::check::Checked;
@@ -24,7 +27,19 @@ use views::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub bytes: Arc<Vec<u8>>,
+    /// Identifies the bytes: equal keys, equal bytes (the hash of the view
+    /// and theme the page was rendered from, or of a static file).
+    pub key: u64,
+}
+
+/// Each page's key and bytes, by path.
+type PageMemo = HashMap<String, (u64, Arc<Vec<u8>>)>;
+
+/// What rendering keeps between builds: each page's key and bytes.
+#[derive(Default)]
+pub struct RenderCache {
+    pages: PageMemo,
 }
 
 /// How many neighbours of the current note the sidebar shows on each side.
@@ -34,22 +49,28 @@ pub fn render(
     b: &Briefing,
     checked: &Checked,
     theme: &Theme,
+    cache: &mut RenderCache,
 ) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let r = Renderer::new(b, checked, theme);
-    let mut pages = Vec::new();
-    let mut errors = Vec::new();
-    let order = r.reading_order();
-    for (i, entry) in order.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|j| &order[j]);
-        let next = order.get(i + 1);
-        match r.page(entry, prev, next) {
+    let mut order = r.reading_order();
+    let pages_in_order = order.len();
+    order.push(Entry::NotFound);
+    let results: Vec<Result<Page, Box<Diagnostic>>> = (0..order.len())
+        .into_par_iter()
+        .map(|i| {
+            let in_sequence = i < pages_in_order;
+            let prev = (in_sequence && i > 0).then(|| &order[i - 1]);
+            let next = (in_sequence && i + 1 < pages_in_order).then(|| &order[i + 1]);
+            r.page(&order[i], prev, next, &cache.pages)
+        })
+        .collect();
+    let mut pages = Vec::with_capacity(results.len() + theme.statics.len());
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for result in results {
+        match result {
             Ok(page) => pages.push(page),
             Err(d) => errors.push(*d),
         }
-    }
-    match r.page(&Entry::NotFound, None, None) {
-        Ok(page) => pages.push(page),
-        Err(d) => errors.push(*d),
     }
     if !errors.is_empty() {
         // One broken template fails every page that uses it: say it once.
@@ -59,10 +80,21 @@ pub fn render(
     for (name, bytes) in &theme.statics {
         pages.push(Page {
             path: format!("static/{name}"),
-            bytes: bytes.clone(),
+            key: hash_of(&(theme.fingerprint, name)),
+            bytes: Arc::new(bytes.clone()),
         });
     }
+    cache.pages = pages
+        .iter()
+        .map(|p| (p.path.clone(), (p.key, p.bytes.clone())))
+        .collect();
     Ok(pages)
+}
+
+fn hash_of<T: Hash>(value: &T) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
 }
 
 /// One page of the site, in reading order.
@@ -184,6 +216,7 @@ impl<'a> Renderer<'a> {
         e: &Entry,
         prev: Option<&Entry>,
         next: Option<&Entry>,
+        memo: &PageMemo,
     ) -> Result<Page, Box<Diagnostic>> {
         let path = self.path(e);
         let root = if path.contains('/') { "../" } else { "" };
@@ -202,18 +235,33 @@ impl<'a> Renderer<'a> {
             };
         }
         let links = Linker { r: self, root };
-        let html = match *e {
-            Entry::Front => self.template("index.html", &layout!(self.front(&links))),
-            Entry::Part(k) => self.template("part.html", &layout!(self.part(k, &links))),
-            Entry::Note(i) => self.template("note.html", &layout!(self.note(i, &links))),
-            Entry::Sources => self.template("sources.html", &layout!(self.sources_index())),
-            Entry::Source(i) => self.template("source.html", &layout!(self.source(i, &links))),
-            Entry::NotFound => self.template("404.html", &layout!(())),
+        let m = |template: &'static str| (memo, path.as_str(), template);
+        let (key, bytes) = match *e {
+            Entry::Front => self.memoised(m("index.html"), &layout!(self.front(&links))),
+            Entry::Part(k) => self.memoised(m("part.html"), &layout!(self.part(k, &links))),
+            Entry::Note(i) => self.memoised(m("note.html"), &layout!(self.note(i, &links))),
+            Entry::Sources => self.memoised(m("sources.html"), &layout!(self.sources_index())),
+            Entry::Source(i) => self.memoised(m("source.html"), &layout!(self.source(i, &links))),
+            Entry::NotFound => self.memoised(m("404.html"), &layout!(())),
         }?;
-        Ok(Page {
-            path,
-            bytes: html.into_bytes(),
-        })
+        Ok(Page { path, bytes, key })
+    }
+
+    /// Renders `ctx` with the template, unless the previous build rendered
+    /// this very view with this very theme to this path.
+    fn memoised<T: Serialize + Hash>(
+        &self,
+        (memo, path, template): (&PageMemo, &str, &str),
+        ctx: &T,
+    ) -> Result<(u64, Arc<Vec<u8>>), Box<Diagnostic>> {
+        let key = hash_of(&(self.theme.fingerprint, template, ctx));
+        if let Some((k, bytes)) = memo.get(path)
+            && *k == key
+        {
+            return Ok((key, bytes.clone()));
+        }
+        let html = self.template(template, ctx)?;
+        Ok((key, Arc::new(html.into_bytes())))
     }
 
     fn template<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, Box<Diagnostic>> {

@@ -42,6 +42,8 @@ pub const USER_TEMPLATES_DIR: &str = "templates";
 pub struct Theme {
     pub tera: Tera,
     pub statics: Vec<(String, Vec<u8>)>,
+    /// Hash of every template and static file: part of every page's key.
+    pub fingerprint: u64,
 }
 
 /// Loads the theme for the briefing at `root`. Template syntax errors are
@@ -94,8 +96,18 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
         .iter()
         .map(|(n, t, _)| (n.as_str(), t.as_str()))
         .collect();
+    let fingerprint = {
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&raw, &mut h);
+        std::hash::Hash::hash(&statics, &mut h);
+        std::hash::Hasher::finish(&h)
+    };
     match tera.add_raw_templates(raw) {
-        Ok(()) => Ok(Ok(Theme { tera, statics })),
+        Ok(()) => Ok(Ok(Theme {
+            tera,
+            statics,
+            fingerprint,
+        })),
         Err(e) => Ok(Err(vec![template_diagnostic(&e, &templates, files)])),
     }
 }

@@ -4,16 +4,21 @@
 //! theme's contract is written down here and checked by the compiler. Fields
 //! ending in `_html` are already-safe HTML produced by [`crate::markdown`];
 //! everything else is escaped by Tera.
+//!
+//! A page's bytes are a pure function of its view and the theme, so views
+//! derive `Hash`: a rebuild renders only pages whose view hash changed.
+
+use std::hash::Hash;
 
 use serde::Serialize;
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Debug, Hash)]
 pub struct Link {
     pub href: String,
     pub title: String,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct SiteView<'a> {
     pub title: &'a str,
     pub description: Option<&'a str>,
@@ -25,12 +30,12 @@ pub struct SiteView<'a> {
 /// The sidebar: the parts, and around the current page a window of its
 /// neighbours. Never the whole list of notes, so a page's size does not
 /// grow with the briefing.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct NavView {
     pub parts: Vec<NavPart>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct NavPart {
     pub title: String,
     pub href: String,
@@ -42,7 +47,7 @@ pub struct NavPart {
     pub hidden: usize,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct NavItem {
     pub title: String,
     pub href: String,
@@ -50,8 +55,8 @@ pub struct NavItem {
 }
 
 /// Everything a page template gets: the shared layout plus its own view.
-#[derive(Serialize, Debug)]
-pub struct PageContext<'a, P: Serialize> {
+#[derive(Serialize, Debug, Hash)]
+pub struct PageContext<'a, P: Serialize + Hash> {
     pub site: &'a SiteView<'a>,
     /// Relative path from this page to the site root ("" or "../").
     pub root: &'a str,
@@ -62,14 +67,14 @@ pub struct PageContext<'a, P: Serialize> {
     pub page: P,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct ClaimView {
     pub anchor: String,
     pub html: String,
     pub cites: Vec<CiteView>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct CiteView {
     pub source_id: String,
     pub source_title: String,
@@ -80,7 +85,7 @@ pub struct CiteView {
     pub caveat: Option<&'static str>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct FrontView {
     pub bottom_line: Vec<ClaimView>,
     pub key_facts: Vec<ClaimView>,
@@ -88,7 +93,7 @@ pub struct FrontView {
     pub updated: Option<String>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct PartSummary {
     pub title: String,
     pub href: String,
@@ -96,14 +101,14 @@ pub struct PartSummary {
     pub blurb: &'static str,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct PartView {
     pub kind: &'static str,
     pub blurb: &'static str,
     pub items: Vec<NoteItem>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct NoteItem {
     pub title: String,
     pub href: String,
@@ -114,7 +119,7 @@ pub struct NoteItem {
     pub claims: usize,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct NoteView {
     pub kind: &'static str,
     pub kind_title: &'static str,
@@ -127,24 +132,24 @@ pub struct NoteView {
     pub claims: Vec<ClaimView>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct Fact {
     pub label: &'static str,
     pub value: String,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct RefGroup {
     pub label: &'static str,
     pub links: Vec<Link>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct SourcesView {
     pub items: Vec<SourceItem>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct SourceItem {
     pub id: String,
     pub title: String,
@@ -153,7 +158,7 @@ pub struct SourceItem {
     pub citations: usize,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct SourceView {
     pub id: String,
     pub title: String,
@@ -165,14 +170,14 @@ pub struct SourceView {
     pub citing: Vec<Link>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct ParagraphView {
     pub n: usize,
     pub segments: Vec<SegmentView>,
 }
 
 /// A run of a paragraph's text with the same highlighting.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, Hash)]
 pub struct SegmentView {
     pub text: String,
     pub marked: bool,

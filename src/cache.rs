@@ -1,0 +1,21 @@
+//! Memo tables that let a rebuild reuse the previous build's work.
+//!
+//! Incremental rebuilding is not a second pipeline: `briefing build` runs
+//! the stages with an empty [`Cache`], `briefing watch` keeps one between
+//! rebuilds. Every table is keyed by what its result depends on — a file's
+//! content version, a source's content and a quote, a page's complete view —
+//! so a stale entry can never be found, only a missing one. The watch tests
+//! check that the site after any sequence of edits equals a fresh build.
+
+use crate::check::CheckCache;
+use crate::load::LoadCache;
+use crate::output::OutputCache;
+use crate::render::RenderCache;
+
+#[derive(Default)]
+pub struct Cache {
+    pub load: LoadCache,
+    pub check: CheckCache,
+    pub render: RenderCache,
+    pub output: OutputCache,
+}
