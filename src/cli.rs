@@ -24,6 +24,10 @@ pub enum Command {
     Build(BuildArgs),
     /// Check every citation and reference without writing anything
     Check(CheckArgs),
+    /// Build, then rebuild on every change to content/, templates/ or book.toml
+    Watch(WatchArgs),
+    /// Watch, and serve the site locally with live reload
+    Serve(ServeArgs),
     /// Create a new briefing with one example of each kind of file
     Init(InitArgs),
     /// Remove what `build` wrote
@@ -71,4 +75,33 @@ pub struct CleanArgs {
     /// The build directory to remove (default: [build] build-dir)
     #[arg(short = 'd', long)]
     pub dest_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Poll for changes instead of using file-system events (for network
+    /// drives, WSL and containers, where events are unreliable)
+    #[arg(long)]
+    pub poll: bool,
+    /// Quiet time, in milliseconds, after the last change before rebuilding:
+    /// a burst of saves (a `git checkout`) becomes one rebuild
+    #[arg(long, default_value_t = 10, value_name = "MS")]
+    pub debounce_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub watch: WatchArgs,
+    /// Port to listen on (0 picks a free one)
+    #[arg(short, long, default_value_t = 3000)]
+    pub port: u16,
+    /// Address to listen on; the default keeps the server private to this machine
+    #[arg(long, default_value = "127.0.0.1")]
+    pub hostname: String,
+    /// Open the site in the default browser
+    #[arg(long)]
+    pub open: bool,
 }

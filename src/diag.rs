@@ -164,6 +164,17 @@ fn emit_human(files: &Files, diagnostics: &[Diagnostic]) -> io::Result<()> {
     Ok(())
 }
 
+/// The diagnostics as plain text, as `Format::Human` prints them but without
+/// colour (for the browser overlay in `briefing serve`).
+pub fn to_plain(files: &Files, diagnostics: &[Diagnostic]) -> String {
+    let config = term::Config::default();
+    let mut out = String::new();
+    for d in diagnostics {
+        let _ = term::emit_to_string(&mut out, &config, files, &to_codespan(d));
+    }
+    out
+}
+
 fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
     let severity = match d.severity {
         Severity::Error => cs::Severity::Error,

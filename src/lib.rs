@@ -20,4 +20,6 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod serve;
+pub mod watch;
 pub mod yaml;

@@ -2,11 +2,16 @@
 //! exit code (0 ok, 1 problems in the content, 2 usage or I/O errors).
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use clap::Parser;
 
-use briefing::cli::{Cli, Command};
+use briefing::cli::{BuildArgs, Cli, Command, WatchArgs};
 use briefing::pipeline::{self, Options, Status};
+use briefing::serve::ServeOptions;
+use briefing::watch::WatchOptions;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -22,14 +27,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
-        Command::Build(a) => pipeline::build(
-            &a.check.dir,
-            a.dest_dir.as_deref(),
-            Options {
-                format: a.check.format,
-                deny_warnings: a.check.deny_warnings,
-            },
-        ),
+        Command::Build(a) => pipeline::build(&a.check.dir, a.dest_dir.as_deref(), options(&a)),
         Command::Check(a) => pipeline::check(
             &a.dir,
             Options {
@@ -37,7 +35,51 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
                 deny_warnings: a.deny_warnings,
             },
         ),
+        Command::Watch(a) => {
+            briefing::watch::run(&watch_options(&a), &stop_on_ctrl_c()?, |_| {})?;
+            Ok(Status::Ok)
+        }
+        Command::Serve(a) => {
+            let options = ServeOptions {
+                watch: watch_options(&a.watch),
+                hostname: a.hostname,
+                port: a.port,
+                open: a.open,
+            };
+            briefing::serve::run(&options, &stop_on_ctrl_c()?)?;
+            Ok(Status::Ok)
+        }
         Command::Init(a) => briefing::init::init(&a.dir, a.title.as_deref()).map(|()| Status::Ok),
         Command::Clean(a) => pipeline::clean(&a.dir, a.dest_dir.as_deref()),
     }
+}
+
+fn options(b: &BuildArgs) -> Options {
+    Options {
+        format: b.check.format,
+        deny_warnings: b.check.deny_warnings,
+    }
+}
+
+fn watch_options(a: &WatchArgs) -> WatchOptions {
+    WatchOptions {
+        root: a.build.check.dir.clone(),
+        dest: a.build.dest_dir.clone(),
+        opts: options(&a.build),
+        poll: a.poll,
+        debounce: Duration::from_millis(a.debounce_ms),
+    }
+}
+
+/// A flag that Ctrl-C sets. The watch loop finishes the build it is in (so
+/// no page is left half-written) and returns; a second Ctrl-C exits at once.
+fn stop_on_ctrl_c() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    })?;
+    Ok(stop)
 }

@@ -42,14 +42,15 @@ struct Compiled {
 }
 
 /// Loads, checks and (if `do_render`) renders; prints every problem found.
-/// `Ok(None)` means the content has errors and they have been printed.
+/// `Ok(Err(text))` means the content has errors: they have been printed, and
+/// `text` is their plain rendering.
 fn compile(
     root: &Path,
     opts: Options,
     verb: &str,
     do_render: bool,
     cache: &mut Cache,
-) -> Result<Option<Compiled>> {
+) -> Result<Result<Compiled, String>> {
     let (mut briefing, mut diags) = load::load(root, &mut cache.load)?;
     let theme = theme::load(root, &mut briefing.files)?;
     let checked = check::check(&briefing, &mut cache.check);
@@ -71,13 +72,19 @@ fn compile(
     }
     report(&briefing.files, &mut diags, opts.format, verb)?;
     let tally = Tally::of(&diags);
-    let build_dir = briefing.config.build.build_dir.clone();
+    let outcome = if tally.errors == 0 {
+        Ok(Compiled {
+            pages,
+            warnings: tally.warnings,
+            build_dir: briefing.config.build.build_dir.clone(),
+        })
+    } else {
+        let mut text = diag::to_plain(&briefing.files, &diags);
+        text.push_str(&diag::summary(verb, tally));
+        Err(text)
+    };
     cache.load.keep(briefing);
-    Ok((tally.errors == 0).then_some(Compiled {
-        pages,
-        warnings: tally.warnings,
-        build_dir,
-    }))
+    Ok(outcome)
 }
 
 /// Prints diagnostics and, for people, a summary line.
@@ -94,7 +101,7 @@ fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -
 pub fn check(root: &Path, opts: Options) -> Result<Status> {
     let started = Instant::now();
     match compile(root, opts, "check", false, &mut Cache::default())? {
-        Some(r) => {
+        Ok(r) => {
             if opts.format == Format::Human {
                 eprintln!(
                     "check: ok{} in {} ms",
@@ -104,21 +111,37 @@ pub fn check(root: &Path, opts: Options) -> Result<Status> {
             }
             Ok(Status::Ok)
         }
-        None => Ok(Status::ContentErrors),
+        Err(_) => Ok(Status::ContentErrors),
     }
 }
 
 /// `briefing build`: one build from scratch.
 pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> {
-    build_with(root, dest, opts, &mut Cache::default()).map(|b| b.status)
+    let started = Instant::now();
+    let report = build_with(root, dest, opts, &mut Cache::default())?;
+    if report.status == Status::Ok && opts.format == Format::Human {
+        eprintln!(
+            "build: {} pages in {} ({}){} in {} ms",
+            report.pages,
+            report.dest.display(),
+            describe(report.stats),
+            warnings_suffix(report.warnings),
+            started.elapsed().as_millis()
+        );
+    }
+    Ok(report.status)
 }
 
 /// What a build did, for the one-line report and for watch mode.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct BuildReport {
     pub status: Status,
     pub stats: WriteStats,
     pub pages: usize,
+    /// The diagnostics as plain text, when the content has errors.
+    pub problems: Option<String>,
+    pub warnings: usize,
+    pub dest: PathBuf,
 }
 
 /// A build that reuses (and refreshes) `cache`: the same pipeline as
@@ -129,31 +152,29 @@ pub fn build_with(
     opts: Options,
     cache: &mut Cache,
 ) -> Result<BuildReport> {
-    let started = Instant::now();
-    let Some(rendered) = compile(root, opts, "build", true, cache)? else {
-        eprintln!("build: nothing written");
-        return Ok(BuildReport {
-            status: Status::ContentErrors,
-            stats: WriteStats::default(),
-            pages: 0,
-        });
+    let rendered = match compile(root, opts, "build", true, cache)? {
+        Ok(rendered) => rendered,
+        Err(problems) => {
+            eprintln!("build: nothing written");
+            return Ok(BuildReport {
+                status: Status::ContentErrors,
+                stats: WriteStats::default(),
+                pages: 0,
+                problems: Some(problems),
+                warnings: 0,
+                dest: PathBuf::new(),
+            });
+        }
     };
     let dest = destination(root, dest.unwrap_or(&rendered.build_dir))?;
     let stats = output::write(&dest, &rendered.pages, &mut cache.output)?;
-    if opts.format == Format::Human {
-        eprintln!(
-            "build: {} pages in {} ({}){} in {} ms",
-            rendered.pages.len(),
-            dest.display(),
-            describe(stats),
-            warnings_suffix(rendered.warnings),
-            started.elapsed().as_millis()
-        );
-    }
     Ok(BuildReport {
         status: Status::Ok,
         stats,
         pages: rendered.pages.len(),
+        problems: None,
+        warnings: rendered.warnings,
+        dest,
     })
 }
 
@@ -170,6 +191,19 @@ pub fn clean(root: &Path, dest: Option<&Path>) -> Result<Status> {
     let removed = output::clean(&dest)?;
     eprintln!("clean: removed {removed} files from {}", dest.display());
     Ok(Status::Ok)
+}
+
+/// The build directory for `root`: `dest` if given, else `[build] build-dir`
+/// (the default if book.toml cannot be read), resolved and checked.
+pub fn build_dir(root: &Path, dest: Option<&Path>) -> Result<PathBuf> {
+    let configured = match dest {
+        Some(d) => d.to_path_buf(),
+        None => std::fs::read_to_string(root.join(load::CONFIG_FILE))
+            .ok()
+            .and_then(|text| crate::config::Config::from_str(&text).ok())
+            .map_or_else(|| PathBuf::from("book"), |c| c.build.build_dir),
+    };
+    destination(root, &configured)
 }
 
 /// The build directory, resolved and checked for safety.
