@@ -86,7 +86,12 @@ impl Watcher {
             let _ = tx.send(result);
         };
         Ok(if poll {
-            let config = notify::Config::default().with_poll_interval(Duration::from_millis(250));
+            // notify's poller compares modification times in whole seconds,
+            // so a save within the second of the previous scan would be
+            // missed for good; comparing contents catches it.
+            let config = notify::Config::default()
+                .with_poll_interval(Duration::from_millis(300))
+                .with_compare_contents(true);
             Watcher::Poll(new_debouncer_opt(
                 debounce,
                 tick,
@@ -132,7 +137,9 @@ pub fn run(
     watcher
         .watch(&root, RecursiveMode::NonRecursive)
         .with_context(|| format!("cannot watch {}", root.display()))?;
+    // Watch before the first build, so that no save after it starts is missed.
     let mut watched: Vec<PathBuf> = Vec::new();
+    watch_inputs(&mut watcher, &root, &mut watched);
     let mut cache = Cache::default();
     let mut outcome = Outcome::default();
     rebuild(options, &root, &mut cache, &mut outcome, "build");
@@ -142,15 +149,7 @@ pub fn run(
         root.display()
     );
     while !stop.load(Ordering::SeqCst) {
-        for dir in [CONTENT_DIR, USER_TEMPLATES_DIR] {
-            let path = root.join(dir);
-            if path.is_dir()
-                && !watched.contains(&path)
-                && watcher.watch(&path, RecursiveMode::Recursive).is_ok()
-            {
-                watched.push(path);
-            }
-        }
+        watch_inputs(&mut watcher, &root, &mut watched);
         let first = match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(result) => result,
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
@@ -166,6 +165,20 @@ pub fn run(
     }
     eprintln!("watch: stopped");
     Ok(())
+}
+
+/// Watches `content/` and `templates/` (recursively) if they exist and are
+/// not watched yet: they may appear, or be deleted and recreated, at any time.
+fn watch_inputs(watcher: &mut Watcher, root: &Path, watched: &mut Vec<PathBuf>) {
+    for dir in [CONTENT_DIR, USER_TEMPLATES_DIR] {
+        let path = root.join(dir);
+        if path.is_dir()
+            && !watched.contains(&path)
+            && watcher.watch(&path, RecursiveMode::Recursive).is_ok()
+        {
+            watched.push(path);
+        }
+    }
 }
 
 /// Whether a debounced batch calls for a rebuild. Errors and rescans always

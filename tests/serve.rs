@@ -1,0 +1,501 @@
+//! `briefing serve`, driven as an editor would drive it: saves in place,
+//! atomic rename saves, a broken save and its fix, deletes, bursts. Each
+//! test asserts what the browser would get (pages, the live-reload signal)
+//! and that the site on disk equals a fresh `briefing build`.
+//!
+//! Waits are bounded and only wait for something to happen; nothing here
+//! asserts how fast it happens (that is the benchmark's job).
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::BriefingTest;
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+struct Server {
+    child: Child,
+    addr: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(dir: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_briefing"))
+            .args(["serve", "--port", "0"])
+            .args(extra)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start briefing serve");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(url) = line.split(" at http://").nth(1) {
+                    let _ = tx.send(url.trim_end_matches('/').to_owned());
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(PATIENCE)
+            .unwrap_or_else(|_| panic!("serve did not start:\n{}", log.lock().unwrap().join("\n")));
+        Server { child, addr, log }
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        http_get(&self.addr, path)
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    fn count(&self, prefix: &str) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .count()
+    }
+
+    /// Live-reload states, as the page's script receives them.
+    fn events(&self) -> mpsc::Receiver<serde_json::Value> {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            stream,
+            "GET /__briefing/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Some(data) = line.strip_prefix("data: ")
+                    && let Ok(v) = serde_json::from_str(data)
+                    && tx.send(v).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        rx
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw HTTP/1.1 GET: status, content type, body. Raw, so that paths are
+/// sent exactly as written (no client-side normalisation of `..`).
+fn http_get(addr: &str, path: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    (status, content_type, body.to_owned())
+}
+
+/// Waits for a live-reload state that satisfies `want`.
+fn wait_for(
+    events: &mpsc::Receiver<serde_json::Value>,
+    server: &Server,
+    what: &str,
+    want: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + PATIENCE;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match events.recv_timeout(left) {
+            Ok(state) if want(&state) => return state,
+            Ok(_) => continue,
+            Err(_) => break,
+        }
+    }
+    panic!(
+        "no live-reload state: {what}\n--- server log\n{}",
+        server.log()
+    );
+}
+
+fn generation(state: &serde_json::Value) -> u64 {
+    state["generation"].as_u64().unwrap()
+}
+
+/// Every file under `dir`, by relative path.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(
+                    path.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The served site equals what a fresh `briefing build` makes of the same content.
+fn assert_equals_fresh_build(t: &BriefingTest) {
+    let fresh = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .args(["build", "--dest-dir", fresh.path().to_str().unwrap()])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let served = tree(&t.path().join("book"));
+    let built = tree(fresh.path());
+    assert_eq!(
+        served.keys().collect::<Vec<_>>(),
+        built.keys().collect::<Vec<_>>(),
+        "same files"
+    );
+    for (path, bytes) in &built {
+        assert!(
+            served[path] == *bytes,
+            "{} differs from a fresh build",
+            path.display()
+        );
+    }
+}
+
+fn note(text: &str) -> String {
+    format!(
+        "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: {text}\n    cite:\n      - source: report-a\n        quote: Ministry confirms records breach\n"
+    )
+}
+
+#[test]
+fn pages_are_served_with_live_reload_injected_only_on_the_way_out() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &[]);
+    assert!(
+        s.addr.starts_with("127.0.0.1:"),
+        "binds to loopback by default: {}",
+        s.addr
+    );
+    let (status, ctype, body) = s.get("/who/ministry.html");
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+    assert!(
+        body.contains("<script src=\"/__briefing/live.js\"></script></body>"),
+        "{body}"
+    );
+    assert!(
+        !t.read("book/who/ministry.html").contains("__briefing"),
+        "disk stays as build writes it"
+    );
+    let (status, _, index) = s.get("/");
+    assert_eq!(status, 200);
+    assert!(index.contains("Bottom line"));
+    let (status, ctype, _) = s.get("/static/style.css");
+    assert_eq!((status, ctype.as_str()), (200, "text/css"));
+    let (status, ctype, script) = s.get("/__briefing/live.js");
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("text/javascript"));
+    assert!(script.contains("EventSource"));
+}
+
+#[test]
+fn a_save_in_place_rebuilds_and_signals_one_reload() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &[]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    fs::write(
+        t.path().join("content/who/ministry.yaml"),
+        note("Saved in place."),
+    )
+    .unwrap();
+    let next = wait_for(&events, &s, "reload after save", |e| {
+        generation(e) > generation(&first)
+    });
+    assert_eq!(
+        generation(&next),
+        generation(&first) + 1,
+        "one reload, not several"
+    );
+    assert!(next["problems"].is_null());
+    assert!(s.get("/who/ministry.html").2.contains("Saved in place."));
+    assert_equals_fresh_build(&t);
+}
+
+#[test]
+fn an_atomic_rename_save_is_seen() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &[]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    // As vim (`backupcopy=no`), JetBrains and VS Code do: write a temporary
+    // file beside the target, then rename it over the target.
+    let dir = t.path().join("content/who");
+    fs::write(dir.join(".ministry.yaml.swp"), "swap").unwrap();
+    fs::write(
+        dir.join("ministry.yaml___jb_tmp___"),
+        note("Saved by rename."),
+    )
+    .unwrap();
+    fs::rename(
+        dir.join("ministry.yaml___jb_tmp___"),
+        dir.join("ministry.yaml"),
+    )
+    .unwrap();
+    fs::remove_file(dir.join(".ministry.yaml.swp")).unwrap();
+    wait_for(&events, &s, "reload after rename save", |e| {
+        generation(e) > generation(&first)
+    });
+    assert!(s.get("/who/ministry.html").2.contains("Saved by rename."));
+    assert_equals_fresh_build(&t);
+}
+
+#[test]
+fn a_broken_save_keeps_the_last_good_site_and_shows_the_problem_until_fixed() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &[]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    let before = s.get("/who/ministry.html").2;
+    fs::write(
+        t.path().join("content/who/ministry.yaml"),
+        note("Broken.").replace("report-a", "report-zzz"),
+    )
+    .unwrap();
+    let broken = wait_for(&events, &s, "problems shown", |e| e["problems"].is_string());
+    let problems = broken["problems"].as_str().unwrap();
+    assert!(problems.contains("error[unknown-source]"), "{problems}");
+    assert!(
+        problems.contains("content/who/ministry.yaml:7:17"),
+        "{problems}"
+    );
+    assert_eq!(
+        generation(&broken),
+        generation(&first),
+        "no reload for a failed build"
+    );
+    assert_eq!(
+        s.get("/who/ministry.html").2,
+        before,
+        "the last good page is still served"
+    );
+    fs::write(t.path().join("content/who/ministry.yaml"), note("Fixed.")).unwrap();
+    let fixed = wait_for(&events, &s, "problems cleared", |e| e["problems"].is_null());
+    assert!(generation(&fixed) > generation(&first));
+    assert!(s.get("/who/ministry.html").2.contains("Fixed."));
+    assert_equals_fresh_build(&t);
+}
+
+#[test]
+fn a_deleted_note_loses_its_page_and_gets_the_site_404() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &[]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    assert_eq!(s.get("/questions/who-did-it.html").0, 200);
+    let breach = t
+        .read("content/what/breach.yaml")
+        .replace("related: [who-did-it]\n", "");
+    fs::remove_file(t.path().join("content/questions/who-did-it.yaml")).unwrap();
+    fs::write(t.path().join("content/what/breach.yaml"), breach).unwrap();
+    wait_for(&events, &s, "reload after delete", |e| {
+        generation(e) > generation(&first) && e["problems"].is_null()
+    });
+    let (status, ctype, body) = s.get("/questions/who-did-it.html");
+    assert_eq!(status, 404);
+    assert!(ctype.starts_with("text/html"));
+    assert!(
+        body.contains("Page not found"),
+        "the site's own 404 page: {body}"
+    );
+    assert!(!t.exists("book/questions/who-did-it.html"));
+    assert_equals_fresh_build(&t);
+}
+
+#[test]
+fn delete_and_recreate_and_a_burst_of_files_end_in_one_correct_site() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &["--debounce-ms", "200"]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    let rebuilds_before = s.count("rebuild:");
+    // A `git checkout`: many files at once, one deleted and recreated.
+    let target = t.path().join("content/who/ministry.yaml");
+    fs::remove_file(&target).unwrap();
+    fs::write(&target, note("Recreated.")).unwrap();
+    for i in 0..10 {
+        fs::write(
+            t.path().join(format!("content/who/extra-{i}.yaml")),
+            format!("title: Extra {i}\ntype: person\nrelated: [ministry]\nclaims:\n  - text: x\n    cite: [{{source: report-b}}]\n"),
+        )
+        .unwrap();
+    }
+    wait_for(&events, &s, "reload after burst", |e| {
+        generation(e) > generation(&first)
+    });
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(
+        s.count("rebuild:"),
+        rebuilds_before + 1,
+        "one rebuild for the burst:\n{}",
+        s.log()
+    );
+    assert!(s.get("/who/extra-9.html").2.contains("Extra 9"));
+    assert!(s.get("/who/ministry.html").2.contains("Recreated."));
+    assert_equals_fresh_build(&t);
+}
+
+#[test]
+fn template_changes_are_picked_up() {
+    let t = BriefingTest::new("basic").file(
+        "templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}<h1>Lost v1</h1>{% endblock content %}",
+    );
+    let s = Server::start(t.path(), &[]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    fs::write(
+        t.path().join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1>Lost v2</h1>{% endblock content %}",
+    )
+    .unwrap();
+    wait_for(&events, &s, "reload after template change", |e| {
+        generation(e) > generation(&first)
+    });
+    assert!(s.get("/nowhere").2.contains("Lost v2"));
+    assert_equals_fresh_build(&t);
+}
+
+#[test]
+fn only_files_inside_the_build_directory_are_served() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &[]);
+    for path in [
+        "/../book.toml",
+        "/../../../../etc/passwd",
+        "/%2e%2e/book.toml",
+        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/..%2fbook.toml",
+        "/static/../../book.toml",
+        "/static/%2e%2e/%2e%2e/content/who/ministry.yaml",
+        "/..\\book.toml",
+        "/%5c..%5cbook.toml",
+        "//etc/passwd",
+    ] {
+        let (status, _, body) = s.get(path);
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            !body.contains("[book]") && !body.contains("root:"),
+            "{path} leaked: {body}"
+        );
+    }
+    // Garbage does not bring the server down.
+    let mut raw = TcpStream::connect(&s.addr).unwrap();
+    raw.write_all(b"\x00\x01NOT HTTP\r\n\r\n").unwrap();
+    drop(raw);
+    assert_eq!(s.get("/").0, 200, "still serving");
+}
+
+#[test]
+fn polling_mode_sees_saves_too() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &["--poll"]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    fs::write(
+        t.path().join("content/who/ministry.yaml"),
+        note("Seen by polling."),
+    )
+    .unwrap();
+    wait_for(&events, &s, "reload after save", |e| {
+        generation(e) > generation(&first)
+    });
+    assert!(s.get("/who/ministry.html").2.contains("Seen by polling."));
+}
+
+#[test]
+fn ctrl_c_stops_cleanly() {
+    let t = BriefingTest::new("basic");
+    let mut s = Server::start(t.path(), &[]);
+    let pid = s.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(s.log().contains("watch: stopped"), "{}", s.log());
+    let leftovers: Vec<_> = tree(&t.path().join("book"))
+        .into_keys()
+        .filter(|p| p.to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let t = BriefingTest::new("basic");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    t.run(&["serve", "--port", &port])
+        .expect_code(2)
+        .expect_stderr("cannot listen on 127.0.0.1:")
+        .expect_stderr("--port");
+}
