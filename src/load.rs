@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::config::Config;
@@ -55,11 +56,8 @@ pub fn load(root: &Path, cache: &mut LoadCache) -> Result<(Briefing, Vec<Diagnos
         );
     }
     let sources = loader.sources(&content.join(SOURCES_DIR))?;
-    let mut notes = Vec::new();
-    for kind in Kind::ALL {
-        loader.notes(&content.join(kind.dir()), kind, &mut notes)?;
-    }
-    notes.sort_by(|a, b| a.order_key().cmp(&b.order_key()).then(a.id.cmp(&b.id)));
+    let mut notes = loader.notes(&content)?;
+    notes.sort_by_cached_key(|n| (n.order_key(), n.id.clone()));
     let front = loader.front(&content.join(FRONT_FILE))?;
     // Forget the parses of files that are gone.
     let seen = std::mem::take(&mut loader.seen);
@@ -122,23 +120,53 @@ impl Loader {
     fn unit<T: Clone + Send + Sync + 'static>(
         &mut self,
         file: FileId,
-        compute: impl FnOnce(&mut Loader) -> T,
+        compute: impl Fn(&mut Unit) -> T + Sync,
     ) -> T {
-        let version = self.files.version(file);
-        if let Some((v, any)) = self.units.get(&file)
-            && *v == version
-            && let Some((value, diags)) = any.downcast_ref::<(T, Vec<Diagnostic>)>()
-        {
+        self.units_of(&[file], compute)
+            .pop()
+            .expect("one file, one result")
+    }
+
+    /// [`Loader::unit`] for many files at once: the stale ones are computed
+    /// in parallel. Results come back in the order of `files`.
+    fn units_of<T: Clone + Send + Sync + 'static>(
+        &mut self,
+        files: &[FileId],
+        compute: impl Fn(&mut Unit) -> T + Sync,
+    ) -> Vec<T> {
+        let memo = |file: &FileId| -> Option<(T, Vec<Diagnostic>)> {
+            let (v, any) = self.units.get(file)?;
+            if *v != self.files.version(*file) {
+                return None;
+            }
+            any.downcast_ref::<(T, Vec<Diagnostic>)>().cloned()
+        };
+        let fresh: Vec<(T, Vec<Diagnostic>, bool)> = files
+            .par_iter()
+            .map(|file| match memo(file) {
+                Some((value, diags)) => (value, diags, false),
+                None => {
+                    let mut unit = Unit {
+                        files: &self.files,
+                        current: *file,
+                        diags: Vec::new(),
+                    };
+                    let value = compute(&mut unit);
+                    (value, unit.diags, true)
+                }
+            })
+            .collect();
+        let mut out = Vec::with_capacity(files.len());
+        for (file, (value, diags, computed)) in files.iter().zip(fresh) {
             self.diags.extend(diags.iter().cloned());
-            return value.clone();
+            if computed {
+                let version = self.files.version(*file);
+                self.units
+                    .insert(*file, (version, Arc::new((value.clone(), diags))));
+            }
+            out.push(value);
         }
-        let outer = std::mem::take(&mut self.diags);
-        let value = compute(self);
-        let diags = std::mem::replace(&mut self.diags, outer);
-        self.diags.extend(diags.iter().cloned());
-        self.units
-            .insert(file, (version, Arc::new((value.clone(), diags))));
-        value
+        out
     }
 
     fn config(&mut self) -> Result<Config> {
@@ -202,40 +230,22 @@ impl Loader {
         Ok(paths)
     }
 
-    /// The file stem as an ID, or a diagnostic if it is not a valid one.
-    fn id_of(&mut self, path: &Path, file: FileId) -> Option<String> {
-        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-        if is_valid_id(&stem) {
-            return Some(stem.into_owned());
-        }
-        let suggestion = suggest_id(&stem);
-        self.diags.push(
-            Diagnostic::error("invalid-id", format!("`{stem}` is not a valid ID"))
-                .at(file, 0..0)
-                .label("the file name is the ID")
-                .help(format!(
-                    "IDs use lowercase letters, digits, `-` and `_`; rename the file to `{suggestion}`"
-                )),
-        );
-        None
-    }
-
     fn sources(&mut self, dir: &Path) -> Result<Vec<Source>> {
         let mut texts: Vec<Source> = Vec::new();
         let mut metas: Vec<(String, Arc<SourceMeta>)> = Vec::new();
         for path in self.entries(dir)? {
             let file = self.read(&path)?;
             if is_yaml(&path) {
-                let unit = self.unit(file, |l| {
-                    let id = l.id_of(&path, file)?;
-                    Some((id, l.source_meta(file).map(Arc::new)))
+                let unit = self.unit(file, |u| {
+                    let id = u.id_of(&path, file)?;
+                    Some((id, u.source_meta(file).map(Arc::new)))
                 });
                 if let Some((id, Some(meta))) = unit {
                     metas.push((id, meta));
                 }
                 continue;
             }
-            let Some(id) = self.unit(file, |l| l.id_of(&path, file)) else {
+            let Some(id) = self.unit(file, |u| u.id_of(&path, file)) else {
                 continue;
             };
             {
@@ -294,6 +304,81 @@ impl Loader {
         Ok(texts)
     }
 
+    /// Every note of every kind, parsed in parallel where not memoised.
+    fn notes(&mut self, content: &Path) -> Result<Vec<Arc<Note>>> {
+        let mut found: Vec<(PathBuf, Kind)> = Vec::new();
+        for kind in Kind::ALL {
+            for path in self.entries(&content.join(kind.dir()))? {
+                if is_yaml(&path) {
+                    found.push((path, kind));
+                }
+            }
+        }
+        let mut files = Vec::with_capacity(found.len());
+        let mut kinds: HashMap<FileId, (PathBuf, Kind)> = HashMap::with_capacity(found.len());
+        for (path, kind) in found {
+            let file = self.read(&path)?;
+            files.push(file);
+            kinds.insert(file, (path, kind));
+        }
+        let notes = self.units_of(&files, |u| {
+            let file = u.current;
+            let (path, kind) = &kinds[&file];
+            let id = u.id_of(path, file)?;
+            u.note(file, id, *kind).map(Arc::new)
+        });
+        Ok(notes.into_iter().flatten().collect())
+    }
+
+    fn front(&mut self, path: &Path) -> Result<Option<Arc<Front>>> {
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let file = self.read(path)?;
+        Ok(self.unit(file, |u| {
+            let raw = u.parse::<RawFront>(file)?;
+            let mut refs = Vec::new();
+            let bottom_line = claims(raw.bottom_line, "bottom_line", &mut refs);
+            let key_facts = claims(raw.key_facts, "key_facts", &mut refs);
+            Some(Arc::new(Front {
+                file,
+                bottom_line,
+                key_facts,
+                refs,
+            }))
+        }))
+    }
+}
+
+/// What one file's parse sees: the file database (read-only) and its own
+/// diagnostics. Units are pure functions of their file, so they can be
+/// memoised by content version and computed in parallel.
+struct Unit<'a> {
+    files: &'a Files,
+    /// The file being parsed.
+    current: FileId,
+    diags: Vec<Diagnostic>,
+}
+
+impl Unit<'_> {
+    /// The file stem as an ID, or a diagnostic if it is not a valid one.
+    fn id_of(&mut self, path: &Path, file: FileId) -> Option<String> {
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        if is_valid_id(&stem) {
+            return Some(stem.into_owned());
+        }
+        let suggestion = suggest_id(&stem);
+        self.diags.push(
+            Diagnostic::error("invalid-id", format!("`{stem}` is not a valid ID"))
+                .at(file, 0..0)
+                .label("the file name is the ID")
+                .help(format!(
+                    "IDs use lowercase letters, digits, `-` and `_`; rename the file to `{suggestion}`"
+                )),
+        );
+        None
+    }
+
     fn source_meta(&mut self, file: FileId) -> Option<SourceMeta> {
         let raw: RawSourceMeta = self.parse(file)?;
         let published = raw
@@ -344,21 +429,6 @@ impl Loader {
                 None
             }
         }
-    }
-
-    fn notes(&mut self, dir: &Path, kind: Kind, notes: &mut Vec<Arc<Note>>) -> Result<()> {
-        for path in self.entries(dir)? {
-            if !is_yaml(&path) {
-                continue;
-            }
-            let file = self.read(&path)?;
-            let note = self.unit(file, |l| {
-                let id = l.id_of(&path, file)?;
-                l.note(file, id, kind).map(Arc::new)
-            });
-            notes.extend(note);
-        }
-        Ok(())
     }
 
     fn note(&mut self, file: FileId, id: String, kind: Kind) -> Option<Note> {
@@ -427,25 +497,6 @@ impl Loader {
             body,
             refs,
         })
-    }
-
-    fn front(&mut self, path: &Path) -> Result<Option<Arc<Front>>> {
-        if !path.is_file() {
-            return Ok(None);
-        }
-        let file = self.read(path)?;
-        Ok(self.unit(file, |l| {
-            let raw = l.parse::<RawFront>(file)?;
-            let mut refs = Vec::new();
-            let bottom_line = claims(raw.bottom_line, "bottom_line", &mut refs);
-            let key_facts = claims(raw.key_facts, "key_facts", &mut refs);
-            Some(Arc::new(Front {
-                file,
-                bottom_line,
-                key_facts,
-                refs,
-            }))
-        }))
     }
 }
 

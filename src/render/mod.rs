@@ -288,10 +288,10 @@ impl<'a> Renderer<'a> {
         };
         let mut parts = Vec::new();
         for kind in Kind::ALL {
-            let notes: Vec<usize> = self.b.notes_of(kind).map(|(i, _)| i).collect();
+            let notes = self.part_range(kind);
             let is_current = current_kind == Some(kind);
             let (items, hidden) = if is_current {
-                self.window(root, &notes, current)
+                self.window(root, notes.clone(), current)
             } else {
                 (Vec::new(), 0)
             };
@@ -335,15 +335,21 @@ impl<'a> Renderer<'a> {
         NavView { parts }
     }
 
-    fn window(&self, root: &str, notes: &[usize], current: &Entry) -> (Vec<NavItem>, usize) {
+    /// The notes of a part: a contiguous run of [`Briefing::notes`], which
+    /// is sorted by kind first.
+    fn part_range(&self, kind: Kind) -> Range<usize> {
+        let notes = &self.b.notes;
+        notes.partition_point(|n| n.kind() < kind)..notes.partition_point(|n| n.kind() <= kind)
+    }
+
+    fn window(&self, root: &str, notes: Range<usize>, current: &Entry) -> (Vec<NavItem>, usize) {
         let at = match *current {
-            Entry::Note(i) => notes.iter().position(|&n| n == i),
+            Entry::Note(i) if notes.contains(&i) => Some(i - notes.start),
             _ => None,
         };
         let (lo, hi) = window_bounds(notes.len(), at);
-        let items = notes[lo..hi]
-            .iter()
-            .map(|&i| NavItem {
+        let items = (notes.start + lo..notes.start + hi)
+            .map(|i| NavItem {
                 title: self.b.notes[i].title.clone(),
                 href: format!("{root}{}", self.path(&Entry::Note(i))),
                 current: matches!(*current, Entry::Note(c) if c == i),
