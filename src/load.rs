@@ -423,7 +423,7 @@ impl Unit<'_> {
             Err(why) => {
                 self.diags.push(
                     Diagnostic::error("invalid-date", format!("invalid date `{text}`: {why}"))
-                        .at(file, span_of(&self.files, file, &path))
+                        .at(file, span_of(self.files, file, &path))
                         .help("write a day `2024-03-25`, a month `2024-03`, a year `2024`, or a range `2021/2022`"),
                 );
                 None
@@ -484,7 +484,7 @@ impl Unit<'_> {
         if claims.is_empty() {
             self.diags.push(
                 Diagnostic::error("no-claims", format!("note `{id}` has no claims"))
-                    .at(file, span_of(&self.files, file, &[Seg::Key("claims")]))
+                    .at(file, span_of(self.files, file, &[Seg::Key("claims")]))
                     .help("every note states at least one cited claim; add one under `claims:`"),
             );
         }
