@@ -13,6 +13,8 @@ use crate::config::Level;
 use crate::diag::{Diagnostic, span_of};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use crate::files::{FileId, floor_char_boundary};
 use crate::model::{Briefing, CiteKey};
 use crate::yaml::Seg;
@@ -38,14 +40,14 @@ struct SourceMemo {
     version: u64,
     normalized: Arc<Normalized>,
     /// Quote → where it occurs (`None`: nowhere).
-    found: HashMap<String, Option<Range<usize>>>,
+    found: FxHashMap<String, Option<Range<usize>>>,
 }
 
 /// The outcome of checking: problems, and where each quote was found.
 #[derive(Debug, Default)]
 pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
-    pub quotes: HashMap<CiteKey, QuoteMatch>,
+    pub quotes: FxHashMap<CiteKey, QuoteMatch>,
 }
 
 pub fn check(b: &Briefing, cache: &mut CheckCache) -> Checked {
@@ -124,7 +126,7 @@ fn source_memos<'c>(b: &Briefing, cache: &'c mut CheckCache) -> Vec<&'c mut Sour
                 SourceMemo {
                     version,
                     normalized: Arc::new(normalize(b.files.text(s.file))),
-                    found: HashMap::new(),
+                    found: FxHashMap::default(),
                 },
             );
         }

@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::check::Checked;
@@ -92,7 +93,7 @@ pub fn render(
 }
 
 fn hash_of<T: Hash>(value: &T) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     value.hash(&mut h);
     h.finish()
 }
@@ -113,11 +114,12 @@ struct Renderer<'a> {
     theme: &'a Theme,
     site: SiteView<'a>,
     /// Note ID → index.
-    note_index: HashMap<&'a str, usize>,
+    note_index: FxHashMap<&'a str, usize>,
     /// Per source: its distinct quoted ranges, sorted, each with its citers.
     quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
-    /// Per citation: the id of its passage on the source page (`q-3`).
-    anchors: HashMap<CiteKey, String>,
+    /// Per quoted citation: its passage's id on the source page (`q-3`)
+    /// and the source's index.
+    anchors: FxHashMap<CiteKey, (String, usize)>,
 }
 
 impl<'a> Renderer<'a> {
@@ -130,12 +132,12 @@ impl<'a> Renderer<'a> {
                 .or_default()
                 .push(*key);
         }
-        let mut anchors = HashMap::new();
-        for per_source in &mut quotes {
+        let mut anchors = FxHashMap::default();
+        for (si, per_source) in quotes.iter_mut().enumerate() {
             for (n, citers) in per_source.values_mut().enumerate() {
                 citers.sort();
                 for key in citers.iter() {
-                    anchors.insert(*key, format!("q-{}", n + 1));
+                    anchors.insert(*key, (format!("q-{}", n + 1), si));
                 }
             }
         }
@@ -390,20 +392,16 @@ impl<'a> Renderer<'a> {
     }
 
     fn cite(&self, key: CiteKey, cite: &Citation, links: &Linker) -> CiteView {
-        let si = self.b.source_index(&cite.source);
-        let fragment = self
-            .anchors
-            .get(&key)
-            .map(|a| format!("#{a}"))
-            .unwrap_or_default();
+        let (si, fragment) = match self.anchors.get(&key) {
+            Some((anchor, si)) => (Some(*si), format!("#{anchor}")),
+            None => (self.b.source_index(&cite.source), String::new()),
+        };
         CiteView {
             source_id: cite.source.clone(),
             source_title: si.map_or_else(|| cite.source.clone(), |i| self.source_title(i)),
             href: format!("{}sources/{}.html{fragment}", links.root, cite.source),
-            quote: cite
-                .quote
-                .as_ref()
-                .map(|q| q.split_whitespace().collect::<Vec<_>>().join(" ")),
+            // As written: HTML folds its line breaks and runs of spaces.
+            quote: cite.quote.clone(),
             comment_html: cite
                 .comment
                 .as_ref()
