@@ -81,10 +81,6 @@ enum Watcher {
 
 impl Watcher {
     fn new(poll: bool, debounce: Duration, tx: mpsc::Sender<DebounceEventResult>) -> Result<Self> {
-        let tick = Some((debounce / 4).max(Duration::from_millis(1)));
-        let handler = move |result: DebounceEventResult| {
-            let _ = tx.send(result);
-        };
         Ok(if poll {
             // notify's poller compares modification times in whole seconds,
             // so a save within the second of the previous scan would be
@@ -92,22 +88,9 @@ impl Watcher {
             let config = notify::Config::default()
                 .with_poll_interval(Duration::from_millis(300))
                 .with_compare_contents(true);
-            Watcher::Poll(new_debouncer_opt(
-                debounce,
-                tick,
-                handler,
-                RecommendedCache::new(),
-                config,
-            )?)
+            Watcher::Poll(debounced(debounce, tx, config)?)
         } else {
-            let config = notify::Config::default();
-            Watcher::Native(new_debouncer_opt(
-                debounce,
-                tick,
-                handler,
-                RecommendedCache::new(),
-                config,
-            )?)
+            Watcher::Native(debounced(debounce, tx, notify::Config::default())?)
         })
     }
 
@@ -117,6 +100,25 @@ impl Watcher {
             Watcher::Poll(d) => d.watch(path, mode),
         }
     }
+}
+
+/// A debounced watcher of type `W` that sends each batch of events to `tx`.
+fn debounced<W: notify::Watcher>(
+    debounce: Duration,
+    tx: mpsc::Sender<DebounceEventResult>,
+    config: notify::Config,
+) -> Result<Debouncer<W, RecommendedCache>> {
+    let tick = Some((debounce / 4).max(Duration::from_millis(1)));
+    let handler = move |result: DebounceEventResult| {
+        let _ = tx.send(result);
+    };
+    Ok(new_debouncer_opt(
+        debounce,
+        tick,
+        handler,
+        RecommendedCache::new(),
+        config,
+    )?)
 }
 
 /// Builds, then rebuilds on every relevant change until `stop` is set.

@@ -479,6 +479,7 @@ impl<'a> Renderer<'a> {
     fn note(&self, i: usize, links: &Linker) -> NoteView {
         let n = &self.b.notes[i];
         let mut facts = Vec::new();
+        let mut fact = |label: &'static str, value: String| facts.push(Fact { label, value });
         match &n.body {
             Body::Who {
                 actor_type,
@@ -486,52 +487,28 @@ impl<'a> Renderer<'a> {
                 affiliation,
                 aliases,
             } => {
-                facts.push(Fact {
-                    label: "Type",
-                    value: actor_type.label().into(),
-                });
+                fact("Type", actor_type.label().into());
                 if let Some(r) = role {
-                    facts.push(Fact {
-                        label: "Role",
-                        value: r.clone(),
-                    });
+                    fact("Role", r.clone());
                 }
                 if let Some(a) = affiliation {
-                    facts.push(Fact {
-                        label: "Affiliation",
-                        value: a.clone(),
-                    });
+                    fact("Affiliation", a.clone());
                 }
                 if !aliases.is_empty() {
-                    facts.push(Fact {
-                        label: "Also called",
-                        value: aliases.join("; "),
-                    });
+                    fact("Also called", aliases.join("; "));
                 }
             }
-            Body::What { date } => facts.push(Fact {
-                label: "Date",
-                value: date.to_string(),
-            }),
+            Body::What { date } => fact("Date", date.to_string()),
             Body::Response {
                 response_type,
                 date,
             } => {
-                facts.push(Fact {
-                    label: "Type",
-                    value: response_type.label().into(),
-                });
+                fact("Type", response_type.label().into());
                 if let Some(d) = date {
-                    facts.push(Fact {
-                        label: "Date",
-                        value: d.to_string(),
-                    });
+                    fact("Date", d.to_string());
                 }
             }
-            Body::Question { status } => facts.push(Fact {
-                label: "Status",
-                value: status.label().into(),
-            }),
+            Body::Question { status } => fact("Status", status.label().into()),
         }
         let groups: &[(&'static str, &'static str)] = &[
             ("actors", "Actors"),
