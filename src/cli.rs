@@ -55,6 +55,10 @@ pub struct BuildArgs {
     /// relative to the briefing's folder
     #[arg(short = 'd', long)]
     pub dest_dir: Option<PathBuf>,
+    /// Where the site will be published, e.g. `/briefing/` or
+    /// `https://example.org/briefing/` (overrides [output.html] site-url)
+    #[arg(long, value_name = "URL")]
+    pub site_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

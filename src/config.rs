@@ -100,6 +100,66 @@ pub enum Level {
     Warn,
 }
 
+/// Where the site will be published: an absolute URL, or just a path on
+/// whatever host serves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteUrl {
+    /// `https://example.org`, or `None` when only a path was given.
+    pub origin: Option<String>,
+    /// The path the site lives under; starts and ends with `/`.
+    pub path: String,
+}
+
+impl SiteUrl {
+    pub fn parse(text: &str) -> Result<SiteUrl, String> {
+        let text = text.trim();
+        let bad = |why: &str| {
+            Err(format!(
+                "site-url `{text}` {why}; write a path such as `/briefing/` or an absolute URL such as `https://example.org/briefing/`"
+            ))
+        };
+        if text
+            .chars()
+            .any(|c| c.is_whitespace() || "\"'<>\\`".contains(c))
+        {
+            return bad("contains characters a URL cannot hold");
+        }
+        let (origin, path) = match text.split_once("://") {
+            Some((scheme, rest)) if scheme == "http" || scheme == "https" => {
+                let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                if host.is_empty() {
+                    return bad("has no host");
+                }
+                (Some(format!("{scheme}://{host}")), path)
+            }
+            Some(_) => return bad("is neither http nor https"),
+            None if text.starts_with('/') => (None, text),
+            None => return bad("is neither a path starting with `/` nor an absolute URL"),
+        };
+        if path.contains('?') || path.contains('#') || path.split('/').any(|s| s == "..") {
+            return bad("has a query, a fragment or `..` in its path");
+        }
+        let mut path = if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path.to_owned()
+        };
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        Ok(SiteUrl { origin, path })
+    }
+
+    /// The URL of a page given by its path inside the site (`who/x.html`).
+    pub fn url(&self, page: &str) -> String {
+        format!(
+            "{}{}{page}",
+            self.origin.as_deref().unwrap_or(""),
+            self.path
+        )
+    }
+}
+
 /// A problem in `book.toml`, with the byte range it concerns.
 #[derive(Debug)]
 pub struct ConfigError {
@@ -141,6 +201,31 @@ mod tests {
         );
         assert!(e.message.contains("uncited-claims"), "{}", e.message);
         assert_eq!(&text[e.range.unwrap()], "strict");
+    }
+
+    #[test]
+    fn site_urls_are_paths_or_absolute_urls() {
+        let s = SiteUrl::parse("/briefing").unwrap();
+        assert_eq!((s.origin.as_deref(), s.path.as_str()), (None, "/briefing/"));
+        assert_eq!(s.url("who/x.html"), "/briefing/who/x.html");
+        let s = SiteUrl::parse("https://example.org/briefings/apt31/").unwrap();
+        assert_eq!(
+            s.url("index.html"),
+            "https://example.org/briefings/apt31/index.html"
+        );
+        let s = SiteUrl::parse("https://example.org").unwrap();
+        assert_eq!(s.url(""), "https://example.org/");
+        for bad in [
+            "briefing/",
+            "ftp://x/",
+            "https:///x",
+            "/a/../b/",
+            "/a b/",
+            "/x?y",
+            "javascript:alert(1)",
+        ] {
+            assert!(SiteUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod date;
 pub mod diag;
 pub mod files;
 pub mod init;
+pub mod links;
 pub mod load;
 pub mod markdown;
 pub mod model;

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::config::Config;
+use crate::config::{Config, SiteUrl};
 use crate::date::DateSpec;
 use crate::diag::{Diagnostic, span_of};
 use crate::files::{FileId, Files};
@@ -63,8 +63,10 @@ pub fn load(root: &Path, cache: &mut LoadCache) -> Result<(Briefing, Vec<Diagnos
     let seen = std::mem::take(&mut loader.seen);
     loader.units.retain(|id, _| seen.contains(id));
     cache.units = std::mem::take(&mut loader.units);
+    let site_url = loader.site_url(&config);
     let briefing = Briefing {
         root: loader.root,
+        site_url,
         config,
         files: loader.files,
         sources,
@@ -167,6 +169,24 @@ impl Loader {
             out.push(value);
         }
         out
+    }
+
+    fn site_url(&mut self, config: &Config) -> Option<SiteUrl> {
+        let text = config.output.html.site_url.as_deref()?;
+        match SiteUrl::parse(text) {
+            Ok(url) => Some(url),
+            Err(why) => {
+                let file = self
+                    .files
+                    .read(&self.root.join(CONFIG_FILE), CONFIG_FILE.into())
+                    .ok()?;
+                let at = self.files.text(file).find("site-url").unwrap_or(0);
+                let end = self.files.line_range(file, at).end;
+                self.diags
+                    .push(Diagnostic::error("config", why).at(file, at..end));
+                None
+            }
+        }
     }
 
     fn config(&mut self) -> Result<Config> {

@@ -33,6 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
             Options {
                 format: a.format,
                 deny_warnings: a.deny_warnings,
+                site_url: None,
             },
         ),
         Command::Watch(a) => {
@@ -58,6 +59,7 @@ fn options(b: &BuildArgs) -> Options {
     Options {
         format: b.check.format,
         deny_warnings: b.check.deny_warnings,
+        site_url: b.site_url.clone(),
     }
 }
 

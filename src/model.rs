@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::config::Config;
+use crate::config::{Config, SiteUrl};
 use crate::date::DateSpec;
 use crate::files::{FileId, Files};
 use crate::yaml::{Seg, YamlPath};
@@ -58,6 +58,8 @@ impl Kind {
 pub struct Briefing {
     pub root: PathBuf,
     pub config: Config,
+    /// `[output.html] site-url` (or `--site-url`), parsed.
+    pub site_url: Option<SiteUrl>,
     pub files: Files,
     /// Sorted by ID.
     pub sources: Vec<Source>,

@@ -240,6 +240,8 @@ mod tests {
             path: path.into(),
             bytes: std::sync::Arc::new(text.as_bytes().to_vec()),
             key: text.len() as u64,
+            template: None,
+            file: None,
         }
     }
 

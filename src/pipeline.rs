@@ -11,8 +11,10 @@ use anyhow::{Context, Result};
 
 use crate::cache::Cache;
 use crate::check;
+use crate::config::SiteUrl;
 use crate::diag::{self, Diagnostic, Format, Tally};
 use crate::files::Files;
+use crate::links;
 use crate::load;
 use crate::output::{self, WriteStats};
 use crate::render::{self, Page, theme};
@@ -26,10 +28,12 @@ pub enum Status {
     ContentErrors,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub format: Format,
     pub deny_warnings: bool,
+    /// `--site-url`, which overrides `[output.html] site-url`.
+    pub site_url: Option<String>,
 }
 
 /// What a successful compile yields.
@@ -46,12 +50,16 @@ struct Compiled {
 /// `text` is their plain rendering.
 fn compile(
     root: &Path,
-    opts: Options,
+    opts: &Options,
     verb: &str,
     do_render: bool,
     cache: &mut Cache,
 ) -> Result<Result<Compiled, String>> {
     let (mut briefing, mut diags) = load::load(root, &mut cache.load)?;
+    if let Some(url) = &opts.site_url {
+        briefing.site_url =
+            Some(SiteUrl::parse(url).map_err(|e| anyhow::anyhow!("--site-url: {e}"))?);
+    }
     let theme = theme::load(root, &mut briefing.files)?;
     let checked = check::check(&briefing, &mut cache.check);
     diags.extend(checked.diagnostics.iter().cloned());
@@ -66,7 +74,11 @@ fn compile(
     if tally.errors == 0 && do_render {
         let theme = theme.expect("a missing theme is a counted template error");
         match render::render(&briefing, &checked, &theme, &mut cache.render) {
-            Ok(rendered) => pages = rendered,
+            Ok(rendered) => {
+                let base = briefing.site_url.as_ref().map_or("/", |u| u.path.as_str());
+                diags.extend(links::check(&rendered, base, &mut cache.links));
+                pages = rendered;
+            }
             Err(template_diags) => diags.extend(template_diags),
         }
     }
@@ -100,7 +112,7 @@ fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -
 /// `briefing check`.
 pub fn check(root: &Path, opts: Options) -> Result<Status> {
     let started = Instant::now();
-    match compile(root, opts, "check", false, &mut Cache::default())? {
+    match compile(root, &opts, "check", false, &mut Cache::default())? {
         Ok(r) => {
             if opts.format == Format::Human {
                 eprintln!(
@@ -118,7 +130,7 @@ pub fn check(root: &Path, opts: Options) -> Result<Status> {
 /// `briefing build`: one build from scratch.
 pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> {
     let started = Instant::now();
-    let report = build_with(root, dest, opts, &mut Cache::default())?;
+    let report = build_with(root, dest, &opts, &mut Cache::default())?;
     if report.status == Status::Ok && opts.format == Format::Human {
         eprintln!(
             "build: {} pages in {} ({}){} in {} ms",
@@ -149,7 +161,7 @@ pub struct BuildReport {
 pub fn build_with(
     root: &Path,
     dest: Option<&Path>,
-    opts: Options,
+    opts: &Options,
     cache: &mut Cache,
 ) -> Result<BuildReport> {
     let rendered = match compile(root, opts, "build", true, cache)? {

@@ -224,7 +224,7 @@ fn rebuild(
     verb: &str,
 ) {
     let started = Instant::now();
-    match pipeline::build_with(root, options.dest.as_deref(), options.opts, cache) {
+    match pipeline::build_with(root, options.dest.as_deref(), &options.opts, cache) {
         Ok(report) if report.status == Status::Ok => {
             let changed = report.stats.written + report.stats.removed > 0;
             if changed || outcome.problems.is_some() || outcome.generation == 0 {

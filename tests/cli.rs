@@ -623,3 +623,133 @@ fn the_shipped_briefing_builds_with_no_errors_and_no_warnings() {
         assert!(page.matches("<mark>").count() >= 5, "{id} is cited often");
     }
 }
+
+// ----------------------------------------------------------- publishing
+
+#[test]
+fn a_broken_link_or_fragment_fails_the_build_naming_page_link_and_note() {
+    let t = BriefingTest::new("basic").file(
+        "content/who/ministry.yaml",
+        "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: See [the page](../what/nope.html) and [the passage](../sources/report-a.html#q-99).\n    cite:\n      - source: report-a\n        quote: Ministry confirms records breach\n",
+    );
+    t.run(&["build"])
+        .expect_code(1)
+        .expect_stderr(
+            "error[broken-link]: broken link in `who/ministry.html`: `../what/nope.html`",
+        )
+        .expect_stderr("there is no page `what/nope.html`")
+        .expect_stderr("broken link in `who/ministry.html`: `../sources/report-a.html#q-99`")
+        .expect_stderr("`sources/report-a.html` has no element with id `q-99`")
+        .expect_stderr("content/who/ministry.yaml")
+        .expect_stderr("the template `note.html`")
+        .expect_stderr("build: nothing written");
+    assert!(!t.exists("book"));
+}
+
+#[test]
+fn two_builds_of_the_same_input_are_byte_identical() {
+    let t = BriefingTest::new("basic");
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for dir in [&a, &b] {
+        t.run(&[
+            "build",
+            "--dest-dir",
+            dir.path().join("site").to_str().unwrap(),
+        ])
+        .expect_success();
+    }
+    let files = |d: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for e in fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push((
+                        p.strip_prefix(d).unwrap().display().to_string(),
+                        fs::read(&p).unwrap(),
+                    ));
+                }
+            }
+        }
+        out.sort();
+        out
+    };
+    let (fa, fb) = (files(&a.path().join("site")), files(&b.path().join("site")));
+    assert!(fa.len() > 15);
+    assert!(fa == fb, "the two builds differ");
+}
+
+#[test]
+fn the_site_has_a_sitemap_a_nojekyll_a_favicon_and_a_404_that_works_at_any_depth() {
+    let t = BriefingTest::new("basic");
+    t.run(&["build", "--site-url", "https://example.org/briefings/apt31"])
+        .expect_success();
+    let sitemap = t.read("book/sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://example.org/briefings/apt31/index.html</loc>"),
+        "{sitemap}"
+    );
+    assert!(
+        sitemap.contains("<loc>https://example.org/briefings/apt31/sources/report-a.html</loc>")
+    );
+    assert!(!sitemap.contains("404.html"));
+    assert!(t.exists("book/.nojekyll"));
+    assert!(t.exists("book/static/favicon.svg"));
+    assert!(
+        t.read("book/index.html")
+            .contains("href=\"static/favicon.svg\"")
+    );
+    let not_found = t.read("book/404.html");
+    assert!(
+        not_found.contains("href=\"/briefings/apt31/static/style.css\""),
+        "{not_found}"
+    );
+    assert!(not_found.contains("href=\"/briefings/apt31/index.html\""));
+    // Other pages stay relative, so the folder also works from file://.
+    assert!(
+        t.read("book/who/ministry.html")
+            .contains("href=\"../static/style.css\"")
+    );
+}
+
+#[test]
+fn site_url_comes_from_book_toml_and_bad_ones_are_reported() {
+    let t = BriefingTest::new("basic").file(
+        "book.toml",
+        "[book]\ntitle = \"B\"\n[output.html]\nsite-url = \"/briefing/\"\n",
+    );
+    t.run(&["build"]).expect_success();
+    assert!(
+        t.read("book/sitemap.xml")
+            .contains("<loc>/briefing/who/ministry.html</loc>")
+    );
+    let t = t.file(
+        "book.toml",
+        "[book]\ntitle = \"B\"\n[output.html]\nsite-url = \"briefing\"\n",
+    );
+    t.run(&["build"])
+        .expect_code(1)
+        .expect_stderr("error[config]: site-url `briefing` is neither a path")
+        .expect_stderr("book.toml:4:1");
+    t.run(&["build", "--site-url", "ftp://x/"])
+        .expect_code(2)
+        .expect_stderr("--site-url: site-url `ftp://x/` is neither http nor https");
+}
+
+#[test]
+fn the_home_directory_is_refused_as_build_directory() {
+    let t = BriefingTest::new("basic");
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .args(["build", "--dest-dir", home.path().to_str().unwrap()])
+        .current_dir(t.path())
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it is a home directory"));
+}

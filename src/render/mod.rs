@@ -32,6 +32,10 @@ pub struct Page {
     /// Identifies the bytes: equal keys, equal bytes (the hash of the view
     /// and theme the page was rendered from, or of a static file).
     pub key: u64,
+    /// The template it was rendered with, if any (for messages).
+    pub template: Option<&'static str>,
+    /// The note, source or front-page file it shows, if any (for messages).
+    pub file: Option<crate::files::FileId>,
 }
 
 /// Each page's key and bytes, by path.
@@ -78,11 +82,25 @@ pub fn render(
         errors.dedup_by(|a, b| a.message == b.message);
         return Err(errors);
     }
+    match r.sitemap(&order[..pages_in_order], &cache.pages) {
+        Ok(page) => pages.push(page),
+        Err(d) => return Err(vec![*d]),
+    }
+    // Tells GitHub Pages to publish the folder as it is.
+    pages.push(Page {
+        path: ".nojekyll".into(),
+        key: 0,
+        bytes: Arc::new(Vec::new()),
+        template: None,
+        file: None,
+    });
     for (name, bytes) in &theme.statics {
         pages.push(Page {
             path: format!("static/{name}"),
             key: hash_of(&(theme.fingerprint, name)),
             bytes: Arc::new(bytes.clone()),
+            template: None,
+            file: None,
         });
     }
     cache.pages = pages
@@ -221,7 +239,13 @@ impl<'a> Renderer<'a> {
         memo: &PageMemo,
     ) -> Result<Page, Box<Diagnostic>> {
         let path = self.path(e);
-        let root = if path.contains('/') { "../" } else { "" };
+        // Hosts serve 404.html for missing pages at any depth, so its links
+        // start from the site's root path rather than from its own folder.
+        let root = match e {
+            Entry::NotFound => self.b.site_url.as_ref().map_or("/", |u| u.path.as_str()),
+            _ if path.contains('/') => "../",
+            _ => "",
+        };
         // A macro, not a closure: each page kind has its own view type.
         macro_rules! layout {
             ($page:expr) => {
@@ -238,6 +262,20 @@ impl<'a> Renderer<'a> {
         }
         let links = Linker { r: self, root };
         let m = |template: &'static str| (memo, path.as_str(), template);
+        let template = match *e {
+            Entry::Front => "index.html",
+            Entry::Part(_) => "part.html",
+            Entry::Note(_) => "note.html",
+            Entry::Sources => "sources.html",
+            Entry::Source(_) => "source.html",
+            Entry::NotFound => "404.html",
+        };
+        let file = match *e {
+            Entry::Front => self.b.front.as_ref().map(|f| f.file),
+            Entry::Note(i) => Some(self.b.notes[i].file),
+            Entry::Source(i) => Some(self.b.sources[i].file),
+            _ => None,
+        };
         let (key, bytes) = match *e {
             Entry::Front => self.memoised(m("index.html"), &layout!(self.front(&links))),
             Entry::Part(k) => self.memoised(m("part.html"), &layout!(self.part(k, &links))),
@@ -246,7 +284,38 @@ impl<'a> Renderer<'a> {
             Entry::Source(i) => self.memoised(m("source.html"), &layout!(self.source(i, &links))),
             Entry::NotFound => self.memoised(m("404.html"), &layout!(())),
         }?;
-        Ok(Page { path, bytes, key })
+        Ok(Page {
+            path,
+            bytes,
+            key,
+            template: Some(template),
+            file,
+        })
+    }
+
+    /// `sitemap.xml`: every page but the 404, as absolute URLs when the
+    /// site-url is absolute (as the sitemap protocol wants), else as paths.
+    fn sitemap(&self, pages: &[Entry], memo: &PageMemo) -> Result<Page, Box<Diagnostic>> {
+        #[derive(Serialize, Hash)]
+        struct Sitemap {
+            urls: Vec<String>,
+        }
+        let urls = pages
+            .iter()
+            .map(|e| match &self.b.site_url {
+                Some(site) => site.url(&self.path(e)),
+                None => self.path(e),
+            })
+            .collect();
+        let path = "sitemap.xml".to_owned();
+        let (key, bytes) = self.memoised((memo, &path, "sitemap.xml"), &Sitemap { urls })?;
+        Ok(Page {
+            path,
+            bytes,
+            key,
+            template: Some("sitemap.xml"),
+            file: None,
+        })
     }
 
     /// Renders `ctx` with the template, unless the previous build rendered

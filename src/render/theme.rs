@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sources.html", include_str!("../../templates/sources.html")),
     ("source.html", include_str!("../../templates/source.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
 ];
 
 /// The built-in static files, by path under the site's `static/`.

@@ -153,6 +153,9 @@ pub fn broken_links(site: &Path) -> Vec<(String, String)> {
             };
             let target = if path.is_empty() {
                 page.clone()
+            } else if let Some(abs) = path.strip_prefix('/') {
+                // Root-absolute (the 404 page): the site is served at `/`.
+                site.join(abs)
             } else {
                 page.parent().unwrap().join(path)
             };

@@ -1,0 +1,328 @@
+//! Link integrity: every internal `href`/`src` and `#fragment` in every
+//! generated page must point at a generated file and an element in it.
+//!
+//! A citation that points at a missing passage is a broken citation, so this
+//! runs on every build, after rendering and before anything is written. It
+//! reads the generated HTML with a small tokenizer that only collects the
+//! attributes it needs (it skips text, comments, and script and style
+//! bodies); the pages are ours, so they are well-formed, and the tokenizer
+//! also copes with the quoting styles a hand-written template might use.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::diag::Diagnostic;
+use crate::render::Page;
+
+/// The links and ids of one page.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PageLinks {
+    /// `href` and `src` values, entity-decoded, in order.
+    pub links: Vec<String>,
+    /// `id` values, sorted.
+    pub ids: Vec<String>,
+}
+
+/// What link checking keeps between builds: each page's scan, by key.
+#[derive(Default)]
+pub struct LinkCache {
+    scans: FxHashMap<String, (u64, Arc<PageLinks>)>,
+}
+
+/// Collects `href`, `src` and `id` attribute values from HTML.
+pub fn scan(html: &str) -> PageLinks {
+    let b = html.as_bytes();
+    let mut out = PageLinks::default();
+    let mut i = 0;
+    while let Some(lt) = memchr::memchr(b'<', &b[i..]) {
+        i += lt + 1;
+        if b[i..].starts_with(b"!--") {
+            i = find(b, i, b"-->").map_or(b.len(), |j| j + 3);
+            continue;
+        }
+        if matches!(b.get(i), Some(b'!' | b'?' | b'/')) {
+            i = memchr::memchr(b'>', &b[i..]).map_or(b.len(), |j| i + j + 1);
+            continue;
+        }
+        let name_start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-') {
+            i += 1;
+        }
+        if i == name_start {
+            continue; // a lone `<` in text
+        }
+        let tag = html[name_start..i].to_ascii_lowercase();
+        i = attributes(html, i, &mut out);
+        if tag == "script" || tag == "style" {
+            let close = format!("</{tag}");
+            i = find_ignore_case(b, i, close.as_bytes()).unwrap_or(b.len());
+        }
+    }
+    out.ids.sort_unstable();
+    out
+}
+
+/// Reads attributes from `i` to the end of the tag; returns the position
+/// after `>`.
+fn attributes(html: &str, mut i: usize, out: &mut PageLinks) -> usize {
+    let b = html.as_bytes();
+    loop {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        if i >= b.len() {
+            return i;
+        }
+        if b[i] == b'>' {
+            return i + 1;
+        }
+        let name_start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'/') {
+            i += 1;
+        }
+        let name = &html[name_start..i];
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let (value, next) = match b.get(i) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let end = memchr::memchr(q, &b[i + 1..]).map_or(b.len(), |j| i + 1 + j);
+                (&html[i + 1..end], (end + 1).min(b.len()))
+            }
+            _ => {
+                let start = i;
+                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                    i += 1;
+                }
+                (&html[start..i], i)
+            }
+        };
+        i = next;
+        if name.eq_ignore_ascii_case("href") || name.eq_ignore_ascii_case("src") {
+            out.links.push(decode(value));
+        } else if name.eq_ignore_ascii_case("id") {
+            out.ids.push(decode(value));
+        }
+    }
+}
+
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(&hay[from..], needle).map(|j| from + j)
+}
+
+fn find_ignore_case(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    (from..hay.len().saturating_sub(needle.len() - 1))
+        .find(|&j| hay[j..j + needle.len()].eq_ignore_ascii_case(needle))
+}
+
+/// Decodes the character references a URL or id may carry.
+fn decode(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let Some(semi) = rest.find(';').filter(|&s| s <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..semi];
+        let ch = match entity {
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match ch {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where a link leads inside the site: the page's path and the fragment.
+/// `None` for links that leave the site (other schemes, other hosts).
+pub fn resolve<'a>(
+    from_page: &str,
+    link: &'a str,
+    base_path: &str,
+) -> Option<(String, Option<&'a str>)> {
+    let (path, fragment) = match link.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (link, None),
+    };
+    let path = path.split(['?']).next().unwrap_or("");
+    if link.starts_with("//") || has_scheme(path) {
+        return None;
+    }
+    let mut parts: Vec<&str> = if path.is_empty() {
+        return Some((from_page.to_owned(), fragment));
+    } else if let Some(abs) = path.strip_prefix('/') {
+        // Root-absolute links are only ours if they are under the site's path.
+        let inside = abs.strip_prefix(base_path.trim_start_matches('/'))?;
+        return Some((normalize(Vec::new(), inside), fragment));
+    } else {
+        from_page.split('/').collect()
+    };
+    parts.pop(); // the page's own file name
+    Some((normalize(parts, path), fragment))
+}
+
+fn has_scheme(path: &str) -> bool {
+    match path.find([':', '/']) {
+        Some(i) => path.as_bytes()[i] == b':',
+        None => false,
+    }
+}
+
+fn normalize<'a>(mut parts: Vec<&'a str>, rel: &'a str) -> String {
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut joined = parts.join("/");
+    if rel.ends_with('/') || rel.is_empty() {
+        if !joined.is_empty() {
+            joined.push('/');
+        }
+        joined.push_str("index.html");
+    }
+    joined
+}
+
+/// Checks every internal link of every HTML page against the pages.
+pub fn check(pages: &[Page], base_path: &str, cache: &mut LinkCache) -> Vec<Diagnostic> {
+    let scans: Vec<Arc<PageLinks>> = pages
+        .par_iter()
+        .map(|p| match cache.scans.get(&p.path) {
+            Some((key, scan)) if *key == p.key && p.key != 0 => scan.clone(),
+            _ if p.path.ends_with(".html") => Arc::new(scan(&String::from_utf8_lossy(&p.bytes))),
+            _ => Arc::new(PageLinks::default()),
+        })
+        .collect();
+    let by_path: FxHashMap<&str, &PageLinks> = pages
+        .iter()
+        .zip(&scans)
+        .map(|(p, s)| (p.path.as_str(), &**s))
+        .collect();
+    let mut diags: Vec<Diagnostic> = pages
+        .par_iter()
+        .zip(&scans)
+        .flat_map_iter(|(page, scan)| {
+            let by_path = &by_path;
+            scan.links.iter().filter_map(move |link| {
+                let (target, fragment) = resolve(&page.path, link, base_path)?;
+                let why = match by_path.get(target.as_str()) {
+                    None => format!("there is no page `{target}`"),
+                    Some(t) => match fragment {
+                        Some(f)
+                            if !f.is_empty()
+                                && t.ids.binary_search_by(|id| id.as_str().cmp(f)).is_err() =>
+                        {
+                            format!("`{target}` has no element with id `{f}`")
+                        }
+                        _ => return None,
+                    },
+                };
+                Some(broken(page, link, &why))
+            })
+        })
+        .collect();
+    diags.sort_by(|a, b| a.message.cmp(&b.message));
+    cache.scans = pages
+        .iter()
+        .zip(scans)
+        .map(|(p, s)| (p.path.clone(), (p.key, s)))
+        .collect();
+    diags
+}
+
+fn broken(page: &Page, link: &str, why: &str) -> Diagnostic {
+    let d = Diagnostic::error(
+        "broken-link",
+        format!("broken link in `{}`: `{link}`", page.path),
+    )
+    .note(format!("{why}"));
+    let d = match page.template {
+        Some(t) => d.note(format!("the page is rendered with the template `{t}`")),
+        None => d,
+    };
+    let d = match page.file {
+        Some(file) => d.at(file, 0..0).label("the page is made from this file"),
+        None => d,
+    };
+    d.help("fix the link in the note's markdown or in the template; links inside the site are relative to the page")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scanning_finds_links_and_ids_in_any_quoting() {
+        let html = r#"<!DOCTYPE html><a href="a.html#x">a</a> <img src='i.png' alt=x> <p id=top class="c">
+            <!-- <a href="commented.html"> --> <script>var s = "<a href='no.html'>";</script>
+            <A HREF="b.html?q=1&amp;r=2">B</A><span id="q-1"></span> 1 < 2"#;
+        let s = scan(html);
+        assert_eq!(s.links, ["a.html#x", "i.png", "b.html?q=1&r=2"]);
+        assert_eq!(s.ids, ["q-1", "top"]);
+    }
+
+    #[test]
+    fn links_resolve_relative_to_the_page_and_the_site_path() {
+        let r = |from, link| resolve(from, link, "/briefing/");
+        assert_eq!(
+            r("who/x.html", "../sources/s.html#q-1"),
+            Some(("sources/s.html".into(), Some("q-1")))
+        );
+        assert_eq!(
+            r("who/x.html", "#c-2"),
+            Some(("who/x.html".into(), Some("c-2")))
+        );
+        assert_eq!(
+            r("index.html", "who/"),
+            Some(("who/index.html".into(), None))
+        );
+        assert_eq!(
+            r("404.html", "/briefing/static/style.css"),
+            Some(("static/style.css".into(), None))
+        );
+        assert_eq!(r("404.html", "/elsewhere/x.html"), None);
+        assert_eq!(r("index.html", "https://example.org/"), None);
+        assert_eq!(r("index.html", "mailto:a@b"), None);
+        assert_eq!(r("index.html", "//cdn.example/x.js"), None);
+    }
+}
