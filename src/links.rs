@@ -275,7 +275,7 @@ fn broken(page: &Page, link: &str, why: &str) -> Diagnostic {
         "broken-link",
         format!("broken link in `{}`: `{link}`", page.path),
     )
-    .note(format!("{why}"));
+    .note(why.to_string());
     let d = match page.template {
         Some(t) => d.note(format!("the page is rendered with the template `{t}`")),
         None => d,
