@@ -218,6 +218,19 @@ pub fn build_dir(root: &Path, dest: Option<&Path>) -> Result<PathBuf> {
     destination(root, &configured)
 }
 
+/// The path the site is published under: `--site-url`, else
+/// `[output.html] site-url`, else `/`.
+pub fn site_path(root: &Path, opts: &Options) -> Result<String> {
+    let configured = std::fs::read_to_string(root.join(load::CONFIG_FILE))
+        .ok()
+        .and_then(|text| crate::config::Config::from_str(&text).ok())
+        .and_then(|c| c.output.html.site_url);
+    match opts.site_url.as_ref().or(configured.as_ref()) {
+        Some(url) => Ok(SiteUrl::parse(url).map_err(|e| anyhow::anyhow!(e))?.path),
+        None => Ok("/".into()),
+    }
+}
+
 /// The build directory, resolved and checked for safety.
 fn destination(root: &Path, dest: &Path) -> Result<PathBuf> {
     let resolved = output::resolve(root, dest)?;

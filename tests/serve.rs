@@ -46,7 +46,8 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(url) = line.split(" at http://").nth(1) {
-                    let _ = tx.send(url.trim_end_matches('/').to_owned());
+                    let host = url.split('/').next().unwrap_or(url);
+                    let _ = tx.send(host.to_owned());
                 }
                 sink.lock().unwrap().push(line);
             }
@@ -498,4 +499,29 @@ fn a_port_in_use_is_a_clear_error() {
         .expect_code(2)
         .expect_stderr("cannot listen on 127.0.0.1:")
         .expect_stderr("--port");
+}
+
+#[test]
+fn with_a_site_url_the_site_is_served_under_its_path() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &["--site-url", "/briefing/"]);
+    assert!(
+        s.log().contains(&format!("at http://{}/briefing/", s.addr)),
+        "{}",
+        s.log()
+    );
+    let (status, _, body) = s.get("/briefing/who/ministry.html");
+    assert_eq!(status, 200);
+    assert!(body.contains("The Ministry"));
+    let (status, _, _) = s.get("/");
+    assert_eq!(status, 307, "the root redirects to the site");
+    for missing in ["/briefing/no/such/page.html", "/elsewhere.html"] {
+        let (status, _, body) = s.get(missing);
+        assert_eq!(status, 404, "{missing}");
+        assert!(
+            body.contains("href=\"/briefing/static/style.css\""),
+            "{body}"
+        );
+    }
+    assert_eq!(s.get("/briefing/static/style.css").0, 200);
 }

@@ -9,7 +9,7 @@
 //! page while the content has errors.
 
 use std::convert::Infallible;
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,8 +19,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, Response, StatusCode, header};
-use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use futures_util::Stream;
 use tokio::sync::watch as channel;
@@ -45,6 +45,7 @@ pub struct ServeOptions {
 /// Serves and watches until `stop` is set.
 pub fn run(options: &ServeOptions, stop: &Arc<AtomicBool>) -> Result<()> {
     let dest = crate::pipeline::build_dir(&options.watch.root, options.watch.dest.as_deref())?;
+    let base = crate::pipeline::site_path(&options.watch.root, &options.watch.opts)?;
     let listener =
         TcpListener::bind((options.hostname.as_str(), options.port)).with_context(|| {
             format!(
@@ -55,7 +56,7 @@ pub fn run(options: &ServeOptions, stop: &Arc<AtomicBool>) -> Result<()> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = channel::channel(Outcome::default());
-    let app = router(dest.clone(), rx);
+    let app = router(dest.clone(), &base, rx);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -69,7 +70,7 @@ pub fn run(options: &ServeOptions, stop: &Arc<AtomicBool>) -> Result<()> {
             eprintln!("serve: {e}");
         }
     });
-    let url = url_of(addr);
+    let url = format!("http://{addr}{base}");
     let mut first = true;
     watch::run(&options.watch, stop, |outcome| {
         tx.send_replace(outcome.clone());
@@ -88,18 +89,28 @@ pub fn run(options: &ServeOptions, stop: &Arc<AtomicBool>) -> Result<()> {
     Ok(())
 }
 
-fn url_of(addr: SocketAddr) -> String {
-    format!("http://{addr}/")
-}
-
-fn router(dest: PathBuf, rx: channel::Receiver<Outcome>) -> Router {
+/// The site at `base` (its site-url path, `/` by default), as a static host
+/// would serve it; the live-reload endpoints beside it.
+fn router(dest: PathBuf, base: &str, rx: channel::Receiver<Outcome>) -> Router {
     let files = ServeDir::new(&dest)
         .append_index_html_on_directories(true)
         .not_found_service(ServeFile::new(dest.join("404.html")));
-    Router::new()
+    let router = Router::new()
         .route(EVENTS_PATH, get(events))
-        .route(SCRIPT_PATH, get(script))
-        .fallback_service(files)
+        .route(SCRIPT_PATH, get(script));
+    let router = if base == "/" {
+        router.fallback_service(files)
+    } else {
+        let target = base.to_owned();
+        router
+            .nest_service(base.trim_end_matches('/'), files.clone())
+            .route(
+                "/",
+                get(move || async move { Redirect::temporary(&target) }),
+            )
+            .fallback(move || not_found(dest.join("404.html")))
+    };
+    router
         .layer(axum::middleware::map_response(inject))
         .with_state(rx)
 }
@@ -116,6 +127,16 @@ async fn events(
         Some((Ok(Event::default().event("state").data(data)), (rx, false)))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The site's 404 page, for paths outside the site's path.
+async fn not_found(page: PathBuf) -> impl IntoResponse {
+    let body = tokio::fs::read(&page).await.unwrap_or_default();
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html")],
+        body,
+    )
 }
 
 async fn script() -> impl IntoResponse {
