@@ -1,0 +1,230 @@
+//! A rebuild that reuses the previous build's work must produce exactly what
+//! a fresh build produces. This drives the library's pipeline directly:
+//! random edits of every kind to a synthetic briefing, after each one a
+//! cached rebuild and a fresh build, compared byte for byte.
+
+#[path = "../benches/synth.rs"]
+mod synth;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use briefing::cache::Cache;
+use briefing::pipeline::{self, Options, Status};
+use synth::Rng;
+
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(
+                    path.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn build(root: &Path, dest: &Path, cache: &mut Cache) -> Status {
+    pipeline::build_with(root, Some(dest), &Options::default(), cache)
+        .expect("no I/O error")
+        .status
+}
+
+/// Rewrites the first line of `path` that starts with `prefix` (after
+/// indentation), replacing the rest of that line.
+fn set_line(path: &Path, nth: usize, prefix: &str, rest: &str) -> bool {
+    let Ok(text) = fs::read_to_string(path) else {
+        return false;
+    };
+    let mut seen = 0;
+    let mut done = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if !done && l.trim_start().starts_with(prefix) {
+                if seen == nth {
+                    done = true;
+                    let indent = &l[..l.len() - l.trim_start().len()];
+                    return format!("{indent}{prefix}{rest}");
+                }
+                seen += 1;
+            }
+            l.to_owned()
+        })
+        .collect();
+    fs::write(path, lines.join("\n") + "\n").unwrap();
+    done
+}
+
+fn line_value(path: &Path, prefix: &str, nth: usize) -> Option<String> {
+    fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix(prefix).map(str::to_owned))
+        .nth(nth)
+}
+
+#[test]
+fn rebuilds_after_random_edits_equal_fresh_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("b");
+    let notes = 48;
+    synth::generate(&root, notes, 7);
+    let sources = notes / 10;
+    let served = dir.path().join("served");
+    let mut cache = Cache::default();
+    assert_eq!(build(&root, &served, &mut cache), Status::Ok);
+    let mut rng = Rng::new(99);
+    let mut deleted: Vec<(PathBuf, String)> = Vec::new();
+    let (mut ok, mut failed) = (0, 0);
+    for step in 0..120 {
+        let i = rng.below(notes);
+        let note = root.join(synth::note_path(i));
+        let what = rng.below(12);
+        match what {
+            0 => {
+                set_line(&note, 0, "title: ", &format!("\"Retitled {step}\""));
+            }
+            1 => {
+                set_line(
+                    &note,
+                    rng.below(3),
+                    "- text: ",
+                    &format!("\"Claim rewritten at step {step}.\""),
+                );
+            }
+            2 => {
+                // Quote another note's (valid) passage instead.
+                let other = root.join(synth::note_path(rng.below(notes)));
+                if let (Some(src), Some(q)) = (
+                    line_value(&other, "- source: ", 0),
+                    line_value(&other, "quote: ", 0),
+                ) {
+                    set_line(&note, 0, "- source: ", &src);
+                    set_line(&note, 0, "quote: ", &q);
+                }
+            }
+            3 => {
+                let s = rng.below(sources);
+                let meta = root.join(format!("content/sources/s{s:05}.yaml"));
+                set_line(
+                    &meta,
+                    0,
+                    "title: ",
+                    &format!("Source retitled at step {step}"),
+                );
+            }
+            4 => {
+                // Text added to a source shifts every offset after it.
+                let s = rng.below(sources);
+                let path = root.join(format!("content/sources/s{s:05}.txt"));
+                let text = fs::read_to_string(&path).unwrap();
+                let (head, tail) = text.split_at(text.find("\n\n").unwrap() + 2);
+                fs::write(
+                    &path,
+                    format!("{head}An inserted paragraph at step {step}.\n\n{tail}"),
+                )
+                .unwrap();
+            }
+            5 if i % 4 == 1 => {
+                set_line(&note, 0, "date: ", &format!("\"{}\"", 2000 + rng.below(30)));
+            }
+            6 => {
+                let title = format!("Synthetic briefing, edition {step}");
+                fs::write(
+                    root.join("book.toml"),
+                    format!("[book]\ntitle = \"{title}\"\n"),
+                )
+                .unwrap();
+            }
+            7 => {
+                let tpl = root.join("templates/404.html");
+                fs::create_dir_all(tpl.parent().unwrap()).unwrap();
+                fs::write(&tpl, format!("{{% extends \"base.html\" %}}{{% block content %}}<h1>Lost ({step})</h1>{{% endblock content %}}")).unwrap();
+            }
+            8 => {
+                // A broken save (an unknown source), fixed by a later edit of the same kind.
+                set_line(&note, 0, "- source: ", "s99999");
+            }
+            9 => {
+                // A new note, cited and linked like the others.
+                let new = root.join(format!("content/who/added{step:03}.yaml"));
+                let body = fs::read_to_string(root.join(synth::note_path(0))).unwrap();
+                fs::write(
+                    new,
+                    body.replacen("title: \"", &format!("title: \"Added {step} "), 1),
+                )
+                .unwrap();
+            }
+            10 => {
+                // Delete a note; it comes back a few steps later (references to it fail meanwhile).
+                if let Ok(text) = fs::read_to_string(&note) {
+                    fs::remove_file(&note).unwrap();
+                    deleted.push((note.clone(), text));
+                }
+            }
+            _ => {
+                if let Some((path, text)) = deleted.pop() {
+                    fs::write(path, text).unwrap();
+                }
+            }
+        }
+        // Repair any broken citation so the briefing can become valid again.
+        if what != 8 && rng.below(3) == 0 {
+            for k in 0..notes {
+                let p = root.join(synth::note_path(k));
+                if line_value(&p, "- source: ", 0).as_deref() == Some("s99999") {
+                    set_line(&p, 0, "- source: ", "s00000");
+                    set_line(&p, 0, "quote: ", &format!("\"{}\"", first_sentence(&root)));
+                }
+            }
+        }
+        let cached = build(&root, &served, &mut cache);
+        let fresh_dir = dir.path().join(format!("fresh{step}"));
+        let fresh = build(&root, &fresh_dir, &mut Cache::default());
+        assert_eq!(
+            cached, fresh,
+            "step {step}: a rebuild and a fresh build disagree on success"
+        );
+        if fresh == Status::Ok {
+            ok += 1;
+            let (a, b) = (tree(&served), tree(&fresh_dir));
+            assert_eq!(
+                a.keys().collect::<Vec<_>>(),
+                b.keys().collect::<Vec<_>>(),
+                "step {step} (edit {what}): same files"
+            );
+            for (path, bytes) in &b {
+                assert!(
+                    a[path] == *bytes,
+                    "step {step} (edit {what}): {} differs from a fresh build",
+                    path.display()
+                );
+            }
+        } else {
+            failed += 1;
+        }
+        let _ = fs::remove_dir_all(&fresh_dir);
+    }
+    assert!(
+        ok > 40 && failed > 5,
+        "the edits exercised both outcomes: {ok} ok, {failed} failed"
+    );
+}
+
+/// The first sentence of source 0, which the generator always makes quotable.
+fn first_sentence(root: &Path) -> String {
+    let text = fs::read_to_string(root.join("content/sources/s00000.txt")).unwrap();
+    let body = text.split("\n\n").nth(1).unwrap();
+    let end = body.find(". ").map_or(body.len(), |i| i + 1);
+    body[..end].to_owned()
+}
