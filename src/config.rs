@@ -21,7 +21,7 @@ pub struct Config {
     pub check: CheckConfig,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Hash)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct BookConfig {
     pub title: String,

@@ -10,7 +10,7 @@
 //! stamp has not changed is not read again and keeps its [`FileId`] and
 //! [`File::version`]; later stages key their memo tables on those.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ pub struct File {
 #[derive(Debug, Default)]
 pub struct Files {
     files: Vec<File>,
-    by_path: HashMap<PathBuf, FileId>,
+    by_path: FxHashMap<PathBuf, FileId>,
     next_version: u64,
 }
 
@@ -55,15 +55,17 @@ impl Files {
 
     /// Reads `path` unless its size and modification time are what they were
     /// at the last read, in which case the stored text is reused.
-    pub fn read(&mut self, path: &Path, name: String) -> io::Result<FileId> {
+    /// `name` (the path shown to authors) is only made when the file is read.
+    pub fn read(&mut self, path: &Path, name: impl FnOnce() -> String) -> io::Result<FileId> {
         let meta = std::fs::metadata(path)?;
         let stamp = meta.modified().ok().map(|t| (t, meta.len()));
         if let Some(&id) = self.by_path.get(path) {
             let file = &self.files[id.0];
-            if stamp.is_some() && file.stamp == stamp && file.name == name {
+            if stamp.is_some() && file.stamp == stamp {
                 return Ok(id);
             }
         }
+        let name = name();
         let bytes = std::fs::read(path)?;
         let (text, invalid) = match String::from_utf8(bytes) {
             Ok(text) => (text, None),

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diag::Diagnostic;
 use crate::render::Page;
@@ -25,10 +25,12 @@ pub struct PageLinks {
     pub ids: Vec<String>,
 }
 
-/// What link checking keeps between builds: each page's scan, by key.
+/// What link checking keeps between builds: each page's resolved scan, by
+/// page key, for the base path they were resolved against.
 #[derive(Default)]
 pub struct LinkCache {
-    scans: FxHashMap<String, (u64, Arc<PageLinks>)>,
+    base: String,
+    scans: FxHashMap<String, (u64, Arc<Resolved>)>,
 }
 
 /// Collects `href`, `src` and `id` attribute values from HTML.
@@ -223,42 +225,71 @@ fn normalize<'a>(mut parts: Vec<&'a str>, rel: &'a str) -> String {
     joined
 }
 
+/// A page's links, resolved: each internal link's target path and fragment
+/// (`None` for links that leave the site). Depends only on the page's bytes,
+/// its path and the site's base path, so it is memoised with the scan.
+struct Resolved {
+    scan: PageLinks,
+    targets: Vec<Option<(String, Option<String>)>>,
+    /// The page's ids, for constant-time fragment checks.
+    ids: FxHashSet<String>,
+}
+
+fn resolved(page: &Page, base_path: &str) -> Resolved {
+    let scan = if page.path.ends_with(".html") {
+        scan(&String::from_utf8_lossy(&page.bytes))
+    } else {
+        PageLinks::default()
+    };
+    let targets = scan
+        .links
+        .iter()
+        .map(|l| resolve(&page.path, l, base_path).map(|(t, f)| (t, f.map(str::to_owned))))
+        .collect();
+    let ids = scan.ids.iter().cloned().collect();
+    Resolved { scan, targets, ids }
+}
+
 /// Checks every internal link of every HTML page against the pages.
 pub fn check(pages: &[Page], base_path: &str, cache: &mut LinkCache) -> Vec<Diagnostic> {
-    let scans: Vec<Arc<PageLinks>> = pages
+    if cache.base != base_path {
+        cache.scans.clear();
+        cache.base = base_path.to_owned();
+    }
+    let scans: Vec<Arc<Resolved>> = pages
         .par_iter()
         .map(|p| match cache.scans.get(&p.path) {
             Some((key, scan)) if *key == p.key && p.key != 0 => scan.clone(),
-            _ if p.path.ends_with(".html") => Arc::new(scan(&String::from_utf8_lossy(&p.bytes))),
-            _ => Arc::new(PageLinks::default()),
+            _ => Arc::new(resolved(p, base_path)),
         })
         .collect();
-    let by_path: FxHashMap<&str, &PageLinks> = pages
+    let index: FxHashMap<&str, usize> = pages
         .iter()
-        .zip(&scans)
-        .map(|(p, s)| (p.path.as_str(), &**s))
+        .enumerate()
+        .map(|(i, p)| (p.path.as_str(), i))
         .collect();
     let mut diags: Vec<Diagnostic> = pages
         .par_iter()
         .zip(&scans)
-        .flat_map_iter(|(page, scan)| {
-            let by_path = &by_path;
-            scan.links.iter().filter_map(move |link| {
-                let (target, fragment) = resolve(&page.path, link, base_path)?;
-                let why = match by_path.get(target.as_str()) {
-                    None => format!("there is no page `{target}`"),
-                    Some(t) => match fragment {
-                        Some(f)
-                            if !f.is_empty()
-                                && t.ids.binary_search_by(|id| id.as_str().cmp(f)).is_err() =>
-                        {
-                            format!("`{target}` has no element with id `{f}`")
-                        }
-                        _ => return None,
-                    },
-                };
-                Some(broken(page, link, &why))
-            })
+        .flat_map_iter(|(page, r)| {
+            let (index, scans) = (&index, &scans);
+            r.scan
+                .links
+                .iter()
+                .zip(&r.targets)
+                .filter_map(move |(link, target)| {
+                    let (target, fragment) = target.as_ref()?;
+                    let why = match index.get(target.as_str()) {
+                        None => format!("there is no page `{target}`"),
+                        Some(&t) => match fragment {
+                            Some(f) if !f.is_empty() && !scans[t].ids.contains(f.as_str()) => {
+                                format!("`{target}` has no element with id `{f}`")
+                            }
+                            _ => return None,
+                        },
+                    };
+                    Some(broken(page, link, &why))
+                })
         })
         .collect();
     diags.sort_by(|a, b| a.message.cmp(&b.message));

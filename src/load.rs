@@ -57,7 +57,7 @@ pub fn load(root: &Path, cache: &mut LoadCache) -> Result<(Briefing, Vec<Diagnos
     }
     let sources = loader.sources(&content.join(SOURCES_DIR))?;
     let mut notes = loader.notes(&content)?;
-    notes.sort_by_cached_key(|n| (n.order_key(), n.id.clone()));
+    notes.sort_unstable_by(|a, b| a.order_key().cmp(b.order_key()));
     let front = loader.front(&content.join(FRONT_FILE))?;
     // Forget the parses of files that are gone.
     let seen = std::mem::take(&mut loader.seen);
@@ -95,11 +95,13 @@ struct Loader {
 
 impl Loader {
     fn read(&mut self, path: &Path) -> Result<FileId> {
-        let name = path
-            .strip_prefix(&self.root)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let root = &self.root;
+        let name = || {
+            path.strip_prefix(root)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/")
+        };
         let id = self
             .files
             .read(path, name)
@@ -178,7 +180,7 @@ impl Loader {
             Err(why) => {
                 let file = self
                     .files
-                    .read(&self.root.join(CONFIG_FILE), CONFIG_FILE.into())
+                    .read(&self.root.join(CONFIG_FILE), || CONFIG_FILE.to_owned())
                     .ok()?;
                 let at = self.files.text(file).find("site-url").unwrap_or(0);
                 let end = self.files.line_range(file, at).end;
@@ -237,14 +239,22 @@ impl Loader {
         }
         let mut paths = Vec::new();
         for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-            let path = entry
-                .with_context(|| format!("cannot list {}", dir.display()))?
-                .path();
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            if name.starts_with('.') || name.ends_with('~') || !path.is_file() {
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name.ends_with('~') {
                 continue;
             }
-            paths.push(path);
+            // The entry's type comes with the listing; only links need a stat.
+            let path = entry.path();
+            let is_file = match entry.file_type() {
+                Ok(t) if t.is_symlink() => path.is_file(),
+                Ok(t) => t.is_file(),
+                Err(_) => path.is_file(),
+            };
+            if is_file {
+                paths.push(path);
+            }
         }
         paths.sort();
         Ok(paths)
@@ -508,6 +518,12 @@ impl Unit<'_> {
                     .help("every note states at least one cited claim; add one under `claims:`"),
             );
         }
+        let date = match &body {
+            Body::What { date } => Some(*date),
+            Body::Response { date, .. } => *date,
+            _ => None,
+        };
+        let order = (kind, date, common.title.to_lowercase(), id.clone());
         Some(Note {
             id,
             file,
@@ -516,6 +532,7 @@ impl Unit<'_> {
             claims,
             body,
             refs,
+            order,
         })
     }
 }

@@ -119,7 +119,12 @@ pub struct Note {
     pub body: Body,
     /// Every reference to another note, with where it was written.
     pub refs: Vec<Ref>,
+    /// See [`Note::order_key`].
+    pub order: OrderKey,
 }
+
+/// Kind, date (events and responses), lowercase title, ID.
+pub type OrderKey = (Kind, Option<DateSpec>, String, String);
 
 impl Note {
     pub fn kind(&self) -> Kind {
@@ -139,13 +144,10 @@ impl Note {
         }
     }
 
-    /// Order within a part: the timeline by date, the rest by title.
-    pub fn order_key(&self) -> (Kind, Option<DateSpec>, String) {
-        let date = match self.kind() {
-            Kind::What | Kind::Response => self.date().copied(),
-            _ => None,
-        };
-        (self.kind(), date, self.title.to_lowercase())
+    /// Order within a part: the timeline by date, the rest by title; ties
+    /// by ID. Computed once, when the note is parsed.
+    pub fn order_key(&self) -> &OrderKey {
+        &self.order
     }
 
     /// The references in one field (`actors`, `related`…), in order.

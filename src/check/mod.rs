@@ -6,17 +6,19 @@
 
 pub mod quote;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Level;
 use crate::diag::{Diagnostic, span_of};
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use crate::files::{FileId, floor_char_boundary};
-use crate::model::{Briefing, CiteKey};
+use crate::model::{Briefing, CiteKey, ClaimList};
 use crate::yaml::Seg;
 use quote::{Normalized, normalize};
 
@@ -34,6 +36,17 @@ pub struct QuoteMatch {
 #[derive(Default)]
 pub struct CheckCache {
     sources: HashMap<FileId, SourceMemo>,
+    /// Per list of claims: its results, keyed by its file's content
+    /// version and a fingerprint of every source and the settings.
+    lists: FxHashMap<(FileId, &'static str), (u64, Arc<ListResult>)>,
+}
+
+/// What checking one list of claims found.
+#[derive(Default)]
+struct ListResult {
+    diags: Vec<Diagnostic>,
+    /// (claim, citation) → where its quote is.
+    found: Vec<((usize, usize), QuoteMatch)>,
 }
 
 struct SourceMemo {
@@ -62,66 +75,105 @@ pub fn check(b: &Briefing, cache: &mut CheckCache) -> Checked {
 /// Every claim has a citation, every citation an existing source, every
 /// quote a place in that source.
 fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
-    let mut memos = source_memos(b, cache);
+    let CheckCache { sources, lists } = cache;
+    let mut memos = source_memos(b, sources);
+    // A list's results depend on its own file, every source (IDs for
+    // suggestions, texts for quotes) and the uncited-claims setting.
+    let fingerprint = {
+        let mut h = FxHasher::default();
+        for s in &b.sources {
+            (&s.id, s.file, b.files.version(s.file)).hash(&mut h);
+        }
+        (b.config.check.uncited_claims == Level::Error).hash(&mut h);
+        h.finish()
+    };
+    let mut fresh = FxHashMap::default();
     for list in b.claim_lists() {
-        for (ci, claim) in list.claims.iter().enumerate() {
-            if claim.cites.is_empty() {
-                out.diagnostics
-                    .push(uncited_claim(b, list.file, list.field, ci));
-            }
-            for (k, cite) in claim.cites.iter().enumerate() {
-                let key = CiteKey {
-                    owner: list.owner,
-                    field: list.field,
-                    claim: ci,
-                    cite: k,
-                };
-                let Some(si) = b.source_index(&cite.source) else {
-                    out.diagnostics
-                        .push(unknown_source(b, list.file, &key, &cite.source));
-                    continue;
-                };
-                let Some(quote) = &cite.quote else { continue };
-                let memo = &mut *memos[si];
-                let found = match memo.found.get(quote.as_str()) {
-                    Some(found) => found.clone(),
-                    None => {
-                        let found = memo.normalized.find(quote);
-                        memo.found.insert(quote.clone(), found.clone());
-                        found
-                    }
-                };
-                match found {
-                    Some(range) => {
-                        out.quotes.insert(key, QuoteMatch { source: si, range });
-                    }
-                    None => out.diagnostics.push(quote_not_found(
-                        b,
-                        list.file,
-                        &key,
-                        si,
-                        quote,
-                        &memo.normalized,
-                    )),
+        let mut h = FxHasher::default();
+        (
+            list.file,
+            b.files.version(list.file),
+            list.field,
+            fingerprint,
+        )
+            .hash(&mut h);
+        let key = h.finish();
+        let result = match lists.get(&(list.file, list.field)) {
+            Some((k, result)) if *k == key => result.clone(),
+            _ => Arc::new(check_list(b, &list, &mut memos)),
+        };
+        out.diagnostics.extend(result.diags.iter().cloned());
+        for &((claim, cite), ref m) in &result.found {
+            let key = CiteKey {
+                owner: list.owner,
+                field: list.field,
+                claim,
+                cite,
+            };
+            out.quotes.insert(key, m.clone());
+        }
+        fresh.insert((list.file, list.field), (key, result));
+    }
+    *lists = fresh;
+}
+
+fn check_list(b: &Briefing, list: &ClaimList, memos: &mut [&mut SourceMemo]) -> ListResult {
+    let mut out = ListResult::default();
+    for (ci, claim) in list.claims.iter().enumerate() {
+        if claim.cites.is_empty() {
+            out.diags.push(uncited_claim(b, list.file, list.field, ci));
+        }
+        for (k, cite) in claim.cites.iter().enumerate() {
+            let key = CiteKey {
+                owner: list.owner,
+                field: list.field,
+                claim: ci,
+                cite: k,
+            };
+            let Some(si) = b.source_index(&cite.source) else {
+                out.diags
+                    .push(unknown_source(b, list.file, &key, &cite.source));
+                continue;
+            };
+            let Some(quote) = &cite.quote else { continue };
+            let memo = &mut *memos[si];
+            let found = match memo.found.get(quote.as_str()) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = memo.normalized.find(quote);
+                    memo.found.insert(quote.clone(), found.clone());
+                    found
                 }
+            };
+            match found {
+                Some(range) => out.found.push(((ci, k), QuoteMatch { source: si, range })),
+                None => out.diags.push(quote_not_found(
+                    b,
+                    list.file,
+                    &key,
+                    si,
+                    quote,
+                    &memo.normalized,
+                )),
             }
         }
     }
+    out
 }
 
 /// Each source's memo, refreshed where the source's text changed, in the
 /// order of [`Briefing::sources`]; memos of vanished sources are dropped.
-fn source_memos<'c>(b: &Briefing, cache: &'c mut CheckCache) -> Vec<&'c mut SourceMemo> {
-    let live: HashSet<FileId> = b.sources.iter().map(|s| s.file).collect();
-    cache.sources.retain(|id, _| live.contains(id));
+fn source_memos<'c>(
+    b: &Briefing,
+    sources: &'c mut HashMap<FileId, SourceMemo>,
+) -> Vec<&'c mut SourceMemo> {
+    let live: FxHashSet<FileId> = b.sources.iter().map(|s| s.file).collect();
+    sources.retain(|id, _| live.contains(id));
     for s in &b.sources {
         let version = b.files.version(s.file);
-        let stale = cache
-            .sources
-            .get(&s.file)
-            .is_none_or(|m| m.version != version);
+        let stale = sources.get(&s.file).is_none_or(|m| m.version != version);
         if stale {
-            cache.sources.insert(
+            sources.insert(
                 s.file,
                 SourceMemo {
                     version,
@@ -132,7 +184,7 @@ fn source_memos<'c>(b: &Briefing, cache: &'c mut CheckCache) -> Vec<&'c mut Sour
         }
     }
     let mut by_file: HashMap<FileId, &'c mut SourceMemo> =
-        cache.sources.iter_mut().map(|(k, v)| (*k, v)).collect();
+        sources.iter_mut().map(|(k, v)| (*k, v)).collect();
     b.sources
         .iter()
         .map(|s| by_file.remove(&s.file).expect("memo made above"))
@@ -205,7 +257,7 @@ fn excerpt(s: &str, max: usize) -> String {
 
 /// Every reference names an existing note.
 fn references(b: &Briefing, diags: &mut Vec<Diagnostic>) {
-    let ids: HashSet<&str> = b.notes.iter().map(|n| n.id.as_str()).collect();
+    let ids: FxHashSet<&str> = b.notes.iter().map(|n| n.id.as_str()).collect();
     let mut sites: Vec<(crate::files::FileId, &crate::model::Ref)> = Vec::new();
     if let Some(front) = &b.front {
         sites.extend(front.refs.iter().map(|r| (front.file, r)));
@@ -229,7 +281,7 @@ fn references(b: &Briefing, diags: &mut Vec<Diagnostic>) {
 
 /// A source nobody cites is probably a forgotten one.
 fn uncited_sources(b: &Briefing, diags: &mut Vec<Diagnostic>) {
-    let cited: HashSet<&str> = b
+    let cited: FxHashSet<&str> = b
         .claim_lists()
         .iter()
         .flat_map(|l| l.claims.iter())
@@ -251,7 +303,7 @@ fn uncited_sources(b: &Briefing, diags: &mut Vec<Diagnostic>) {
 
 /// A note that nothing references can only be reached from its part's index.
 fn orphan_notes(b: &Briefing, diags: &mut Vec<Diagnostic>) {
-    let mut linked: HashSet<&str> = HashSet::new();
+    let mut linked: FxHashSet<&str> = FxHashSet::default();
     if let Some(front) = &b.front {
         linked.extend(front.refs.iter().map(|r| r.target.as_str()));
     }

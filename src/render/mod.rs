@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHasher};
 use serde::Serialize;
 
 use crate::check::Checked;
@@ -38,8 +38,18 @@ pub struct Page {
     pub file: Option<crate::files::FileId>,
 }
 
-/// Each page's key and bytes, by path.
-type PageMemo = HashMap<String, (u64, Arc<Vec<u8>>)>;
+/// A rendered page as remembered between builds.
+struct Memo {
+    /// Hash of everything the page's view is computed from (see
+    /// [`Renderer::inputs`]): equal inputs, equal page, no view built.
+    inputs: u64,
+    /// Hash of the view itself and the theme (see [`Page::key`]).
+    key: u64,
+    bytes: Arc<Vec<u8>>,
+}
+
+/// Each page's memo, by path.
+type PageMemo = HashMap<String, Memo>;
 
 /// What rendering keeps between builds: each page's key and bytes.
 #[derive(Default)]
@@ -60,7 +70,7 @@ pub fn render(
     let mut order = r.reading_order();
     let pages_in_order = order.len();
     order.push(Entry::NotFound);
-    let results: Vec<Result<Page, Box<Diagnostic>>> = (0..order.len())
+    let results: Vec<Result<(Page, u64), Box<Diagnostic>>> = (0..order.len())
         .into_par_iter()
         .map(|i| {
             let in_sequence = i < pages_in_order;
@@ -70,10 +80,14 @@ pub fn render(
         })
         .collect();
     let mut pages = Vec::with_capacity(results.len() + theme.statics.len());
+    let mut inputs = Vec::with_capacity(results.len());
     let mut errors: Vec<Diagnostic> = Vec::new();
     for result in results {
         match result {
-            Ok(page) => pages.push(page),
+            Ok((page, input)) => {
+                pages.push(page);
+                inputs.push(input);
+            }
             Err(d) => errors.push(*d),
         }
     }
@@ -105,7 +119,15 @@ pub fn render(
     }
     cache.pages = pages
         .iter()
-        .map(|p| (p.path.clone(), (p.key, p.bytes.clone())))
+        .zip(inputs.into_iter().chain(std::iter::repeat(0)))
+        .map(|(p, inputs)| {
+            let memo = Memo {
+                inputs,
+                key: p.key,
+                bytes: p.bytes.clone(),
+            };
+            (p.path.clone(), memo)
+        })
         .collect();
     Ok(pages)
 }
@@ -133,11 +155,23 @@ struct Renderer<'a> {
     site: SiteView<'a>,
     /// Note ID → index.
     note_index: FxHashMap<&'a str, usize>,
+    /// Source ID → index.
+    source_index: FxHashMap<&'a str, usize>,
     /// Per source: its distinct quoted ranges, sorted, each with its citers.
     quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
     /// Per quoted citation: its passage's id on the source page (`q-3`)
     /// and the source's index.
     anchors: FxHashMap<CiteKey, (String, usize)>,
+    /// Per note: its file and content version, hashed — identifies
+    /// everything a page can show of it (title, kind, dates, claims).
+    note_ver: Vec<u64>,
+    /// Per source: its text's and its metadata's versions, hashed.
+    source_ver: Vec<u64>,
+    /// Per source: its quoted passages and their citers, hashed (the
+    /// passage numbers every citation link uses).
+    source_quotes: Vec<u64>,
+    /// What every page shows: site settings, theme, part sizes.
+    globals: u64,
 }
 
 impl<'a> Renderer<'a> {
@@ -176,8 +210,142 @@ impl<'a> Renderer<'a> {
                 .enumerate()
                 .map(|(i, n)| (n.id.as_str(), i))
                 .collect(),
+            source_index: b
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.as_str(), i))
+                .collect(),
+            note_ver: b
+                .notes
+                .iter()
+                .map(|n| hash_of(&(n.file, b.files.version(n.file))))
+                .collect(),
+            source_ver: b
+                .sources
+                .iter()
+                .map(|s| {
+                    let meta = s.meta.as_ref().map(|m| (m.file, b.files.version(m.file)));
+                    hash_of(&(s.file, b.files.version(s.file), meta))
+                })
+                .collect(),
+            source_quotes: quotes.iter().map(hash_of).collect(),
+            globals: {
+                let counts: Vec<usize> = Kind::ALL.iter().map(|&k| b.notes_of(k).count()).collect();
+                let site = b.site_url.as_ref().map(|u| (&u.origin, &u.path));
+                hash_of(&(
+                    theme.fingerprint,
+                    &c.book,
+                    &c.output.html.footer,
+                    site,
+                    counts,
+                    b.sources.len(),
+                ))
+            },
             quotes,
             anchors,
+        }
+    }
+
+    /// A hash of everything the page `e` is computed from, cheap to compute
+    /// without building its view: the page's own note or source, the notes
+    /// and sources it links to or lists, its sidebar and prev/next
+    /// neighbours, and the site-wide settings. Pages with equal inputs are
+    /// equal (`tests/incremental.rs` holds this to account).
+    fn inputs(&self, e: &Entry, prev: Option<&Entry>, next: Option<&Entry>) -> u64 {
+        let mut h = FxHasher::default();
+        self.globals.hash(&mut h);
+        for neighbour in [prev, next] {
+            self.identity(neighbour).hash(&mut h);
+        }
+        match *e {
+            Entry::Front => {
+                if let Some(f) = &self.b.front {
+                    (f.file, self.b.files.version(f.file)).hash(&mut h);
+                    self.hash_refs(&f.refs, &mut h);
+                    for c in f.bottom_line.iter().chain(&f.key_facts) {
+                        self.hash_cites(c, &mut h);
+                    }
+                }
+            }
+            Entry::Part(k) => {
+                for i in self.part_range(k) {
+                    self.note_ver[i].hash(&mut h);
+                    self.hash_refs(&self.b.notes[i].refs, &mut h);
+                }
+            }
+            Entry::Note(i) => {
+                self.note_ver[i].hash(&mut h);
+                let n = &self.b.notes[i];
+                self.hash_refs(&n.refs, &mut h);
+                for c in &n.claims {
+                    self.hash_cites(c, &mut h);
+                }
+                let part = self.part_range(n.kind());
+                let (lo, hi) = window_bounds(part.len(), Some(i - part.start));
+                self.note_ver[part.start + lo..part.start + hi].hash(&mut h);
+            }
+            Entry::Sources => {
+                self.source_ver.hash(&mut h);
+                self.source_quotes.hash(&mut h);
+            }
+            Entry::Source(i) => {
+                (self.source_ver[i], self.source_quotes[i]).hash(&mut h);
+                for keys in self.quotes[i].values() {
+                    for key in keys {
+                        self.identity(Some(&match key.owner {
+                            Owner::Note(j) => Entry::Note(j),
+                            Owner::Front => Entry::Front,
+                        }))
+                        .hash(&mut h);
+                    }
+                }
+                let (lo, hi) = window_bounds(self.source_ver.len(), Some(i));
+                self.source_ver[lo..hi].hash(&mut h);
+                // `note:` links in the caveats.
+                if let Some(m) = &self.b.sources[i].meta {
+                    for id in m.caveats.iter().flat_map(|c| markdown::note_links(c)) {
+                        self.note_index
+                            .get(id.as_str())
+                            .map(|&j| self.note_ver[j])
+                            .hash(&mut h);
+                    }
+                }
+            }
+            Entry::NotFound => {}
+        }
+        h.finish()
+    }
+
+    /// What identifies an entry's title and place: for a note or source its
+    /// version hash, otherwise which fixed page it is.
+    fn identity(&self, e: Option<&Entry>) -> u64 {
+        match e {
+            None => 0,
+            Some(Entry::Note(j)) => self.note_ver[*j],
+            Some(Entry::Source(s)) => self.source_ver[*s],
+            Some(Entry::Part(k)) => hash_of(&("part", *k)),
+            Some(Entry::Front) => 1,
+            Some(Entry::Sources) => 2,
+            Some(Entry::NotFound) => 3,
+        }
+    }
+
+    fn hash_refs(&self, refs: &[Ref], h: &mut FxHasher) {
+        for r in refs {
+            self.note_index
+                .get(r.target.as_str())
+                .map(|&j| self.note_ver[j])
+                .hash(h);
+        }
+    }
+
+    fn hash_cites(&self, claim: &Claim, h: &mut FxHasher) {
+        for cite in &claim.cites {
+            match self.source_index.get(cite.source.as_str()) {
+                Some(&si) => (self.source_ver[si], self.source_quotes[si]).hash(h),
+                None => 0u64.hash(h),
+            }
         }
     }
 
@@ -237,8 +405,9 @@ impl<'a> Renderer<'a> {
         prev: Option<&Entry>,
         next: Option<&Entry>,
         memo: &PageMemo,
-    ) -> Result<Page, Box<Diagnostic>> {
+    ) -> Result<(Page, u64), Box<Diagnostic>> {
         let path = self.path(e);
+        let inputs = self.inputs(e, prev, next);
         // Hosts serve 404.html for missing pages at any depth, so its links
         // start from the site's root path rather than from its own folder.
         let root = match e {
@@ -276,6 +445,16 @@ impl<'a> Renderer<'a> {
             Entry::Source(i) => Some(self.b.sources[i].file),
             _ => None,
         };
+        if let Some(hit) = memo.get(&path).filter(|m| m.inputs == inputs) {
+            let page = Page {
+                path,
+                bytes: hit.bytes.clone(),
+                key: hit.key,
+                template: Some(template),
+                file,
+            };
+            return Ok((page, inputs));
+        }
         let (key, bytes) = match *e {
             Entry::Front => self.memoised(m("index.html"), &layout!(self.front(&links))),
             Entry::Part(k) => self.memoised(m("part.html"), &layout!(self.part(k, &links))),
@@ -284,13 +463,14 @@ impl<'a> Renderer<'a> {
             Entry::Source(i) => self.memoised(m("source.html"), &layout!(self.source(i, &links))),
             Entry::NotFound => self.memoised(m("404.html"), &layout!(())),
         }?;
-        Ok(Page {
+        let page = Page {
             path,
             bytes,
             key,
             template: Some(template),
             file,
-        })
+        };
+        Ok((page, inputs))
     }
 
     /// `sitemap.xml`: every page but the 404, as absolute URLs when the
@@ -326,10 +506,10 @@ impl<'a> Renderer<'a> {
         ctx: &T,
     ) -> Result<(u64, Arc<Vec<u8>>), Box<Diagnostic>> {
         let key = hash_of(&(self.theme.fingerprint, template, ctx));
-        if let Some((k, bytes)) = memo.get(path)
-            && *k == key
+        if let Some(hit) = memo.get(path)
+            && hit.key == key
         {
-            return Ok((key, bytes.clone()));
+            return Ok((key, hit.bytes.clone()));
         }
         let html = self.template(template, ctx)?;
         Ok((key, Arc::new(html.into_bytes())))
@@ -463,7 +643,10 @@ impl<'a> Renderer<'a> {
     fn cite(&self, key: CiteKey, cite: &Citation, links: &Linker) -> CiteView {
         let (si, fragment) = match self.anchors.get(&key) {
             Some((anchor, si)) => (Some(*si), format!("#{anchor}")),
-            None => (self.b.source_index(&cite.source), String::new()),
+            None => (
+                self.source_index.get(cite.source.as_str()).copied(),
+                String::new(),
+            ),
         };
         CiteView {
             source_id: cite.source.clone(),
