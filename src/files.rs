@@ -10,6 +10,7 @@
 //! stamp has not changed is not read again and keeps its [`FileId`] and
 //! [`File::version`]; later stages key their memo tables on those.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::io;
 use std::ops::Range;
@@ -79,6 +80,44 @@ impl Files {
             }
         };
         Ok(self.put(path.to_path_buf(), name, text, invalid, stamp))
+    }
+
+    /// [`Files::read`] for many files: stats (and reads what changed) in
+    /// parallel, then records the results in order.
+    pub fn read_all(
+        &mut self,
+        paths: &[PathBuf],
+        name: impl Fn(&Path) -> String + Sync,
+    ) -> Vec<io::Result<FileId>> {
+        enum Seen {
+            Same(FileId),
+            Changed(Vec<u8>, Option<(SystemTime, u64)>),
+        }
+        let seen: Vec<io::Result<Seen>> = paths
+            .par_iter()
+            .map(|path| {
+                let meta = std::fs::metadata(path)?;
+                let stamp = meta.modified().ok().map(|t| (t, meta.len()));
+                if let Some(&id) = self.by_path.get(path.as_path())
+                    && stamp.is_some()
+                    && self.files[id.0].stamp == stamp
+                {
+                    return Ok(Seen::Same(id));
+                }
+                Ok(Seen::Changed(std::fs::read(path)?, stamp))
+            })
+            .collect();
+        paths
+            .iter()
+            .zip(seen)
+            .map(|(path, seen)| match seen? {
+                Seen::Same(id) => Ok(id),
+                Seen::Changed(bytes, stamp) => {
+                    let (text, invalid) = decode(bytes);
+                    Ok(self.put(path.clone(), name(path), text, invalid, stamp))
+                }
+            })
+            .collect()
     }
 
     fn put(
@@ -168,6 +207,22 @@ impl Files {
             .find(['\n', '\r'])
             .map_or(file.text.len(), |i| start + i);
         start..end
+    }
+}
+
+/// The text of a file, and the offset of its first invalid UTF-8 byte if any
+/// (the text then holds a lossy decoding).
+fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let offset = String::from_utf8_lossy(&e.as_bytes()[..valid]).len();
+            (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(offset),
+            )
+        }
     }
 }
 

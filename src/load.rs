@@ -106,6 +106,31 @@ impl Loader {
             .files
             .read(path, name)
             .with_context(|| format!("cannot read {}", path.display()))?;
+        self.note_read(id);
+        Ok(id)
+    }
+
+    /// [`Loader::read`] for many files at once (in parallel).
+    fn read_all(&mut self, paths: &[PathBuf]) -> Result<Vec<FileId>> {
+        let root = self.root.clone();
+        let name = |path: &Path| {
+            path.strip_prefix(&root)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/")
+        };
+        let results = self.files.read_all(paths, name);
+        let mut ids = Vec::with_capacity(paths.len());
+        for (path, result) in paths.iter().zip(results) {
+            let id = result.with_context(|| format!("cannot read {}", path.display()))?;
+            self.note_read(id);
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Records that `id` belongs to this build, and reports bad encoding.
+    fn note_read(&mut self, id: FileId) {
         self.seen.insert(id);
         if let Some(offset) = self.files.get(id).invalid_utf8_at {
             self.diags.push(
@@ -115,7 +140,6 @@ impl Loader {
                     .help("save the file as UTF-8"),
             );
         }
-        Ok(id)
     }
 
     /// Runs `compute` for `file` unless its content is unchanged since the
@@ -263,8 +287,9 @@ impl Loader {
     fn sources(&mut self, dir: &Path) -> Result<Vec<Source>> {
         let mut texts: Vec<Source> = Vec::new();
         let mut metas: Vec<(String, Arc<SourceMeta>)> = Vec::new();
-        for path in self.entries(dir)? {
-            let file = self.read(&path)?;
+        let paths = self.entries(dir)?;
+        let files = self.read_all(&paths)?;
+        for (path, file) in paths.into_iter().zip(files) {
             if is_yaml(&path) {
                 let unit = self.unit(file, |u| {
                     let id = u.id_of(&path, file)?;
@@ -344,10 +369,10 @@ impl Loader {
                 }
             }
         }
+        let paths: Vec<PathBuf> = found.iter().map(|(p, _)| p.clone()).collect();
         let mut files = Vec::with_capacity(found.len());
         let mut kinds: HashMap<FileId, (PathBuf, Kind)> = HashMap::with_capacity(found.len());
-        for (path, kind) in found {
-            let file = self.read(&path)?;
+        for (file, (path, kind)) in self.read_all(&paths)?.into_iter().zip(found) {
             files.push(file);
             kinds.insert(file, (path, kind));
         }
