@@ -112,7 +112,11 @@ fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -
 /// `briefing check`.
 pub fn check(root: &Path, opts: Options) -> Result<Status> {
     let started = Instant::now();
-    match compile(root, &opts, "check", false, &mut Cache::default())? {
+    let mut cache = Cache::default();
+    let compiled = compile(root, &opts, "check", false, &mut cache)?;
+    // The process ends right after; freeing every table would only cost time.
+    std::mem::forget(cache);
+    match compiled {
         Ok(r) => {
             if opts.format == Format::Human {
                 eprintln!(
@@ -130,7 +134,10 @@ pub fn check(root: &Path, opts: Options) -> Result<Status> {
 /// `briefing build`: one build from scratch.
 pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> {
     let started = Instant::now();
-    let report = build_with(root, dest, &opts, &mut Cache::default())?;
+    let mut cache = Cache::default();
+    let report = build_with(root, dest, &opts, &mut cache)?;
+    // The process ends right after; freeing every table would only cost time.
+    std::mem::forget(cache);
     if report.status == Status::Ok && opts.format == Format::Human {
         eprintln!(
             "build: {} pages in {} ({}){} in {} ms",

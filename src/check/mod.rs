@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use std::hash::{Hash, Hasher};
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use crate::files::{FileId, floor_char_boundary};
@@ -87,20 +88,42 @@ fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
         (b.config.check.uncited_claims == Level::Error).hash(&mut h);
         h.finish()
     };
+    let all = b.claim_lists();
+    let keys: Vec<u64> = all
+        .iter()
+        .map(|list| {
+            let mut h = FxHasher::default();
+            (
+                list.file,
+                b.files.version(list.file),
+                list.field,
+                fingerprint,
+            )
+                .hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    // Lists whose file or sources changed are checked again, in parallel;
+    // quotes found on the way are remembered afterwards.
+    let shared: Vec<&SourceMemo> = memos.iter().map(|m| &**m).collect();
+    let redone: Vec<Option<(ListResult, Vec<Found>)>> = all
+        .par_iter()
+        .zip(&keys)
+        .map(|(list, key)| match lists.get(&(list.file, list.field)) {
+            Some((k, _)) if k == key => None,
+            _ => Some(check_list(b, list, &shared)),
+        })
+        .collect();
     let mut fresh = FxHashMap::default();
-    for list in b.claim_lists() {
-        let mut h = FxHasher::default();
-        (
-            list.file,
-            b.files.version(list.file),
-            list.field,
-            fingerprint,
-        )
-            .hash(&mut h);
-        let key = h.finish();
-        let result = match lists.get(&(list.file, list.field)) {
-            Some((k, result)) if *k == key => result.clone(),
-            _ => Arc::new(check_list(b, &list, &mut memos)),
+    for ((list, key), redo) in all.iter().zip(keys).zip(redone) {
+        let result = match redo {
+            Some((result, found)) => {
+                for (si, quote, range) in found {
+                    memos[si].found.insert(quote, range);
+                }
+                Arc::new(result)
+            }
+            None => lists[&(list.file, list.field)].1.clone(),
         };
         out.diagnostics.extend(result.diags.iter().cloned());
         for &((claim, cite), ref m) in &result.found {
@@ -117,8 +140,12 @@ fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
     *lists = fresh;
 }
 
-fn check_list(b: &Briefing, list: &ClaimList, memos: &mut [&mut SourceMemo]) -> ListResult {
+/// A quote searched for in a source: (source, quote, where).
+type Found = (usize, String, Option<Range<usize>>);
+
+fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListResult, Vec<Found>) {
     let mut out = ListResult::default();
+    let mut searched = Vec::new();
     for (ci, claim) in list.claims.iter().enumerate() {
         if claim.cites.is_empty() {
             out.diags.push(uncited_claim(b, list.file, list.field, ci));
@@ -136,12 +163,12 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &mut [&mut SourceMemo]) -> 
                 continue;
             };
             let Some(quote) = &cite.quote else { continue };
-            let memo = &mut *memos[si];
+            let memo = memos[si];
             let found = match memo.found.get(quote.as_str()) {
                 Some(found) => found.clone(),
                 None => {
                     let found = memo.normalized.find(quote);
-                    memo.found.insert(quote.clone(), found.clone());
+                    searched.push((si, quote.clone(), found.clone()));
                     found
                 }
             };
@@ -158,7 +185,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &mut [&mut SourceMemo]) -> 
             }
         }
     }
-    out
+    (out, searched)
 }
 
 /// Each source's memo, refreshed where the source's text changed, in the
@@ -169,19 +196,23 @@ fn source_memos<'c>(
 ) -> Vec<&'c mut SourceMemo> {
     let live: FxHashSet<FileId> = b.sources.iter().map(|s| s.file).collect();
     sources.retain(|id, _| live.contains(id));
-    for s in &b.sources {
-        let version = b.files.version(s.file);
-        let stale = sources.get(&s.file).is_none_or(|m| m.version != version);
-        if stale {
-            sources.insert(
-                s.file,
-                SourceMemo {
-                    version,
-                    normalized: Arc::new(normalize(b.files.text(s.file))),
-                    found: FxHashMap::default(),
-                },
-            );
-        }
+    let stale: Vec<(FileId, u64)> = b
+        .sources
+        .iter()
+        .map(|s| (s.file, b.files.version(s.file)))
+        .filter(|(file, version)| sources.get(file).is_none_or(|m| m.version != *version))
+        .collect();
+    let normalized: Vec<Normalized> = stale
+        .par_iter()
+        .map(|(file, _)| normalize(b.files.text(*file)))
+        .collect();
+    for ((file, version), normalized) in stale.into_iter().zip(normalized) {
+        let memo = SourceMemo {
+            version,
+            normalized: Arc::new(normalized),
+            found: FxHashMap::default(),
+        };
+        sources.insert(file, memo);
     }
     let mut by_file: HashMap<FileId, &'c mut SourceMemo> =
         sources.iter_mut().map(|(k, v)| (*k, v)).collect();
