@@ -55,31 +55,14 @@ impl Files {
     }
 
     /// Reads `path` unless its size and modification time are what they were
-    /// at the last read, in which case the stored text is reused.
-    /// `name` (the path shown to authors) is only made when the file is read.
+    /// at the last read, in which case the stored text is reused. `name`
+    /// (the path shown to authors) is only made when the file is read.
     pub fn read(&mut self, path: &Path, name: impl FnOnce() -> String) -> io::Result<FileId> {
-        let meta = std::fs::metadata(path)?;
-        let stamp = meta.modified().ok().map(|t| (t, meta.len()));
-        if let Some(&id) = self.by_path.get(path) {
-            let file = &self.files[id.0];
-            if stamp.is_some() && file.stamp == stamp {
-                return Ok(id);
-            }
-        }
-        let name = name();
-        let bytes = std::fs::read(path)?;
-        let (text, invalid) = match String::from_utf8(bytes) {
-            Ok(text) => (text, None),
-            Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
-                let offset = String::from_utf8_lossy(&e.as_bytes()[..valid]).len();
-                (
-                    String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                    Some(offset),
-                )
-            }
-        };
-        Ok(self.put(path.to_path_buf(), name, text, invalid, stamp))
+        let mut name = Some(name);
+        let make = |_: &Path| name.take().map(|f| f()).unwrap_or_default();
+        self.read_all(&[path.to_path_buf()], make)
+            .pop()
+            .expect("one path, one result")
     }
 
     /// [`Files::read`] for many files: stats (and reads what changed) in
@@ -87,7 +70,7 @@ impl Files {
     pub fn read_all(
         &mut self,
         paths: &[PathBuf],
-        name: impl Fn(&Path) -> String + Sync,
+        mut name: impl FnMut(&Path) -> String,
     ) -> Vec<io::Result<FileId>> {
         enum Seen {
             Same(FileId),

@@ -3,35 +3,16 @@
 //! random edits of every kind to a synthetic briefing, after each one a
 //! cached rebuild and a fresh build, compared byte for byte.
 
+mod support;
 #[path = "../benches/synth.rs"]
 mod synth;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use briefing::cache::Cache;
 use briefing::pipeline::{self, Options, Status};
 use synth::Rng;
-
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.insert(
-                    path.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&path).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
 
 fn build(root: &Path, dest: &Path, cache: &mut Cache) -> Status {
     pipeline::build_with(root, Some(dest), &Options::default(), cache)
@@ -197,7 +178,7 @@ fn rebuilds_after_random_edits_equal_fresh_builds() {
         );
         if fresh == Status::Ok {
             ok += 1;
-            let (a, b) = (tree(&served), tree(&fresh_dir));
+            let (a, b) = (support::tree(&served), support::tree(&fresh_dir));
             assert_eq!(
                 a.keys().collect::<Vec<_>>(),
                 b.keys().collect::<Vec<_>>(),

@@ -8,11 +8,10 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -159,26 +158,6 @@ fn generation(state: &serde_json::Value) -> u64 {
     state["generation"].as_u64().unwrap()
 }
 
-/// Every file under `dir`, by relative path.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.insert(
-                    path.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&path).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
-
 /// The served site equals what a fresh `briefing build` makes of the same content.
 fn assert_equals_fresh_build(t: &BriefingTest) {
     let fresh = tempfile::tempdir().unwrap();
@@ -192,8 +171,8 @@ fn assert_equals_fresh_build(t: &BriefingTest) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let served = tree(&t.path().join("book"));
-    let built = tree(fresh.path());
+    let served = support::tree(&t.path().join("book"));
+    let built = support::tree(fresh.path());
     assert_eq!(
         served.keys().collect::<Vec<_>>(),
         built.keys().collect::<Vec<_>>(),
@@ -483,7 +462,7 @@ fn ctrl_c_stops_cleanly() {
     assert!(status.success(), "{status:?}");
     std::thread::sleep(Duration::from_millis(100));
     assert!(s.log().contains("watch: stopped"), "{}", s.log());
-    let leftovers: Vec<_> = tree(&t.path().join("book"))
+    let leftovers: Vec<_> = support::tree(&t.path().join("book"))
         .into_keys()
         .filter(|p| p.to_string_lossy().contains(".tmp"))
         .collect();
