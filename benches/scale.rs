@@ -1,0 +1,1415 @@
+//! How `briefing` scales, and how it compares with Hugo, mdBook and `cp -r`.
+//!
+//! Run: `cargo bench --bench scale` (N = 1,000, 10,000 and 50,000 notes,
+//! S = N/10 sources, five runs of each step), `-- --quick` (N = 1,000, three
+//! runs: CI's smoke test, which must finish but is not judged), `-- --sizes
+//! 1000,10000` for other sizes, `-- --no-peers` to leave out Hugo and mdBook,
+//! `-- --keep` to keep the generated briefing and peer sites for inspection.
+//! Scratch files go to `$BENCH_DIR`, or the system temp directory.
+//!
+//! For each N it generates the synthetic briefing of `synth.rs` once, then
+//! reports medians of: `build` into a fresh output directory, `build` again
+//! into the existing one (nothing changed), `check`, peak RSS of a fresh
+//! build, output bytes and files, `cp -r` of the finished site (the floor:
+//! what writing those bytes costs anyone), and the save → page-on-disk
+//! latency of a one-note edit under `briefing watch`. At N = 1,000 and 10,000
+//! it builds the same pages with Hugo, and at N = 1,000 with mdBook (at
+//! 10,000 mdBook takes minutes), and prints the peer/briefing ratios.
+//!
+//! Peak RSS is GNU time's `%M` (`/usr/bin/time`, the maximum resident set of
+//! the timed process as the kernel reports it at exit), so it needs no
+//! polling and misses no short peak.
+
+#[path = "synth.rs"]
+mod synth;
+
+use anyhow::{Context, Result, bail, ensure};
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const SEED: u64 = 42;
+/// The sizes the issue asks for, and which of them the peers run at.
+const FULL_SIZES: [usize; 3] = [1_000, 10_000, 50_000];
+const HUGO_SIZES: [usize; 2] = [1_000, 10_000];
+const MDBOOK_SIZES: [usize; 1] = [1_000];
+
+/// A copy of the release binary, taken at the start: a rebuild of
+/// `target/release` during the run must not change what is measured.
+fn snapshot_briefing(dir: &Path) -> Result<PathBuf> {
+    let copy = dir.join("briefing");
+    fs::copy(env!("CARGO_BIN_EXE_briefing"), &copy).context("copy the briefing binary")?;
+    Ok(copy)
+}
+
+// ---------------------------------------------------------------- options
+
+struct Options {
+    sizes: Vec<usize>,
+    runs: usize,
+    /// Watch edits at N ≤ 10,000; fewer at 50,000, where each is slower.
+    edits: usize,
+    peers: bool,
+    /// Leave the scratch directories behind, to look at the sites.
+    keep: bool,
+}
+
+fn parse_args() -> Result<Options> {
+    let mut quick = false;
+    let mut sizes = None;
+    let mut peers = true;
+    let mut keep = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--no-peers" => peers = false,
+            "--keep" => keep = true,
+            "--sizes" => {
+                let list = args
+                    .next()
+                    .context("--sizes needs a list, e.g. 1000,10000")?;
+                sizes = Some(parse_sizes(&list)?);
+            }
+            // `cargo bench` passes `--bench` to every bench binary.
+            "--bench" => {}
+            other => bail!(
+                "unknown argument {other}\nusage: cargo bench --bench scale [-- --quick] [--sizes 1000,10000] [--no-peers] [--keep]"
+            ),
+        }
+    }
+    let default_sizes = if quick {
+        vec![1_000]
+    } else {
+        FULL_SIZES.to_vec()
+    };
+    Ok(Options {
+        sizes: sizes.unwrap_or(default_sizes),
+        runs: if quick { 3 } else { 5 },
+        edits: if quick { 5 } else { 10 },
+        peers,
+        keep,
+    })
+}
+
+fn parse_sizes(list: &str) -> Result<Vec<usize>> {
+    list.split(',')
+        .map(|s| {
+            let n: usize = s
+                .trim()
+                .replace('_', "")
+                .parse()
+                .context("--sizes: not a number")?;
+            ensure!(n >= 10, "--sizes: {n} is too small (at least 10 notes)");
+            Ok(n)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- tools
+
+/// The programs: the one measured, GNU time for peak RSS, and the peers.
+struct Tools {
+    briefing: PathBuf,
+    gnu_time: Option<PathBuf>,
+    hugo: Option<PathBuf>,
+    mdbook: Option<PathBuf>,
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let cargo_bin = home_cargo_bin();
+    std::env::split_paths(&path)
+        .chain(cargo_bin)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// `cargo install` puts programs here, which need not be on PATH.
+fn home_cargo_bin() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .map(|d| d.join("bin"))
+}
+
+/// Installs a Debian package, as root or through sudo, as `.ci/run` does.
+fn apt_install(package: &str) -> Result<()> {
+    println!("installing {package} with apt-get …");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut cmd = if root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        let out = cmd
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .output()
+            .context("run apt-get")?;
+        ensure!(
+            out.status.success(),
+            "apt-get {} failed:\n{}",
+            args.join(" "),
+            tail(&String::from_utf8_lossy(&out.stderr), 1500)
+        );
+        Ok(())
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "--no-install-recommends", package])
+}
+
+fn cargo_install_mdbook() -> Result<()> {
+    println!("installing mdbook with cargo install (takes a few minutes) …");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["install", "--locked", "mdbook"])
+        .stdin(Stdio::null())
+        .status()
+        .context("run cargo install")?;
+    ensure!(status.success(), "cargo install --locked mdbook failed");
+    Ok(())
+}
+
+/// Finds a program, installing it when missing; a failed install is reported
+/// and the program left out rather than failing the whole benchmark.
+fn require(name: &str, install: impl FnOnce() -> Result<()>) -> Option<PathBuf> {
+    if let Some(p) = find_program(name) {
+        return Some(p);
+    }
+    match install() {
+        Ok(()) => find_program(name),
+        Err(e) => {
+            println!("WARNING: {name} is missing and could not be installed ({e:#}); skipping it");
+            None
+        }
+    }
+}
+
+fn find_tools(opts: &Options, briefing: PathBuf) -> Tools {
+    let wants = |sizes: &[usize]| opts.peers && opts.sizes.iter().any(|n| sizes.contains(n));
+    Tools {
+        briefing,
+        gnu_time: Path::new("/usr/bin/time")
+            .is_file()
+            .then(|| PathBuf::from("/usr/bin/time"))
+            .or_else(|| require("time", || apt_install("time"))),
+        hugo: wants(&HUGO_SIZES)
+            .then(|| require("hugo", || apt_install("hugo")))
+            .flatten(),
+        mdbook: wants(&MDBOOK_SIZES)
+            .then(|| require("mdbook", cargo_install_mdbook))
+            .flatten(),
+    }
+}
+
+// ---------------------------------------------------------------- machine
+
+fn command_stdout(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// `df -T`, not `stat -f`: stat calls ext4 "ext2/ext3". Whether ext4 has a
+/// journal matters to file creation (see `fresh_builds`), so say.
+fn filesystem_of(dir: &Path) -> String {
+    let df = command_stdout("df", &["-PT", &dir.to_string_lossy()]).unwrap_or_default();
+    let fields: Vec<&str> = df.lines().nth(1).unwrap_or("").split_whitespace().collect();
+    let (Some(device), Some(kind)) = (fields.first(), fields.get(1)) else {
+        return "unknown".into();
+    };
+    let device = device.rsplit('/').next().unwrap_or(device);
+    let journal = fs::read_to_string(format!("/sys/fs/ext4/{device}/journal_task"));
+    match journal {
+        Ok(task) if task.trim() == "<none>" => format!("{kind} (no journal) on {device}"),
+        Ok(_) => format!("{kind} (journalled) on {device}"),
+        Err(_) => format!("{kind} on {device}"),
+    }
+}
+
+fn proc_field(file: &str, key: &str) -> Option<String> {
+    let text = fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    Some(line.split_once(':')?.1.trim().to_string())
+}
+
+fn describe_machine(scratch: &Path, tools: &Tools) {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem_gib = proc_field("/proc/meminfo", "MemTotal")
+        .and_then(|kb| kb.trim_end_matches(" kB").parse::<f64>().ok())
+        .map_or("?".into(), |kb| format!("{:.0}", kb / 1024.0 / 1024.0));
+    println!(
+        "machine: {} CPUs (nproc), {}, {mem_gib} GiB RAM, Linux {}",
+        cpus,
+        proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into()),
+        command_stdout("uname", &["-r"]).unwrap_or_default()
+    );
+    println!(
+        "scratch: {} on {} (figures are for this filesystem; writes land in the page cache, no fsync)",
+        scratch.display(),
+        filesystem_of(scratch)
+    );
+    let repo = env!("CARGO_MANIFEST_DIR");
+    if let Some(rev) = command_stdout("git", &["-C", repo, "rev-parse", "--short", "HEAD"]) {
+        let dirty = command_stdout("git", &["-C", repo, "status", "--porcelain", "--", "src"])
+            .is_some_and(|s| !s.is_empty());
+        let note = if dirty {
+            " + uncommitted changes in src/"
+        } else {
+            ""
+        };
+        println!("briefing: release build of {rev}{note}");
+    }
+    let version = |p: &Option<PathBuf>, arg: &str| {
+        p.as_ref()
+            .and_then(|p| command_stdout(&p.to_string_lossy(), &[arg]))
+            .map_or("not used".into(), |v| {
+                v.lines().next().unwrap_or("").to_string()
+            })
+    };
+    println!("hugo: {}", version(&tools.hugo, "version"));
+    println!("mdbook: {}", version(&tools.mdbook, "--version"));
+    match &tools.gnu_time {
+        Some(t) => println!(
+            "peak RSS: GNU time %M ({}) of each timed process",
+            t.display()
+        ),
+        None => println!("peak RSS: not measured (GNU time missing)"),
+    }
+}
+
+// ---------------------------------------------------------------- timing
+
+/// One timed run: wall time and, with GNU time, peak RSS in KiB.
+#[derive(Clone, Copy)]
+struct Sample {
+    secs: f64,
+    rss_kib: Option<u64>,
+}
+
+/// Runs `program args` to completion within `timeout`, timing it from spawn
+/// to exit. Output goes to files, so a chatty program cannot block on a
+/// full pipe, and the error message can quote its stderr.
+fn timed(tools: &Tools, program: &Path, args: &[OsString], timeout: Duration) -> Result<Sample> {
+    let label = program
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    let rss_file = tempfile::NamedTempFile::new()?;
+    let stderr_file = tempfile::NamedTempFile::new()?;
+    let mut cmd = match &tools.gnu_time {
+        Some(time) => {
+            let mut c = Command::new(time);
+            c.args(["-f", "%M", "-o"]).arg(rss_file.path()).arg(program);
+            c
+        }
+        None => Command::new(program),
+    };
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr_file.reopen()?)
+        // Its own process group, so a timeout can kill the program and not
+        // only GNU time.
+        .process_group(0);
+    // Start clean: flush the previous run's dirty pages, so one run's
+    // writeback does not slow the next.
+    let _ = Command::new("sync").status();
+    let started = Instant::now();
+    let child = cmd.spawn().with_context(|| format!("start {label}"))?;
+    let pid = child.id();
+    let (status, elapsed) = wait_timed(child, started, timeout).ok_or_else(|| {
+        kill_group(pid);
+        anyhow::anyhow!("{label} did not finish within {} s", timeout.as_secs())
+    })?;
+    let stderr = fs::read_to_string(stderr_file.path()).unwrap_or_default();
+    ensure!(
+        status.success(),
+        "{label} {} failed ({status}):\n{}",
+        args.iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" "),
+        tail(&stderr, 3000)
+    );
+    let rss_kib = fs::read_to_string(rss_file.path())
+        .ok()
+        .and_then(|s| s.lines().last()?.trim().parse().ok());
+    Ok(Sample {
+        secs: elapsed.as_secs_f64(),
+        rss_kib,
+    })
+}
+
+/// Waits on a thread, so the exit is timed to the moment it happens (not
+/// to a polling tick) and the wait can still be bounded.
+fn wait_timed(
+    mut child: Child,
+    started: Instant,
+    timeout: Duration,
+) -> Option<(std::process::ExitStatus, Duration)> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let status = child.wait();
+        let _ = tx.send((status, started.elapsed()));
+    });
+    let (status, elapsed) = rx.recv_timeout(timeout).ok()?;
+    Some((status.ok()?, elapsed))
+}
+
+fn kill_group(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pid}")])
+        .status();
+}
+
+fn tail(s: &str, max: usize) -> &str {
+    let mut start = s.len().saturating_sub(max);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let m = xs.len() / 2;
+    if xs.len() % 2 == 0 {
+        (xs[m - 1] + xs[m]) / 2.0
+    } else {
+        xs[m]
+    }
+}
+
+fn percentile(mut xs: Vec<f64>, p: f64) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[((xs.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Medians over repeated runs.
+struct Stat {
+    secs: f64,
+    rss_kib: Option<u64>,
+}
+
+/// Runs `run` `runs` times, prints the times, returns the medians.
+fn repeat(label: &str, runs: usize, mut run: impl FnMut(usize) -> Result<Sample>) -> Result<Stat> {
+    let mut samples = Vec::with_capacity(runs);
+    for k in 0..runs {
+        samples.push(run(k).with_context(|| format!("{label}, run {}", k + 1))?);
+    }
+    let secs = median(samples.iter().map(|s| s.secs).collect());
+    let rss: Vec<f64> = samples
+        .iter()
+        .filter_map(|s| s.rss_kib)
+        .map(|k| k as f64)
+        .collect();
+    let rss_kib = (!rss.is_empty()).then(|| median(rss) as u64);
+    let all: Vec<String> = samples.iter().map(|s| format!("{:.3}", s.secs)).collect();
+    println!(
+        "  {label:<34} median {secs:>8.3} s   runs [{}]",
+        all.join(", ")
+    );
+    Ok(Stat { secs, rss_kib })
+}
+
+/// Generous, but bounded: no step may hang the benchmark.
+fn timeout_for(notes: usize) -> Duration {
+    Duration::from_secs(120 + notes as u64 / 50)
+}
+
+fn args<const K: usize>(items: [&dyn AsRef<std::ffi::OsStr>; K]) -> Vec<OsString> {
+    items.iter().map(|a| a.as_ref().to_os_string()).collect()
+}
+
+// ---------------------------------------------------------------- output size
+
+#[derive(Default, Clone, Copy)]
+struct DirSize {
+    files: u64,
+    bytes: u64,
+    html_files: u64,
+    html_bytes: u64,
+}
+
+fn dir_size(dir: &Path) -> Result<DirSize> {
+    let mut size = DirSize::default();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).with_context(|| format!("read {}", d.display()))? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                size.files += 1;
+                size.bytes += meta.len();
+                if entry.path().extension().is_some_and(|e| e == "html") {
+                    size.html_files += 1;
+                    size.html_bytes += meta.len();
+                }
+            }
+        }
+    }
+    Ok(size)
+}
+
+impl DirSize {
+    fn avg_html_kb(&self) -> f64 {
+        self.html_bytes as f64 / self.html_files.max(1) as f64 / 1e3
+    }
+}
+
+// ---------------------------------------------------------------- watch
+
+/// `briefing watch`, killed (with its process group) when dropped.
+struct Watch {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        kill_group(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+impl Watch {
+    fn start(briefing: &Path, root: &Path, timeout: Duration) -> Result<Watch> {
+        let mut child = Command::new(briefing)
+            .arg("watch")
+            .arg(root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .context("start briefing watch")?;
+        let stderr = child.stderr.take().context("watch stderr")?;
+        let (tx, lines) = mpsc::channel();
+        // Keep draining after the receiver is gone, so the pipe never fills.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let watch = Watch { child, lines };
+        watch
+            .wait_for_line("watch: watching", timeout)
+            .context("briefing watch did not start")?;
+        Ok(watch)
+    }
+
+    /// Waits for a stderr line starting with `prefix`; on failure, the error
+    /// quotes what the watcher printed instead.
+    fn wait_for_line(&self, prefix: &str, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = String::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with(prefix) => return Ok(()),
+                Ok(line) => {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
+                Err(_) => bail!(
+                    "no line starting {prefix:?} within {} s; it printed:\n{}",
+                    timeout.as_secs(),
+                    tail(&seen, 3000)
+                ),
+            }
+        }
+    }
+
+    fn drain(&self) {
+        while self.lines.try_recv().is_ok() {}
+    }
+}
+
+fn wait_until_contains(path: &Path, marker: &str, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    while !fs::read_to_string(path).is_ok_and(|s| s.contains(marker)) {
+        ensure!(
+            Instant::now() < deadline,
+            "{} never showed the edit within {} s",
+            path.display(),
+            timeout.as_secs()
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    Ok(())
+}
+
+/// As `watch_latency.rs`: rewrites one note's first claim and times the
+/// write until the note's page on disk holds the new text. Returns ms.
+fn watch_edits(briefing: &Path, root: &Path, notes: usize, edits: usize) -> Result<Vec<f64>> {
+    let timeout = timeout_for(notes);
+    let watch = Watch::start(briefing, root, timeout)?;
+    let i = 1234 % notes;
+    let note = root.join(synth::note_path(i));
+    let page = root.join("book").join(synth::note_page(i));
+    let original = fs::read_to_string(&note)?;
+    ensure!(
+        original.contains("- text: \""),
+        "note {i} has no claim to edit"
+    );
+    let mut times = Vec::with_capacity(edits);
+    for k in 0..edits {
+        let marker = format!("Edited{k}x{}", std::process::id());
+        let edited = original.replacen("- text: \"", &format!("- text: \"{marker} "), 1);
+        watch.drain();
+        let started = Instant::now();
+        fs::write(&note, &edited)?;
+        wait_until_contains(&page, &marker, timeout)
+            .with_context(|| format!("watch edit {}", k + 1))?;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+        // Let the rebuild finish (its summary line comes after the pages
+        // are written), as a person's saves are seconds apart.
+        // Bounded and not fatal: the line is only a hint.
+        let _ = watch.wait_for_line("rebuild:", Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    fs::write(&note, &original)?;
+    Ok(times)
+}
+
+// ---------------------------------------------------------------- peers: content
+
+/// The synthetic briefing read back from its files, for the peers' sites.
+struct Corpus {
+    title: String,
+    front: Vec<Claim>,
+    notes: Vec<Note>,
+    sources: Vec<Source>,
+}
+
+struct Note {
+    id: String,
+    kind: &'static str,
+    title: String,
+    facts: Vec<(String, String)>,
+    refs: Vec<(String, Vec<String>)>,
+    claims: Vec<Claim>,
+}
+
+struct Claim {
+    text: String,
+    /// (source ID, quote)
+    cites: Vec<(String, String)>,
+}
+
+struct Source {
+    id: String,
+    title: String,
+    facts: Vec<(String, String)>,
+    paragraphs: Vec<String>,
+}
+
+fn yaml_file(path: &Path) -> Result<serde_yaml::Mapping> {
+    let text = fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    serde_yaml::from_str(&text).with_context(|| format!("parse {}", path.display()))
+}
+
+fn as_str(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_claims(v: Option<&serde_yaml::Value>) -> Vec<Claim> {
+    let Some(serde_yaml::Value::Sequence(items)) = v else {
+        return Vec::new();
+    };
+    let field = |m: &serde_yaml::Value, k: &str| m.get(k).and_then(as_str).unwrap_or_default();
+    items
+        .iter()
+        .map(|c| Claim {
+            text: field(c, "text"),
+            cites: c
+                .get("cite")
+                .and_then(|v| v.as_sequence())
+                .into_iter()
+                .flatten()
+                .map(|cite| (field(cite, "source"), field(cite, "quote")))
+                .collect(),
+        })
+        .collect()
+}
+
+fn sorted_files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("read {}", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    files.retain(|p| p.extension().is_some_and(|e| e == ext));
+    files.sort();
+    Ok(files)
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string()
+}
+
+fn read_note(path: &Path, kind: &'static str) -> Result<Note> {
+    let map = yaml_file(path)?;
+    let (mut facts, mut refs) = (Vec::new(), Vec::new());
+    for (k, v) in &map {
+        let key = as_str(k).unwrap_or_default();
+        if key == "title" || key == "claims" {
+            continue;
+        }
+        if let Some(list) = v.as_sequence() {
+            refs.push((key, list.iter().filter_map(as_str).collect()));
+        } else if let Some(s) = as_str(v) {
+            facts.push((key, s));
+        }
+    }
+    Ok(Note {
+        id: stem(path),
+        kind,
+        title: map.get("title").and_then(as_str).unwrap_or_default(),
+        facts,
+        refs,
+        claims: parse_claims(map.get("claims")),
+    })
+}
+
+fn read_source(txt: &Path) -> Result<Source> {
+    let meta = yaml_file(&txt.with_extension("yaml"))?;
+    let text = fs::read_to_string(txt)?;
+    Ok(Source {
+        id: stem(txt),
+        title: meta.get("title").and_then(as_str).unwrap_or_default(),
+        facts: meta
+            .iter()
+            .filter(|(k, _)| k.as_str() != Some("title"))
+            .filter_map(|(k, v)| Some((as_str(k)?, as_str(v)?)))
+            .collect(),
+        paragraphs: text
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
+}
+
+fn read_corpus(root: &Path, notes: usize) -> Result<Corpus> {
+    let content = root.join("content");
+    let mut all = Vec::with_capacity(notes);
+    for kind in synth::KINDS {
+        for f in sorted_files(&content.join(kind), "yaml")? {
+            all.push(read_note(&f, kind)?);
+        }
+    }
+    let sources = sorted_files(&content.join("sources"), "txt")?
+        .iter()
+        .map(|f| read_source(f))
+        .collect::<Result<_>>()?;
+    let front = yaml_file(&content.join("front.yaml"))?;
+    Ok(Corpus {
+        title: format!("Synthetic briefing of {notes} notes"),
+        front: parse_claims(front.get("bottom_line")),
+        notes: all,
+        sources,
+    })
+}
+
+// ---------------------------------------------------------------- peers: markdown
+
+/// What a page needs to link to others: titles, where each quote sits.
+struct Links<'a> {
+    notes: HashMap<&'a str, &'a Note>,
+    sources: HashMap<&'a str, &'a Source>,
+    /// (source, quote) → the quote's number on the source page.
+    quote_ids: HashMap<(&'a str, &'a str), usize>,
+    /// source → the claims citing it.
+    cited_by: HashMap<&'a str, Vec<Citing<'a>>>,
+}
+
+/// A claim citing a source: its note (none for the front page), its number
+/// there, and the number of the quote it cites.
+struct Citing<'a> {
+    note: Option<&'a Note>,
+    claim: usize,
+    quote: usize,
+}
+
+fn index_corpus(c: &Corpus) -> Links<'_> {
+    let mut links = Links {
+        notes: c.notes.iter().map(|n| (n.id.as_str(), n)).collect(),
+        sources: c.sources.iter().map(|s| (s.id.as_str(), s)).collect(),
+        quote_ids: HashMap::new(),
+        cited_by: HashMap::new(),
+    };
+    let front = c
+        .front
+        .iter()
+        .enumerate()
+        .map(|(k, claim)| (None, k + 1, claim));
+    let notes = c.notes.iter().flat_map(|n| {
+        let claims = n.claims.iter().enumerate();
+        claims.map(move |(k, claim)| (Some(n), k + 1, claim))
+    });
+    for (note, number, claim) in front.chain(notes) {
+        for (source, quote) in &claim.cites {
+            let next = links.quote_ids.len() + 1;
+            let key = (source.as_str(), quote.as_str());
+            let q = *links.quote_ids.entry(key).or_insert(next);
+            links
+                .cited_by
+                .entry(source.as_str())
+                .or_default()
+                .push(Citing {
+                    note,
+                    claim: number,
+                    quote: q,
+                });
+        }
+    }
+    links
+}
+
+/// Escapes the few characters that would make markdown out of plain text.
+fn md_text(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('<', "&lt;")
+}
+
+/// A claim with numbered citation links and its quoted evidence, as on a
+/// briefing note page. `up` is the way from the page to the site root.
+fn claim_md(out: &mut String, links: &Links, claim: &Claim, number: usize, up: &str) {
+    // Continuation lines must be indented past the list marker.
+    let pad = " ".repeat(number.to_string().len() + 2);
+    let _ = write!(
+        out,
+        "{number}. <span id=\"c-{number}\"></span>{}",
+        md_text(&claim.text)
+    );
+    for (k, (source, quote)) in claim.cites.iter().enumerate() {
+        let q = links.quote_ids[&(source.as_str(), quote.as_str())];
+        let _ = write!(out, " [\\[{}\\]]({up}sources/{source}.html#q-{q})", k + 1);
+    }
+    let _ = write!(out, "\n\n{pad}Evidence:\n\n");
+    for (source, quote) in &claim.cites {
+        let q = links.quote_ids[&(source.as_str(), quote.as_str())];
+        let title = links
+            .sources
+            .get(source.as_str())
+            .map_or("?", |s| s.title.as_str());
+        let _ = writeln!(
+            out,
+            "{pad}- [{}]({up}sources/{source}.html#q-{q}): “{}”",
+            md_text(title),
+            md_text(quote)
+        );
+    }
+    out.push('\n');
+}
+
+fn note_md(links: &Links, note: &Note) -> String {
+    let mut out = String::new();
+    for (k, v) in &note.facts {
+        let _ = writeln!(out, "- **{k}:** {}", md_text(v));
+    }
+    for (k, ids) in &note.refs {
+        let targets: Vec<String> = ids
+            .iter()
+            .filter_map(|id| links.notes.get(id.as_str()))
+            .map(|n| format!("[{}](../{}/{}.html)", md_text(&n.title), n.kind, n.id))
+            .collect();
+        let _ = writeln!(out, "- **{k}:** {}", targets.join(", "));
+    }
+    out.push_str("\n## What the sources say\n\n");
+    for (k, claim) in note.claims.iter().enumerate() {
+        claim_md(&mut out, links, claim, k + 1, "../");
+    }
+    out
+}
+
+/// The source's full text in anchored paragraphs, every quoted passage
+/// marked, and the claims that cite it, as on a briefing source page.
+fn source_md(links: &Links, source: &Source) -> String {
+    let cited = links
+        .cited_by
+        .get(source.id.as_str())
+        .map_or(&[][..], Vec::as_slice);
+    // Each quoted passage once, however many claims cite it.
+    let mut quotes: Vec<(usize, String)> = links
+        .quote_ids
+        .iter()
+        .filter(|((s, _), _)| *s == source.id)
+        .map(|((_, quote), q)| (*q, md_text(quote)))
+        .collect();
+    quotes.sort();
+    let mut out = String::new();
+    for (k, v) in &source.facts {
+        let _ = writeln!(out, "- **{k}:** {}", md_text(v));
+    }
+    out.push_str("\n## Text\n\n");
+    for (p, para) in source.paragraphs.iter().enumerate() {
+        let mut html = md_text(para);
+        for (q, quote) in &quotes {
+            if html.contains(quote.as_str()) {
+                html = html.replacen(
+                    quote.as_str(),
+                    &format!("<mark id=\"q-{q}\">{quote}</mark>"),
+                    1,
+                );
+            }
+        }
+        let _ = writeln!(out, "<span id=\"p-{}\"></span>{html}\n", p + 1);
+    }
+    out.push_str("## Cited by\n\n");
+    for Citing { note, claim, quote } in cited {
+        let (title, page) = match note {
+            Some(n) => (n.title.as_str(), format!("../{}/{}.html", n.kind, n.id)),
+            None => ("Overview", "../index.html".to_string()),
+        };
+        let _ = writeln!(
+            out,
+            "- [{}]({page}#c-{claim}) ([passage](#q-{quote}))",
+            md_text(title)
+        );
+    }
+    out
+}
+
+fn front_md(links: &Links, corpus: &Corpus) -> String {
+    let mut out = String::from("## Bottom line\n\n");
+    for (k, claim) in corpus.front.iter().enumerate() {
+        claim_md(&mut out, links, claim, k + 1, "");
+    }
+    out
+}
+
+/// The four parts and the sources, as (directory, title).
+const SECTIONS: [(&str, &str); 5] = [
+    ("who", "Who"),
+    ("what", "What happened"),
+    ("responses", "Responses"),
+    ("questions", "Open questions"),
+    ("sources", "Sources"),
+];
+
+// ---------------------------------------------------------------- peers: Hugo
+
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    fs::write(path, text).with_context(|| format!("write {}", path.display()))
+}
+
+/// A deliberately minimal Hugo theme: one base layout (header; a sidebar of
+/// the sections with their counts and, as ours has, the page's six
+/// neighbours each side), single, list, home and 404. It renders every page
+/// with its full content and links; only the styling is bare.
+const HUGO_LAYOUTS: [(&str, &str); 7] = [
+    (
+        "_default/baseof.html",
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ .Title }} · {{ .Site.Title }}</title>
+<link rel="stylesheet" href="{{ "style.css" | relURL }}">
+</head>
+<body>
+<header class="top"><a class="brand" href="{{ "/" | relURL }}">{{ .Site.Title }}</a></header>
+<nav class="sidebar" aria-label="Contents">
+<ol class="toc">
+<li><a href="{{ "/" | relURL }}">Overview</a></li>
+{{ range .Site.Sections }}<li><a href="{{ .RelPermalink }}">{{ .Title }} <span class="count">{{ len .Pages }}</span></a></li>
+{{ end }}</ol>
+{{ if .IsPage }}<ol class="neighbours">
+{{ partial "before.html" (dict "page" . "n" 6) }}<li aria-current="page">{{ .Title }}</li>
+{{ partial "after.html" (dict "page" . "n" 6) }}<li><a href="{{ .CurrentSection.RelPermalink }}">All {{ len .CurrentSection.Pages }} …</a></li>
+</ol>{{ end }}
+</nav>
+<main id="main">
+{{ block "main" . }}{{ end }}
+</main>
+<footer>Generated for benchmarks.</footer>
+</body>
+</html>
+"#,
+    ),
+    (
+        "_default/single.html",
+        r#"{{ define "main" }}<p class="kicker"><a href="{{ .CurrentSection.RelPermalink }}">{{ .CurrentSection.Title }}</a></p>
+<h1>{{ .Title }}</h1>
+{{ .Content }}{{ end }}
+"#,
+    ),
+    (
+        "_default/list.html",
+        r#"{{ define "main" }}<h1>{{ .Title }}</h1>
+{{ .Content }}
+<ol class="pages">
+{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>
+{{ end }}</ol>{{ end }}
+"#,
+    ),
+    (
+        "index.html",
+        r#"{{ define "main" }}<h1>{{ .Site.Title }}</h1>
+{{ .Content }}{{ end }}
+"#,
+    ),
+    // Neighbours by walking previous/next links: constant work per page,
+    // where slicing the section's page list would be linear.
+    (
+        "partials/before.html",
+        r#"{{ if gt .n 0 }}{{ with .page.PrevInSection }}{{ partial "before.html" (dict "page" . "n" (sub $.n 1)) }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>
+{{ end }}{{ end }}"#,
+    ),
+    (
+        "partials/after.html",
+        r#"{{ if gt .n 0 }}{{ with .page.NextInSection }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>
+{{ partial "after.html" (dict "page" . "n" (sub $.n 1)) }}{{ end }}{{ end }}"#,
+    ),
+    (
+        "404.html",
+        r#"{{ define "main" }}<h1>Page not found</h1>
+<p><a href="{{ "/" | relURL }}">Back to the overview</a></p>{{ end }}
+"#,
+    ),
+];
+
+const PEER_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:0 auto}\n\
+    .sidebar{float:left;width:16rem}main{margin-left:17rem}mark{background:#fe8}\n";
+
+/// One content page per note and per source, a list page per part and for
+/// the sources, the home page (the bottom line), a 404 page and a sitemap:
+/// the pages `briefing` writes. Pretty URLs off, so pages are `who/n1.html`
+/// as ours are and the same relative links work.
+fn write_hugo_site(dir: &Path, corpus: &Corpus, links: &Links) -> Result<()> {
+    let config = format!(
+        "baseURL = \"/\"\ntitle = {}\nlanguageCode = \"en\"\nuglyURLs = true\n\
+         disableKinds = [\"taxonomy\", \"term\", \"RSS\"]\n\
+         [markup.goldmark.renderer]\nunsafe = true\n",
+        toml_str(&corpus.title)
+    );
+    write_file(&dir.join("hugo.toml"), &config)?;
+    for (path, text) in HUGO_LAYOUTS {
+        write_file(&dir.join("layouts").join(path), text)?;
+    }
+    write_file(&dir.join("static/style.css"), PEER_CSS)?;
+    let page = |title: &str, weight: usize, body: &str| {
+        format!(
+            "+++\ntitle = {}\nweight = {weight}\n+++\n{body}",
+            toml_str(title)
+        )
+    };
+    let content = dir.join("content");
+    write_file(
+        &content.join("_index.md"),
+        &page(&corpus.title, 0, &front_md(links, corpus)),
+    )?;
+    for (w, (section, title)) in SECTIONS.iter().enumerate() {
+        write_file(
+            &content.join(section).join("_index.md"),
+            &page(title, w + 1, ""),
+        )?;
+    }
+    for n in &corpus.notes {
+        let path = content.join(n.kind).join(format!("{}.md", n.id));
+        write_file(&path, &page(&n.title, 0, &note_md(links, n)))?;
+    }
+    for s in &corpus.sources {
+        let path = content.join("sources").join(format!("{}.md", s.id));
+        write_file(&path, &page(&s.title, 0, &source_md(links, s)))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- peers: mdBook
+
+/// The same pages as a book: SUMMARY.md lists every page under its part
+/// (mdBook needs every page in it); part pages list their notes in
+/// markdown, as mdBook has no list templates. Default theme and settings.
+fn write_mdbook(dir: &Path, corpus: &Corpus, links: &Links) -> Result<()> {
+    write_file(
+        &dir.join("book.toml"),
+        &format!(
+            "[book]\ntitle = {}\nlanguage = \"en\"\n",
+            toml_str(&corpus.title)
+        ),
+    )?;
+    let src = dir.join("src");
+    let mut summary = String::from("# Summary\n\n[Overview](index.md)\n\n");
+    write_file(
+        &src.join("index.md"),
+        &format!(
+            "# {}\n\n{}",
+            md_text(&corpus.title),
+            front_md(links, corpus)
+        ),
+    )?;
+    for (section, title) in SECTIONS {
+        let pages: Vec<(&str, &str, String)> = if section == "sources" {
+            let body = |s: &Source| source_md(links, s);
+            corpus
+                .sources
+                .iter()
+                .map(|s| (s.id.as_str(), s.title.as_str(), body(s)))
+                .collect()
+        } else {
+            let notes = corpus.notes.iter().filter(|n| n.kind == section);
+            notes
+                .map(|n| (n.id.as_str(), n.title.as_str(), note_md(links, n)))
+                .collect()
+        };
+        let _ = writeln!(summary, "- [{title}]({section}/index.md)");
+        let mut list = format!("# {title}\n\n");
+        for (id, page_title, body) in &pages {
+            let _ = writeln!(summary, "  - [{}]({section}/{id}.md)", md_text(page_title));
+            let _ = writeln!(list, "1. [{}]({id}.md)", md_text(page_title));
+            write_file(
+                &src.join(section).join(format!("{id}.md")),
+                &format!("# {}\n\n{body}", md_text(page_title)),
+            )?;
+        }
+        write_file(&src.join(section).join("index.md"), &list)?;
+    }
+    write_file(&src.join("SUMMARY.md"), &summary)
+}
+
+// ---------------------------------------------------------------- one size
+
+struct PeerResult {
+    build: Stat,
+    out: DirSize,
+}
+
+struct SizeResult {
+    notes: usize,
+    sources: usize,
+    fresh: Stat,
+    unchanged: Stat,
+    check: Stat,
+    out: DirSize,
+    cp: f64,
+    watch_p50: f64,
+    watch_p95: f64,
+    edits: usize,
+    hugo: Option<PeerResult>,
+    mdbook: Option<PeerResult>,
+}
+
+/// Builds into a new directory each run. The directories stay until the
+/// whole benchmark ends: on ext4 without a journal, creating files soon
+/// after deleting many is several times slower (the inode allocator skips
+/// recently freed inodes), which would tax whichever step came next.
+fn fresh_builds(
+    label: &str,
+    tools: &Tools,
+    runs: usize,
+    scratch: &Path,
+    notes: usize,
+    program: &Path,
+    make_args: impl Fn(&Path) -> Vec<OsString>,
+) -> Result<(Stat, DirSize)> {
+    let mut size = DirSize::default();
+    let stat = repeat(label, runs, |k| {
+        let name: String = label.chars().filter(char::is_ascii_alphanumeric).collect();
+        let out = scratch.join(format!("out-{name}-{k}"));
+        let sample = timed(tools, program, &make_args(&out), timeout_for(notes))?;
+        size = dir_size(&out)?;
+        Ok(sample)
+    })?;
+    Ok((stat, size))
+}
+
+fn bench_size(n: usize, opts: &Options, tools: &Tools, work: &Path) -> Result<SizeResult> {
+    let scratch = work.join(format!("n{n}"));
+    let scratch = scratch.as_path();
+    let root = scratch.join("briefing");
+    let t = Instant::now();
+    let synth = synth::generate(&root, n, SEED);
+    // Other work on the machine skews timings; the load average shows it.
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "\nN = {n}: {} notes, {} sources (generated in {:.1} s; load average {})",
+        synth.notes,
+        synth.sources,
+        t.elapsed().as_secs_f64(),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let bin = tools.briefing.as_path();
+    let timeout = timeout_for(n);
+    let (fresh, _) = fresh_builds(
+        "build, fresh output dir",
+        tools,
+        opts.runs,
+        scratch,
+        n,
+        bin,
+        |out| args([&"build", &root, &"-d", &out]),
+    )?;
+    let kept = scratch.join("kept");
+    timed(tools, bin, &args([&"build", &root, &"-d", &kept]), timeout)?;
+    let unchanged = repeat("build, output up to date", opts.runs, |_| {
+        timed(tools, bin, &args([&"build", &root, &"-d", &kept]), timeout)
+    })?;
+    let check = repeat("check", opts.runs, |_| {
+        timed(tools, bin, &args([&"check", &root]), timeout)
+    })?;
+    let out = dir_size(&kept)?;
+    let cp = Path::new("/bin/cp");
+    let (cp_stat, _) = fresh_builds(
+        "cp -r of the built site",
+        tools,
+        opts.runs,
+        scratch,
+        n,
+        cp,
+        |to| args([&"-r", &kept, &to]),
+    )?;
+
+    let edits = if n > 10_000 {
+        opts.edits.div_ceil(2)
+    } else {
+        opts.edits
+    };
+    let times = watch_edits(bin, &root, n, edits)?;
+    let (watch_p50, watch_p95) = (percentile(times.clone(), 0.5), percentile(times, 0.95));
+    println!(
+        "  {:<34} p50 {watch_p50:>8.1} ms   p95 {watch_p95:.1} ms over {edits} edits",
+        "watch, one-note edit"
+    );
+
+    let needs_peer =
+        |p: &Option<PathBuf>, sizes: &[usize]| opts.peers && p.is_some() && sizes.contains(&n);
+    let wants_hugo = needs_peer(&tools.hugo, &HUGO_SIZES);
+    let wants_mdbook = needs_peer(&tools.mdbook, &MDBOOK_SIZES);
+    let (mut hugo, mut mdbook) = (None, None);
+    if wants_hugo || wants_mdbook {
+        let corpus = read_corpus(&root, n)?;
+        let links = index_corpus(&corpus);
+        if let (true, Some(program)) = (wants_hugo, &tools.hugo) {
+            let site = scratch.join("hugo-site");
+            write_hugo_site(&site, &corpus, &links)?;
+            let (build, out) = fresh_builds(
+                "hugo, fresh output dir",
+                tools,
+                opts.runs,
+                scratch,
+                n,
+                program,
+                |o| args([&"--quiet", &"--source", &site, &"--destination", &o]),
+            )?;
+            hugo = Some(PeerResult { build, out });
+        }
+        if let (true, Some(program)) = (wants_mdbook, &tools.mdbook) {
+            let book = scratch.join("mdbook");
+            write_mdbook(&book, &corpus, &links)?;
+            let (build, out) = fresh_builds(
+                "mdbook, fresh output dir",
+                tools,
+                opts.runs,
+                scratch,
+                n,
+                program,
+                |o| args([&"build", &"--dest-dir", &o, &book]),
+            )?;
+            mdbook = Some(PeerResult { build, out });
+        }
+    }
+    Ok(SizeResult {
+        notes: synth.notes,
+        sources: synth.sources,
+        fresh,
+        unchanged,
+        check,
+        out,
+        cp: cp_stat.secs,
+        watch_p50,
+        watch_p95,
+        edits,
+        hugo,
+        mdbook,
+    })
+}
+
+// ---------------------------------------------------------------- report
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or("n/a".into(), |k| format!("{:.0}", k as f64 / 1024.0))
+}
+
+fn print_tables(results: &[SizeResult], runs: usize) {
+    println!(
+        "\n== briefing: medians of {runs} runs; times in seconds, RSS in MiB, MB = 10^6 bytes"
+    );
+    println!(
+        "{:>7} {:>6} {:>7} {:>9} {:>9} {:>7} {:>7} {:>9} {:>7} {:>10} {:>7} {:>9} {:>9} {:>9}",
+        "notes",
+        "srcs",
+        "pages",
+        "build",
+        "unchgd",
+        "check",
+        "RSS",
+        "out MB",
+        "files",
+        "bytes/note",
+        "cp -r",
+        "build/cp",
+        "watch p50",
+        "watch p95"
+    );
+    for r in results {
+        println!(
+            "{:>7} {:>6} {:>7} {:>9.3} {:>9.3} {:>7.3} {:>7} {:>9.1} {:>7} {:>10.0} {:>7.3} {:>8.1}x {:>6.1} ms {:>6.1} ms",
+            r.notes,
+            r.sources,
+            r.out.html_files,
+            r.fresh.secs,
+            r.unchanged.secs,
+            r.check.secs,
+            mib(r.fresh.rss_kib),
+            r.out.bytes as f64 / 1e6,
+            r.out.files,
+            r.out.bytes as f64 / r.notes as f64,
+            r.cp,
+            r.fresh.secs / r.cp,
+            r.watch_p50,
+            r.watch_p95
+        );
+    }
+    println!(
+        "build = `briefing build` into a fresh directory; unchgd = again, output up to date; \
+         check RSS {}; watch = save → page on disk ({} edits at most)",
+        results
+            .iter()
+            .map(|r| mib(r.check.rss_kib))
+            .collect::<Vec<_>>()
+            .join("/"),
+        results.iter().map(|r| r.edits).max().unwrap_or(0)
+    );
+    print_peers(results, runs);
+}
+
+fn print_peers(results: &[SizeResult], runs: usize) {
+    let rows: Vec<(&SizeResult, &str, &PeerResult)> = results
+        .iter()
+        .flat_map(|r| {
+            let hugo = r.hugo.as_ref().map(|p| (r, "Hugo", p));
+            let mdbook = r.mdbook.as_ref().map(|p| (r, "mdBook", p));
+            hugo.into_iter().chain(mdbook)
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    println!("\n== peers, same pages, fresh output directory, medians of {runs} runs");
+    println!(
+        "{:>7} {:<8} {:>8} {:>9} {:>7} {:>9} {:>9} {:>10} {:>9} {:>10} {:>9}",
+        "notes",
+        "peer",
+        "time s",
+        "briefing",
+        "ratio",
+        "RSS MiB",
+        "pages",
+        "ours",
+        "avg KB",
+        "ours KB",
+        "out MB"
+    );
+    for (r, name, p) in rows {
+        println!(
+            "{:>7} {:<8} {:>8.3} {:>9.3} {:>6.2}x {:>9} {:>9} {:>10} {:>9.1} {:>10.1} {:>9.1}",
+            r.notes,
+            name,
+            p.build.secs,
+            r.fresh.secs,
+            p.build.secs / r.fresh.secs,
+            mib(p.build.rss_kib),
+            p.out.html_files,
+            r.out.html_files,
+            p.out.avg_html_kb(),
+            r.out.avg_html_kb(),
+            p.out.bytes as f64 / 1e6
+        );
+    }
+    println!(
+        "ratio = peer time / briefing fresh-build time (above 1: briefing is faster). \
+         pages and avg KB are HTML files. The Hugo theme is minimal (bare layout: \
+         header, section list, previous/next, full page content and links); mdBook uses its default theme."
+    );
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("scale benchmark failed: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let opts = parse_args()?;
+    let scratch: PathBuf =
+        std::env::var_os("BENCH_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    fs::create_dir_all(&scratch).with_context(|| format!("create {}", scratch.display()))?;
+    // Everything is deleted only at the end (see `fresh_builds`).
+    let work = tempfile::Builder::new()
+        .prefix("briefing-scale-")
+        .tempdir_in(&scratch)
+        .context("create scratch dir")?;
+    let tools = find_tools(&opts, snapshot_briefing(work.path())?);
+    println!(
+        "scale benchmark: sizes {:?}, {} runs per step, seed {SEED}",
+        opts.sizes, opts.runs
+    );
+    describe_machine(&scratch, &tools);
+    let mut results = Vec::new();
+    for &n in &opts.sizes {
+        let result = bench_size(n, &opts, &tools, work.path());
+        results.push(result.with_context(|| format!("at N = {n}"))?);
+    }
+    print_tables(&results, opts.runs);
+    if opts.keep {
+        println!("\nkept {}", work.keep().display());
+    } else {
+        println!("\nremoving the scratch directory …");
+    }
+    Ok(())
+}
