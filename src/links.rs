@@ -11,7 +11,9 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use crate::diag::Diagnostic;
 use crate::render::Page;
@@ -225,29 +227,46 @@ fn normalize<'a>(mut parts: Vec<&'a str>, rel: &'a str) -> String {
     joined
 }
 
-/// A page's links, resolved: each internal link's target path and fragment
-/// (`None` for links that leave the site). Depends only on the page's bytes,
-/// its path and the site's base path, so it is memoised with the scan.
+/// A page's links, resolved and reduced to hashes: what the check needs,
+/// kept small because every page's are held at once (and between builds).
+/// Depends only on the page's bytes, its path and the site's base path.
 struct Resolved {
-    scan: PageLinks,
-    targets: Vec<Option<(String, Option<String>)>>,
-    /// The page's ids, for constant-time fragment checks.
-    ids: FxHashSet<String>,
+    /// Per internal link: hash of the target page's path, and of the
+    /// fragment (0 for none).
+    targets: Vec<(u64, u64)>,
+    /// Hashes of the page's ids.
+    ids: FxHashSet<u64>,
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish() | 1 // never 0, which means "no fragment"
 }
 
 fn resolved(page: &Page, base_path: &str) -> Resolved {
-    let scan = if page.path.ends_with(".html") {
-        scan(&String::from_utf8_lossy(&page.bytes))
-    } else {
-        PageLinks::default()
-    };
+    let scan = scan_page(page);
     let targets = scan
         .links
         .iter()
-        .map(|l| resolve(&page.path, l, base_path).map(|(t, f)| (t, f.map(str::to_owned))))
+        .filter_map(|l| resolve(&page.path, l, base_path))
+        .map(|(t, f)| {
+            (
+                hash_str(&t),
+                f.filter(|f| !f.is_empty()).map_or(0, hash_str),
+            )
+        })
         .collect();
-    let ids = scan.ids.iter().cloned().collect();
-    Resolved { scan, targets, ids }
+    let ids = scan.ids.iter().map(|id| hash_str(id)).collect();
+    Resolved { targets, ids }
+}
+
+fn scan_page(page: &Page) -> PageLinks {
+    if page.path.ends_with(".html") {
+        scan(&String::from_utf8_lossy(&page.bytes))
+    } else {
+        PageLinks::default()
+    }
 }
 
 /// Checks every internal link of every HTML page against the pages.
@@ -263,34 +282,23 @@ pub fn check(pages: &[Page], base_path: &str, cache: &mut LinkCache) -> Vec<Diag
             _ => Arc::new(resolved(p, base_path)),
         })
         .collect();
-    let index: FxHashMap<&str, usize> = pages
+    let index: FxHashMap<u64, usize> = pages
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.path.as_str(), i))
+        .map(|(i, p)| (hash_str(&p.path), i))
         .collect();
-    let mut diags: Vec<Diagnostic> = pages
-        .par_iter()
-        .zip(&scans)
-        .flat_map_iter(|(page, r)| {
-            let (index, scans) = (&index, &scans);
-            r.scan
-                .links
-                .iter()
-                .zip(&r.targets)
-                .filter_map(move |(link, target)| {
-                    let (target, fragment) = target.as_ref()?;
-                    let why = match index.get(target.as_str()) {
-                        None => format!("there is no page `{target}`"),
-                        Some(&t) => match fragment {
-                            Some(f) if !f.is_empty() && !scans[t].ids.contains(f.as_str()) => {
-                                format!("`{target}` has no element with id `{f}`")
-                            }
-                            _ => return None,
-                        },
-                    };
-                    Some(broken(page, link, &why))
-                })
-        })
+    let is_broken = |&(target, fragment): &(u64, u64)| match index.get(&target) {
+        None => true,
+        Some(&t) => fragment != 0 && !scans[t].ids.contains(&fragment),
+    };
+    // Pages with a broken link are scanned again for the messages.
+    let failing: Vec<usize> = (0..pages.len())
+        .into_par_iter()
+        .filter(|&i| scans[i].targets.iter().any(is_broken))
+        .collect();
+    let mut diags: Vec<Diagnostic> = failing
+        .into_iter()
+        .flat_map(|i| explain(&pages[i], pages, base_path))
         .collect();
     diags.sort_by(|a, b| a.message.cmp(&b.message));
     cache.scans = pages
@@ -299,6 +307,28 @@ pub fn check(pages: &[Page], base_path: &str, cache: &mut LinkCache) -> Vec<Diag
         .map(|(p, s)| (p.path.clone(), (p.key, s)))
         .collect();
     diags
+}
+
+/// The diagnostics for one page known to have a broken link.
+fn explain(page: &Page, pages: &[Page], base_path: &str) -> Vec<Diagnostic> {
+    let by_path: FxHashMap<&str, &Page> = pages.iter().map(|p| (p.path.as_str(), p)).collect();
+    let mut out = Vec::new();
+    for link in scan_page(page).links {
+        let Some((target, fragment)) = resolve(&page.path, &link, base_path) else {
+            continue;
+        };
+        let why = match by_path.get(target.as_str()) {
+            None => format!("there is no page `{target}`"),
+            Some(t) => match fragment {
+                Some(f) if !f.is_empty() && !scan_page(t).ids.iter().any(|id| id == f) => {
+                    format!("`{target}` has no element with id `{f}`")
+                }
+                _ => continue,
+            },
+        };
+        out.push(broken(page, &link, &why));
+    }
+    out
 }
 
 fn broken(page: &Page, link: &str, why: &str) -> Diagnostic {

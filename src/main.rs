@@ -13,6 +13,11 @@ use briefing::pipeline::{self, Options, Status};
 use briefing::serve::ServeOptions;
 use briefing::watch::WatchOptions;
 
+// Building is allocation-heavy and multi-threaded; mimalloc is markedly
+// faster than the system allocator here and keeps less memory resident.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
