@@ -44,11 +44,15 @@ impl Server {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(url) = line.split(" at http://").nth(1) {
-                    let host = url.split('/').next().unwrap_or(url);
-                    let _ = tx.send(host.to_owned());
-                }
+                // Log first: whoever hears about the URL may read the log.
+                let url = line
+                    .split(" at http://")
+                    .nth(1)
+                    .map(|u| u.split('/').next().unwrap_or(u).to_owned());
                 sink.lock().unwrap().push(line);
+                if let Some(host) = url {
+                    let _ = tx.send(host);
+                }
             }
         });
         let addr = rx
