@@ -178,19 +178,7 @@ fn rebuilds_after_random_edits_equal_fresh_builds() {
         );
         if fresh == Status::Ok {
             ok += 1;
-            let (a, b) = (support::tree(&served), support::tree(&fresh_dir));
-            assert_eq!(
-                a.keys().collect::<Vec<_>>(),
-                b.keys().collect::<Vec<_>>(),
-                "step {step} (edit {what}): same files"
-            );
-            for (path, bytes) in &b {
-                assert!(
-                    a[path] == *bytes,
-                    "step {step} (edit {what}): {} differs from a fresh build",
-                    path.display()
-                );
-            }
+            support::assert_same_site(&served, &fresh_dir, &format!("step {step} (edit {what})"));
         } else {
             failed += 1;
         }

@@ -175,20 +175,7 @@ fn assert_equals_fresh_build(t: &BriefingTest) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let served = support::tree(&t.path().join("book"));
-    let built = support::tree(fresh.path());
-    assert_eq!(
-        served.keys().collect::<Vec<_>>(),
-        built.keys().collect::<Vec<_>>(),
-        "same files"
-    );
-    for (path, bytes) in &built {
-        assert!(
-            served[path] == *bytes,
-            "{} differs from a fresh build",
-            path.display()
-        );
-    }
+    support::assert_same_site(&t.path().join("book"), fresh.path(), "served site");
 }
 
 fn note(text: &str) -> String {

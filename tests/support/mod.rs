@@ -219,3 +219,21 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     }
     out
 }
+
+/// Asserts that the site in `served` is byte-identical to a fresh build in
+/// `fresh`; `context` says which step of a test this is.
+pub fn assert_same_site(served: &Path, fresh: &Path, context: &str) {
+    let (a, b) = (tree(served), tree(fresh));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{context}: same files"
+    );
+    for (path, bytes) in &b {
+        assert!(
+            a[path] == *bytes,
+            "{context}: {} differs from a fresh build",
+            path.display()
+        );
+    }
+}
