@@ -660,6 +660,8 @@ fn yaml_help(message: &str) -> Option<String> {
             "check the value's shape: a list needs `- ` items, text containing `: ` needs quotes"
                 .into(),
         )
+    } else if message.contains("cannot start any token") {
+        Some("YAML indents with spaces, never tabs; and a value starting with `@`, `` ` `` or `%` needs quotes".into())
     } else if message.contains("unknown variant") {
         Some("use one of the values listed above".into())
     } else {

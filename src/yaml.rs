@@ -26,18 +26,63 @@ pub struct YamlError {
     pub position: Option<Position>,
 }
 
-/// Deserialises one YAML document into `T`.
+/// Deserialises one YAML document, a mapping of fields, into `T`.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    serde_yaml::from_str(text).map_err(|e| {
+    // A byte-order mark is invisible in editors; it is not an error.
+    let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if body.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---"
+    }) {
+        return Err(YamlError {
+            message: "the file is empty: a note is a mapping of fields such as `title:`, `type:` and `claims:`".into(),
+            position: Some(Position { line: 1, column: 1 }),
+        });
+    }
+    if let Some(line) = second_document(body) {
+        return Err(YamlError {
+            message: "a second YAML document starts here; each file holds exactly one note (move it to a file of its own)".into(),
+            position: Some(Position { line, column: 1 }),
+        });
+    }
+    let shift = if body.len() == text.len() { 0 } else { 1 };
+    serde_yaml::from_str(body).map_err(|e| {
         let position = e.location().map(|l| Position {
             line: l.line(),
-            column: l.column(),
+            column: l.column() + if l.line() == 1 { shift } else { 0 },
         });
         YamlError {
-            message: strip_location(&e.to_string()),
+            message: readable(&strip_location(&e.to_string())),
             position,
         }
     })
+}
+
+/// The line (1-based) where a second document begins, if any: a `---`
+/// marker after some content.
+fn second_document(text: &str) -> Option<usize> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        let is_marker = line == "---" || line.starts_with("--- ");
+        if is_marker && content {
+            return Some(i + 1);
+        }
+        let t = line.trim();
+        content |= !is_marker && !t.is_empty() && !t.starts_with('#');
+    }
+    None
+}
+
+/// serde names our internal structs ("expected struct RawWhoShape"); say
+/// what the author has to write instead.
+fn readable(message: &str) -> String {
+    match message.find("expected struct ") {
+        Some(i) => format!(
+            "{}expected a mapping of fields (`title: …` on its own line, and so on)",
+            &message[..i]
+        ),
+        None => message.to_owned(),
+    }
 }
 
 /// serde_yaml appends " at line L column C"; we print positions ourselves.
@@ -191,6 +236,39 @@ mod tests {
     fn missing_field_points_at_its_parent() {
         let p = locate(DOC, &[Seg::Key("claims"), Seg::Index(0), Seg::Key("date")]);
         assert_eq!(p, Some(Position { line: 3, column: 5 }));
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Note {
+        title: String,
+    }
+
+    #[test]
+    fn empty_files_lists_and_extra_documents_get_plain_messages() {
+        let e = parse::<Note>("# nothing\n\n").unwrap_err();
+        assert!(e.message.starts_with("the file is empty"), "{}", e.message);
+        let e = parse::<Note>("- a\n- b\n").unwrap_err();
+        assert!(
+            e.message.contains("expected a mapping of fields"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("struct"), "{}", e.message);
+        let e = parse::<Note>("title: a\n---\ntitle: b\n").unwrap_err();
+        assert!(e.message.contains("second YAML document"), "{}", e.message);
+        assert_eq!(e.position, Some(Position { line: 2, column: 1 }));
+        assert!(
+            parse::<Note>("---\ntitle: a\n").is_ok(),
+            "a leading marker is fine"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let n = parse::<Note>("\u{FEFF}title: a\n").unwrap();
+        assert_eq!(n.title, "a");
     }
 
     #[test]

@@ -753,3 +753,93 @@ fn the_home_directory_is_refused_as_build_directory() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("it is a home directory"));
 }
+
+// ------------------------------------------------------------ bad input
+
+#[test]
+fn bad_yaml_gets_a_located_diagnostic_a_person_can_act_on_and_never_a_panic() {
+    let good =
+        fs::read_to_string(support::fixtures().join("basic/content/who/ministry.yaml")).unwrap();
+    let deep = format!("title: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+    let bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ntitle: x\n";
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "empty file",
+            String::new(),
+            "ministry.yaml:1:1",
+            "the file is empty",
+        ),
+        (
+            "only a comment",
+            "# todo\n".into(),
+            "ministry.yaml:1:1",
+            "the file is empty",
+        ),
+        (
+            "a list",
+            "- a\n- b\n".into(),
+            "ministry.yaml:1:1",
+            "expected a mapping of fields",
+        ),
+        (
+            "a scalar",
+            "just text\n".into(),
+            "ministry.yaml:1:1",
+            "expected a mapping of fields",
+        ),
+        (
+            "two documents",
+            format!("{good}---\ntitle: B\n"),
+            "ministry.yaml:10:1",
+            "second YAML document",
+        ),
+        (
+            "tab indentation",
+            "title: X\ntype: person\nclaims:\n\t- text: x\n".into(),
+            "ministry.yaml:4:1",
+            "never tabs",
+        ),
+        (
+            "duplicate key",
+            "title: A\ntitle: B\ntype: person\nclaims: []\n".into(),
+            "ministry.yaml:",
+            "duplicate field `title`",
+        ),
+        ("deep nesting", deep, "ministry.yaml:1:", "error[yaml]"),
+        (
+            "alias bomb",
+            bomb.into(),
+            "ministry.yaml:1:1",
+            "unknown field `a`",
+        ),
+    ];
+    for (what, text, location, message) in cases {
+        let run = BriefingTest::new("basic")
+            .file("content/who/ministry.yaml", &text)
+            .run(&["check"]);
+        let err = run.stderr();
+        assert_eq!(
+            run.output.status.code(),
+            Some(1),
+            "{what}: exit code\n{err}"
+        );
+        assert!(err.contains(location), "{what}: location {location}\n{err}");
+        assert!(err.contains(message), "{what}: message {message}\n{err}");
+        assert!(!err.contains("panicked"), "{what}: panic\n{err}");
+    }
+}
+
+#[test]
+fn a_byte_order_mark_and_crlf_line_endings_are_accepted() {
+    let good =
+        fs::read_to_string(support::fixtures().join("basic/content/who/ministry.yaml")).unwrap();
+    let t = BriefingTest::new("basic").file(
+        "content/who/ministry.yaml",
+        &format!("\u{FEFF}{}", good.replace('\n', "\r\n")),
+    );
+    t.run(&["build", "--deny-warnings"]).expect_success();
+    assert!(
+        t.read("book/who/ministry.html")
+            .contains("The Ministry confirmed the breach.")
+    );
+}
