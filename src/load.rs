@@ -26,6 +26,11 @@ pub const CONFIG_FILE: &str = "book.toml";
 pub const CONTENT_DIR: &str = "content";
 pub const SOURCES_DIR: &str = "sources";
 pub const FRONT_FILE: &str = "front.yaml";
+/// Real notes are a few kilobytes; a limit keeps a runaway file (or a
+/// YAML bomb written out long-hand) from taking the machine's memory.
+pub const MAX_YAML_BYTES: usize = 1_000_000;
+/// Sources are articles and reports; larger files are surely not one.
+pub const MAX_SOURCE_BYTES: usize = 16_000_000;
 
 /// What loading keeps between builds (see [`crate::cache`]): the file
 /// database, and each file's parsed result keyed by its content version.
@@ -257,7 +262,7 @@ impl Loader {
 
     /// Entries of a folder, sorted by name, without hidden and backup files
     /// that editors leave behind.
-    fn entries(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+    fn entries(&mut self, dir: &Path) -> Result<Vec<PathBuf>> {
         if !dir.is_dir() {
             return Ok(Vec::new());
         }
@@ -272,7 +277,7 @@ impl Loader {
             // The entry's type comes with the listing; only links need a stat.
             let path = entry.path();
             let is_file = match entry.file_type() {
-                Ok(t) if t.is_symlink() => path.is_file(),
+                Ok(t) if t.is_symlink() => path.is_file() && self.link_stays_inside(&path),
                 Ok(t) => t.is_file(),
                 Err(_) => path.is_file(),
             };
@@ -282,6 +287,67 @@ impl Loader {
         }
         paths.sort();
         Ok(paths)
+    }
+
+    /// Whether a source is usable text: not too large, no NUL bytes (which
+    /// mean a binary or damaged file). Reports why not.
+    fn plain_text(&mut self, file: FileId) -> bool {
+        let text = self.files.text(file);
+        let problem = if text.len() > MAX_SOURCE_BYTES {
+            Some((
+                0,
+                format!(
+                    "this source is {:.1} MB; sources may be at most {} MB",
+                    text.len() as f64 / 1e6,
+                    MAX_SOURCE_BYTES / 1_000_000
+                ),
+            ))
+        } else {
+            text.find('\0').map(|at| {
+                (
+                    at,
+                    "this source contains a NUL byte, so it is not plain text".to_owned(),
+                )
+            })
+        };
+        let Some((at, message)) = problem else {
+            return true;
+        };
+        self.diags.push(
+            Diagnostic::error("not-text", message)
+                .at(file, at..at)
+                .help("sources are plain UTF-8 text; convert the document to text first"),
+        );
+        false
+    }
+
+    /// A symbolic link is followed only if it leads to a file inside the
+    /// briefing: a link to elsewhere could publish any file of the machine.
+    fn link_stays_inside(&mut self, link: &Path) -> bool {
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        let target = link.canonicalize();
+        if target.as_ref().is_ok_and(|t| t.starts_with(&root)) {
+            return true;
+        }
+        let name = link
+            .strip_prefix(&self.root)
+            .unwrap_or(link)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let file = self.files.add(link.to_path_buf(), name, String::new());
+        let shown = target.map_or_else(|_| "nowhere".into(), |t| t.display().to_string());
+        self.diags.push(
+            Diagnostic::error(
+                "link-outside",
+                format!("this is a link to {shown}, outside the briefing; it is not read"),
+            )
+            .at(file, 0..0)
+            .help("copy the file into the briefing instead of linking to it"),
+        );
+        false
     }
 
     fn sources(&mut self, dir: &Path) -> Result<Vec<Source>> {
@@ -303,6 +369,9 @@ impl Loader {
             let Some(id) = self.unit(file, |u| u.id_of(&path, file)) else {
                 continue;
             };
+            if !self.plain_text(file) {
+                continue;
+            }
             {
                 texts.push(Source {
                     id,
@@ -454,7 +523,23 @@ impl Unit<'_> {
     }
 
     fn parse<T: for<'de> Deserialize<'de>>(&mut self, file: FileId) -> Option<T> {
-        match yaml::parse(self.files.text(file)) {
+        let text = self.files.text(file);
+        if text.len() > MAX_YAML_BYTES {
+            self.diags.push(
+                Diagnostic::error(
+                    "too-large",
+                    format!(
+                        "this file is {:.1} MB; a note or metadata file may be at most {} MB",
+                        text.len() as f64 / 1e6,
+                        MAX_YAML_BYTES / 1_000_000
+                    ),
+                )
+                .at(file, 0..0)
+                .help("split it into several notes; long texts belong in content/sources/"),
+            );
+            return None;
+        }
+        match yaml::parse(text) {
             Ok(value) => Some(value),
             Err(e) => {
                 let start = e

@@ -843,3 +843,86 @@ fn a_byte_order_mark_and_crlf_line_endings_are_accepted() {
             .contains("The Ministry confirmed the breach.")
     );
 }
+
+#[test]
+fn a_symlink_to_a_file_outside_the_briefing_is_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret.txt"), "private notes\n").unwrap();
+    let t = BriefingTest::new("basic");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        t.path().join("content/sources/leak.txt"),
+    )
+    .unwrap();
+    t.run(&["build"])
+        .expect_code(1)
+        .expect_stderr("error[link-outside]")
+        .expect_stderr("content/sources/leak.txt")
+        .expect_stderr("outside the briefing");
+    assert!(!t.exists("book"), "nothing written");
+}
+
+#[test]
+fn text_problems_in_sources_and_notes_are_located() {
+    let meta = "title: T\nlanguage: en\ntranslation: none\n";
+    // A NUL byte: not a text file.
+    BriefingTest::new("basic")
+        .file("content/sources/bin.txt", "Text\0more\n")
+        .file("content/sources/bin.yaml", meta)
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[not-text]: this source contains a NUL byte")
+        .expect_stderr("content/sources/bin.txt:1:5");
+    // Invalid UTF-8, in a source and in a note.
+    let t = BriefingTest::new("basic");
+    fs::write(
+        t.path().join("content/sources/latin1.txt"),
+        b"caf\xe9 au lait\n",
+    )
+    .unwrap();
+    fs::write(t.path().join("content/sources/latin1.yaml"), meta).unwrap();
+    fs::write(
+        t.path().join("content/questions/who-did-it.yaml"),
+        b"title: \xff\n",
+    )
+    .unwrap();
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[encoding]: this file is not valid UTF-8")
+        .expect_stderr("content/sources/latin1.txt:1:4")
+        .expect_stderr("content/questions/who-did-it.yaml:1:8");
+    // A runaway note.
+    let big = format!(
+        "title: Big\ntype: person\nclaims:\n{}",
+        "  - text: x\n    cite: [{source: report-a}]\n".repeat(40_000)
+    );
+    BriefingTest::new("basic")
+        .file("content/who/big.yaml", &big)
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr(
+            "error[too-large]: this file is 1.7 MB; a note or metadata file may be at most 1 MB",
+        );
+}
+
+#[test]
+fn invisible_characters_in_a_quote_are_named() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: x\n    cite:\n      - source: report-a\n        quote: \"Ministry\u{200B} confirms records breach\"\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("quote-not-found")
+        .expect_stderr("invisible characters (U+200B)");
+}
+
+#[test]
+fn old_mac_line_endings_still_make_paragraphs() {
+    let t = BriefingTest::new("basic")
+        .file("content/sources/report-b.txt", "The ministry was the victim of a \"complex\" cyberattack.\rThe attackers were not named.\r");
+    t.run(&["build"]).expect_success();
+    let page = t.read("book/sources/report-b.html");
+    assert!(page.contains("<p id=\"p-2\">"), "two paragraphs: {page}");
+}

@@ -261,6 +261,19 @@ fn quote_not_found(
     )
     .at(file, span_of(&b.files, file, &key.path("quote")))
     .label("quoted here");
+    let invisible: Vec<String> = quote
+        .chars()
+        .filter(|c| quote::is_invisible(*c))
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    let d = if invisible.is_empty() {
+        d
+    } else {
+        d.note(format!(
+            "the quote contains invisible characters ({}): zero-width or text-direction marks copied along with the text",
+            invisible.join(", ")
+        ))
+    };
     let text = b.files.text(source.file);
     match normalized.closest(quote) {
         Some((range, similarity)) if similarity >= 0.3 => {

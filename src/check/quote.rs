@@ -30,6 +30,12 @@ fn fold(c: char) -> Option<char> {
     })
 }
 
+/// Zero-width characters and text-direction controls: they change nothing
+/// a reader sees, but they are not forgiven in a quote (the author is told).
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Normalises `s` (see the module docs).
 pub fn normalize(s: &str) -> Normalized {
     let mut text = String::with_capacity(s.len());

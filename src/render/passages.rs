@@ -10,11 +10,19 @@ use std::ops::Range;
 /// otherwise (many articles put one paragraph per line) each non-empty line
 /// is a paragraph.
 pub fn paragraphs(text: &str) -> Vec<Range<usize>> {
+    // Lines end at \n, \r\n or a lone \r (old Mac files).
     let mut lines = Vec::new();
     let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        lines.push(start..start + line.len());
-        start += line.len();
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        if ends {
+            lines.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        lines.push(start..text.len());
     }
     let blank = |r: &Range<usize>| text[r.clone()].trim().is_empty();
     let has_blank_lines = lines.iter().any(blank);
@@ -100,6 +108,13 @@ mod tests {
         let t = " date x \n\n\n\nA wrapped\nparagraph.\r\n\r\nNext.\n";
         let p: Vec<&str> = paragraphs(t).into_iter().map(|r| &t[r]).collect();
         assert_eq!(p, ["date x", "A wrapped\nparagraph.", "Next."]);
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_too() {
+        let t = "One.\rTwo.\r";
+        let p: Vec<&str> = paragraphs(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(p, ["One.", "Two."]);
     }
 
     #[test]
