@@ -11,30 +11,13 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::BriefingTest;
 
 const BASE: &str = "/briefing/";
-
-/// A program from Debian's packages, or a failure that says how to get it.
-fn require(program: &str, package: &str) -> PathBuf {
-    for dir in std::env::var("PATH")
-        .unwrap_or_default()
-        .split(':')
-        .chain(["/usr/sbin", "/usr/bin"])
-    {
-        let path = Path::new(dir).join(program);
-        if path.is_file() {
-            return path;
-        }
-    }
-    panic!(
-        "`{program}` is not installed: run `apt-get update && apt-get install {package}` (the test command `bash .ci/run` does this)"
-    );
-}
 
 struct Nginx {
     child: Child,
@@ -45,7 +28,7 @@ struct Nginx {
 impl Nginx {
     /// Serves `site` at `http://127.0.0.1:PORT/briefing/`.
     fn start(site: &Path) -> Nginx {
-        let nginx = require("nginx", "nginx");
+        let nginx = support::require("nginx", "nginx");
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -192,7 +175,7 @@ fn resolve(page: &str, link: &str) -> Option<(String, Option<String>)> {
 
 #[test]
 fn the_shipped_briefing_works_under_a_sub_path_on_nginx_and_in_chromium() {
-    let chromium = require("chromium", "chromium");
+    let chromium = support::require("chromium", "chromium");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let t = BriefingTest::from_dir(repo, &["book.toml", "content"]);
     let site = t.path().join("site");
@@ -300,42 +283,19 @@ fn the_shipped_briefing_works_under_a_sub_path_on_nginx_and_in_chromium() {
         ("not-found", "no/such/page.html"),
     ] {
         let url = format!("{}{BASE}{page}", nginx.origin());
-        let profile = tempfile::tempdir().unwrap();
-        let netlog = profile.path().join("net.json");
         let shot = artifacts.join(format!("{name}.png"));
-        let out = Command::new(&chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-default-apps",
-                "--disable-extensions",
-                "--no-default-browser-check",
-                "--hide-scrollbars",
-                "--window-size=1280,1000",
-                "--enable-logging=stderr",
-                "--v=0",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(format!("--log-net-log={}", netlog.display()))
-            .arg(format!("--screenshot={}", shot.display()))
-            .arg(&url)
-            .output()
-            .expect("run chromium");
-        let log = String::from_utf8_lossy(&out.stderr);
-        assert!(shot.is_file(), "no screenshot of {url}:\n{log}");
-        let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+        let visit = support::visit(&chromium, &url, &shot);
+        assert!(shot.is_file(), "no screenshot of {url}:\n{}", visit.log);
         assert!(
-            console.is_empty(),
+            visit.console.is_empty(),
             "console messages on {url}:\n{}",
-            console.join("\n")
+            visit.console.join("\n")
         );
-        let foreign = requests_to_other_hosts(&netlog, &nginx.origin());
+        let foreign: Vec<&String> = visit
+            .requests
+            .iter()
+            .filter(|u| !u.starts_with(&format!("{}/", nginx.origin())))
+            .collect();
         assert!(
             foreign.is_empty(),
             "{url} made requests to other hosts: {foreign:?}"
@@ -358,27 +318,6 @@ fn the_shipped_briefing_works_under_a_sub_path_on_nginx_and_in_chromium() {
         "the browser's requests failed:\n{}",
         failed.join("\n")
     );
-}
-
-/// URLs of requests initiated by the page (not by the browser itself) that
-/// went anywhere but `origin`, read from Chromium's net-log.
-fn requests_to_other_hosts(netlog: &Path, origin: &str) -> Vec<String> {
-    let text = fs::read_to_string(netlog).unwrap_or_default();
-    // Chromium may leave the closing brackets off when it exits.
-    let log: serde_json::Value = serde_json::from_str(&text)
-        .or_else(|_| serde_json::from_str(&format!("{}]}}", text.trim_end().trim_end_matches(','))))
-        .expect("a readable net-log");
-    let start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"].as_u64();
-    log["events"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|e| e["type"].as_u64() == start_job)
-        .filter(|e| e["params"]["initiator"].as_str() == Some(origin))
-        .filter_map(|e| e["params"]["url"].as_str())
-        .filter(|url| !url.starts_with(&format!("{origin}/")))
-        .map(str::to_owned)
-        .collect()
 }
 
 #[test]

@@ -237,3 +237,98 @@ pub fn assert_same_site(served: &Path, fresh: &Path, context: &str) {
         );
     }
 }
+
+/// A program from Debian's packages, or a failure that says how to get it.
+pub fn require(program: &str, package: &str) -> PathBuf {
+    let path = std::env::var("PATH").unwrap_or_default();
+    for dir in path.split(':').chain(["/usr/sbin", "/usr/bin"]) {
+        let candidate = Path::new(dir).join(program);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    panic!(
+        "`{program}` is not installed: run `apt-get update && apt-get install {package}` (the test command `bash .ci/run` does this)"
+    );
+}
+
+/// What a page did in the browser.
+pub struct Visit {
+    /// Console messages (our pages have no script, so any is suspect).
+    pub console: Vec<String>,
+    /// URLs of requests the page itself made (not the browser's own).
+    pub requests: Vec<String>,
+    /// The DOM after loading, when no screenshot was asked for.
+    pub dom: String,
+    /// Chromium's log, for failure messages.
+    pub log: String,
+}
+
+/// Loads `url` in headless Chromium; saves a screenshot to `shot` if given
+/// a path ending in `.png`, else dumps the DOM.
+pub fn visit(chromium: &Path, url: &str, shot: &Path) -> Visit {
+    let profile = tempfile::tempdir().unwrap();
+    let netlog = profile.path().join("net.json");
+    let mut cmd = Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--no-default-browser-check",
+        "--hide-scrollbars",
+        "--window-size=1280,1000",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--allow-file-access-from-files",
+    ])
+    .arg(format!("--user-data-dir={}", profile.path().display()))
+    .arg(format!("--log-net-log={}", netlog.display()));
+    if shot.extension().is_some_and(|e| e == "png") {
+        cmd.arg(format!("--screenshot={}", shot.display()));
+    } else {
+        cmd.arg("--dump-dom");
+    }
+    let out = cmd.arg(url).output().expect("run chromium");
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    Visit {
+        console: log
+            .lines()
+            .filter(|l| l.contains(":CONSOLE"))
+            .map(str::to_owned)
+            .collect(),
+        requests: page_requests(&netlog),
+        dom: String::from_utf8_lossy(&out.stdout).into_owned(),
+        log,
+    }
+}
+
+/// URLs of requests started by a page rather than by the browser itself,
+/// from Chromium's net-log (the browser's own carry "not an origin").
+fn page_requests(netlog: &Path) -> Vec<String> {
+    let text = fs::read_to_string(netlog).unwrap_or_default();
+    // Chromium may leave the closing brackets off when it exits.
+    let log: serde_json::Value = serde_json::from_str(&text)
+        .or_else(|_| serde_json::from_str(&format!("{}]}}", text.trim_end().trim_end_matches(','))))
+        .expect("a readable net-log");
+    let start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"].as_u64();
+    log["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["type"].as_u64() == start_job)
+        .filter(|e| {
+            e["params"]["initiator"]
+                .as_str()
+                .is_some_and(|i| i != "not an origin")
+        })
+        .filter_map(|e| e["params"]["url"].as_str())
+        .map(str::to_owned)
+        .collect()
+}
