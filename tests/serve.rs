@@ -495,3 +495,85 @@ fn with_a_site_url_the_site_is_served_under_its_path() {
     }
     assert_eq!(s.get("/briefing/static/style.css").0, 200);
 }
+
+#[test]
+fn watch_survives_a_storm_of_a_thousand_edits() {
+    #[path = "../benches/synth.rs"]
+    #[allow(dead_code)]
+    mod synth;
+    let t = BriefingTest::new("basic");
+    let mut s = Server::start(t.path(), &[]);
+    let events = s.events();
+    wait_for(&events, &s, "initial state", |_| true);
+    let dir = t.path().join("content");
+    let originals: Vec<(std::path::PathBuf, String)> = [
+        "who/ministry.yaml",
+        "what/breach.yaml",
+        "questions/who-did-it.yaml",
+        "sources/report-a.yaml",
+    ]
+    .iter()
+    .map(|p| (dir.join(p), fs::read_to_string(dir.join(p)).unwrap()))
+    .collect();
+    let mut rng = synth::Rng::new(2024);
+    for step in 0..1000 {
+        let (path, original) = &originals[rng.below(originals.len())];
+        match rng.below(7) {
+            0 => fs::write(path, original.replacen("title: ", &format!("title: Edit {step} "), 1)).unwrap(),
+            1 => fs::write(path, "title: [unclosed\n").unwrap(),
+            2 => {
+                let _ = fs::remove_file(path);
+            }
+            3 => {
+                let tmp = path.with_extension("yaml___jb_tmp___");
+                fs::write(&tmp, original).unwrap();
+                fs::rename(&tmp, path).unwrap();
+            }
+            4 => fs::write(dir.join(format!("who/extra{}.yaml", rng.below(5))), format!("title: Extra {step}\ntype: person\nrelated: [ministry]\nclaims:\n  - text: x\n    cite: [{{source: report-b}}]\n")).unwrap(),
+            5 => {
+                let _ = fs::remove_file(dir.join(format!("who/extra{}.yaml", rng.below(5))));
+            }
+            _ => fs::write(path, original).unwrap(),
+        }
+        if rng.below(4) == 0 {
+            std::thread::sleep(Duration::from_millis(rng.below(15) as u64));
+        }
+    }
+    // Settle on a valid briefing, then one last edit to know when it is built.
+    for (path, original) in &originals {
+        fs::write(path, original).unwrap();
+    }
+    for i in 0..5 {
+        let _ = fs::remove_file(dir.join(format!("who/extra{i}.yaml")));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let before = support::tree(&dir);
+    fs::write(
+        &originals[0].0,
+        originals[0]
+            .1
+            .replace("The Ministry confirmed the breach.", "After the storm."),
+    )
+    .unwrap();
+    wait_for(&events, &s, "the final edit built", |e| {
+        e["problems"].is_null() && s.get("/who/ministry.html").2.contains("After the storm.")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        s.child.try_wait().unwrap().is_none(),
+        "still running:\n{}",
+        s.log()
+    );
+    assert!(!s.log().contains("panicked"), "{}", s.log());
+    assert_equals_fresh_build(&t);
+    let after = support::tree(&dir);
+    let changed: Vec<_> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert_eq!(
+        changed,
+        vec![std::path::Path::new("who/ministry.yaml")],
+        "briefing changed nothing in content/ but our edit"
+    );
+}
