@@ -499,7 +499,6 @@ fn with_a_site_url_the_site_is_served_under_its_path() {
 #[test]
 fn watch_survives_a_storm_of_a_thousand_edits() {
     #[path = "../benches/synth.rs"]
-    #[allow(dead_code)]
     mod synth;
     let t = BriefingTest::new("basic");
     let mut s = Server::start(t.path(), &[]);
