@@ -108,6 +108,9 @@ pub struct OutputCache {
 pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<WriteStats> {
     fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
     let previous = read_manifest(dest);
+    if cache.written.is_none() {
+        remove_leftover_temporaries(dest, pages);
+    }
     // Trust our memory of the directory only while our manifest is there:
     // if someone wiped the directory, compare with the disk again.
     let known = match &cache.written {
@@ -155,6 +158,39 @@ pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<Wri
         pages.iter().map(|p| (p.path.clone(), p.key)).collect(),
     ));
     Ok(stats)
+}
+
+/// Removes temporary files a killed build left in the folders we write to
+/// (named by [`write_atomically`]: `.NAME.tmpPID-N`).
+fn remove_leftover_temporaries(dest: &Path, pages: &[Page]) {
+    let dirs: BTreeSet<PathBuf> = pages
+        .iter()
+        .filter_map(|p| dest.join(&p.path).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if is_our_temporary(&name.to_string_lossy()) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+fn is_our_temporary(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else {
+        return false;
+    };
+    let Some((_, suffix)) = rest.rsplit_once(".tmp") else {
+        return false;
+    };
+    let mut parts = suffix.split('-');
+    let digits =
+        |s: Option<&str>| s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
 }
 
 /// Removes what a build wrote into `dest`, and `dest` itself if that leaves
@@ -286,6 +322,16 @@ mod tests {
         );
         assert_eq!(clean(&dest).unwrap(), 2);
         assert!(dest.join("mine.txt").exists());
+    }
+
+    #[test]
+    fn only_our_temporary_names_are_recognised() {
+        assert!(is_our_temporary(".index.html.tmp123-4"));
+        assert!(is_our_temporary(".a.b.html.tmp9-0"));
+        assert!(!is_our_temporary("index.html"));
+        assert!(!is_our_temporary(".notes.tmp"));
+        assert!(!is_our_temporary(".x.tmp12"));
+        assert!(!is_our_temporary("x.tmp1-2"));
     }
 
     #[test]

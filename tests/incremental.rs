@@ -197,3 +197,72 @@ fn first_sentence(root: &Path) -> String {
     let end = body.find(". ").map_or(body.len(), |i| i + 1);
     body[..end].to_owned()
 }
+
+#[test]
+fn a_build_killed_mid_write_leaves_no_truncated_page_and_the_next_build_repairs_the_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("b");
+    synth::generate(&root, 2_000, 11);
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"));
+        cmd.args(args)
+            .current_dir(&root)
+            .stderr(std::process::Stdio::null());
+        cmd
+    };
+    assert!(run(&["build"]).status().unwrap().success());
+    // How long a build that rewrites every page takes (pages are written last).
+    fs::write(root.join("book.toml"), "[book]\ntitle = \"Timing\"\n").unwrap();
+    let started = std::time::Instant::now();
+    assert!(run(&["build"]).status().unwrap().success());
+    let full = started.elapsed().as_millis() as usize;
+    let mut rng = Rng::new(5);
+    let mut interrupted_mid_write = 0;
+    for round in 0..8 {
+        // Every page changes: the title is on every page.
+        let title = format!("Edition {round}");
+        fs::write(
+            root.join("book.toml"),
+            format!("[book]\ntitle = \"{title}\"\n"),
+        )
+        .unwrap();
+        let mut child = run(&["build"]).spawn().unwrap();
+        let at = full * (50 + rng.below(48)) / 100;
+        std::thread::sleep(std::time::Duration::from_millis(at as u64));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let mut new = 0;
+        let mut old = 0;
+        for (path, bytes) in support::tree(&root.join("book")) {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.extension().is_some_and(|e| e == "html") && !name.starts_with('.') {
+                assert!(
+                    bytes.ends_with(b"</html>\n"),
+                    "round {round}: {} is truncated",
+                    path.display()
+                );
+                if String::from_utf8_lossy(&bytes).contains(&title) {
+                    new += 1;
+                } else {
+                    old += 1;
+                }
+            }
+        }
+        if new > 0 && old > 0 {
+            interrupted_mid_write += 1;
+        }
+    }
+    assert!(
+        interrupted_mid_write > 0,
+        "no kill landed while pages were being written"
+    );
+    assert!(run(&["build"]).status().unwrap().success());
+    let fresh = dir.path().join("fresh");
+    assert!(
+        run(&["build", "-d", fresh.to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    support::assert_same_site(&root.join("book"), &fresh, "after the interrupted builds");
+}
