@@ -926,3 +926,78 @@ fn old_mac_line_endings_still_make_paragraphs() {
     let page = t.read("book/sources/report-b.html");
     assert!(page.contains("<p id=\"p-2\">"), "two paragraphs: {page}");
 }
+
+#[test]
+fn path_like_ids_in_references_are_just_unknown_ids() {
+    for bad in [
+        "../who/ministry",
+        "/etc/passwd",
+        "who\\\\ministry",
+        "%2e%2e%2fministry",
+        "report-a/../report-a",
+    ] {
+        let t = BriefingTest::new("basic").file(
+            "content/who/ministry.yaml",
+            &format!("title: M\ntype: government\nrelated: [breach, \"{bad}\"]\nclaims:\n  - text: x\n    cite:\n      - source: \"{bad}\"\n"),
+        );
+        t.run(&["build"])
+            .expect_code(1)
+            .expect_stderr("error[unknown-source]")
+            .expect_stderr("error[unknown-note]")
+            .expect_stderr("content/who/ministry.yaml:3:")
+            .expect_stderr("build: nothing written");
+        assert!(!t.exists("book"), "{bad}");
+    }
+}
+
+#[test]
+fn two_files_that_would_make_the_same_page_are_reported() {
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yml",
+            "title: Twin\ntype: person\nrelated: [breach]\nclaims:\n  - text: x\n    cite: [{source: report-a}]\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[duplicate-id]: two notes have the ID `ministry`");
+    BriefingTest::new("basic")
+        .file(
+            "content/what/ministry.yaml",
+            "title: Twin\ndate: \"2024\"\nrelated: [breach]\nclaims:\n  - text: x\n    cite: [{source: report-a}]\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[duplicate-id]: two notes have the ID `ministry`")
+        .expect_stderr("unique across all four kinds");
+}
+
+#[test]
+fn wrong_config_types_are_located() {
+    for (toml, message) in [
+        (
+            "[book]\ntitle = 3\n",
+            "invalid type: integer `3`, expected a string",
+        ),
+        (
+            "[book]\ntitle = \"T\"\n[check]\ndeny-warnings = \"yes\"\n",
+            "invalid type: string \"yes\", expected a boolean",
+        ),
+        (
+            "[book]\ntitle = \"T\"\n[check]\nuncited-claims = \"sometimes\"\n",
+            "unknown variant `sometimes`",
+        ),
+        (
+            "title = \"T\"\n",
+            "unknown field `title`, expected one of `book`",
+        ),
+        ("# nothing yet\n", "missing field `book`"),
+    ] {
+        BriefingTest::new("basic")
+            .file("book.toml", toml)
+            .run(&["check"])
+            .expect_code(1)
+            .expect_stderr("error[config]")
+            .expect_stderr(message)
+            .expect_stderr("book.toml:");
+    }
+}
