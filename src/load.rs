@@ -83,6 +83,25 @@ pub fn load(root: &Path, cache: &mut LoadCache) -> Result<(Briefing, Vec<Diagnos
     Ok((briefing, diags))
 }
 
+/// Parses one note of `kind` from `text`, as `load` would parse the file
+/// `content/<kind>/<id>.yaml`: the note if it is valid, the diagnostics, and
+/// the file database they point into. Touches no file.
+pub fn parse_note(kind: Kind, id: &str, text: &str) -> (Option<Note>, Vec<Diagnostic>, Files) {
+    let mut files = Files::default();
+    let name = format!("{CONTENT_DIR}/{}/{id}.yaml", kind.dir());
+    let file = files.add(PathBuf::from(&name), name.clone(), text.to_owned());
+    let mut unit = Unit {
+        files: &files,
+        current: file,
+        diags: Vec::new(),
+    };
+    let note = unit
+        .id_of(Path::new(&name), file)
+        .and_then(|id| unit.note(file, id, kind));
+    let diags = unit.diags;
+    (note, diags, files)
+}
+
 impl LoadCache {
     /// Takes the file database back from a briefing that is done with.
     pub fn keep(&mut self, briefing: Briefing) {
@@ -536,6 +555,17 @@ impl Unit<'_> {
                 )
                 .at(file, 0..0)
                 .help("split it into several notes; long texts belong in content/sources/"),
+            );
+            return None;
+        }
+        if let Some(at) = text.find('\0') {
+            self.diags.push(
+                Diagnostic::error(
+                    "not-text",
+                    "this file contains a NUL byte, so it is not plain text",
+                )
+                .at(file, at..at)
+                .help("remove the character; notes are plain UTF-8 text"),
             );
             return None;
         }

@@ -873,6 +873,16 @@ fn text_problems_in_sources_and_notes_are_located() {
         .expect_code(1)
         .expect_stderr("error[not-text]: this source contains a NUL byte")
         .expect_stderr("content/sources/bin.txt:1:5");
+    // ... and in a note.
+    BriefingTest::new("basic")
+        .file(
+            "content/who/ministry.yaml",
+            "title: A\0B\ntype: person\nclaims: []\n",
+        )
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[not-text]: this file contains a NUL byte")
+        .expect_stderr("content/who/ministry.yaml:1:9");
     // Invalid UTF-8, in a source and in a note.
     let t = BriefingTest::new("basic");
     fs::write(
