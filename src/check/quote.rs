@@ -30,6 +30,9 @@ fn fold(c: char) -> Option<char> {
     })
 }
 
+/// How much of a quote [`Normalized::closest`] compares.
+const CLOSEST_MAX_CHARS: usize = 400;
+
 /// Zero-width characters and text-direction controls: they change nothing
 /// a reader sees, but they are not forgiven in a quote (the author is told).
 pub fn is_invisible(c: char) -> bool {
@@ -82,6 +85,12 @@ impl Normalized {
     /// the shortlist by edit distance.
     pub fn closest(&self, quote: &str) -> Option<(Range<usize>, f64)> {
         let needle = normalize(quote.trim()).text;
+        // Edit distance is quadratic: compare at most the quote's first few
+        // hundred characters, which is plenty to find where it was meant.
+        let needle = match needle.char_indices().nth(CLOSEST_MAX_CHARS) {
+            Some((cut, _)) => needle[..cut].trim_end().to_owned(),
+            None => needle,
+        };
         let qwords: Vec<&str> = needle.split(' ').filter(|w| !w.is_empty()).collect();
         let words: Vec<(usize, &str)> = word_spans(&self.text);
         if qwords.is_empty() || words.is_empty() {
