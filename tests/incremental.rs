@@ -211,13 +211,9 @@ fn a_build_killed_mid_write_leaves_no_truncated_page_and_the_next_build_repairs_
         cmd
     };
     assert!(run(&["build"]).status().unwrap().success());
-    // How long a build that rewrites every page takes (pages are written last).
-    fs::write(root.join("book.toml"), "[book]\ntitle = \"Timing\"\n").unwrap();
-    let started = std::time::Instant::now();
-    assert!(run(&["build"]).status().unwrap().success());
-    let full = started.elapsed().as_millis() as usize;
     let mut rng = Rng::new(5);
     let mut interrupted_mid_write = 0;
+    let first_page = root.join("book").join(synth::note_page(0));
     for round in 0..8 {
         // Every page changes: the title is on every page.
         let title = format!("Edition {round}");
@@ -227,8 +223,16 @@ fn a_build_killed_mid_write_leaves_no_truncated_page_and_the_next_build_repairs_
         )
         .unwrap();
         let mut child = run(&["build"]).spawn().unwrap();
-        let at = full * (50 + rng.below(48)) / 100;
-        std::thread::sleep(std::time::Duration::from_millis(at as u64));
+        // Pages are written last; wait until writing has begun, then kill
+        // within a few milliseconds.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !fs::read_to_string(&first_page).is_ok_and(|p| p.contains(&title))
+            && child.try_wait().unwrap().is_none()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(rng.below(20) as u64));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let mut new = 0;
