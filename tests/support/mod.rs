@@ -264,6 +264,25 @@ pub struct Visit {
     pub log: String,
 }
 
+impl Visit {
+    /// Asserts that the page logged nothing (our pages have no script, so a
+    /// message means something ran or failed) and requested nothing outside
+    /// `allowed` (a URL prefix).
+    pub fn assert_quiet(&self, url: &str, allowed: &str) {
+        assert!(
+            self.console.is_empty(),
+            "console messages on {url}:\n{}",
+            self.console.join("\n")
+        );
+        let outside: Vec<&String> = self
+            .requests
+            .iter()
+            .filter(|u| !u.starts_with(allowed))
+            .collect();
+        assert!(outside.is_empty(), "{url} requested {outside:?}");
+    }
+}
+
 /// Loads `url` in headless Chromium; saves a screenshot to `shot` if given
 /// a path ending in `.png`, else dumps the DOM.
 pub fn visit(chromium: &Path, url: &str, shot: &Path) -> Visit {
