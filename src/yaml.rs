@@ -1,8 +1,11 @@
 //! The one place that knows which YAML library we use.
 //!
-//! Notes are deserialised with serde_yaml (0.9 caps alias expansion, which
-//! defuses "billion laughs"). serde_yaml is archived, so nothing outside this
-//! module names it: swapping in a maintained fork touches this file only.
+//! Notes are deserialised with serde_yaml. It caps the *number* of alias
+//! expansions, but not their size: a 1 MB note whose 200,000 aliases each
+//! repeat a 300 KB string asks for 60 GB. [`expansion_over_limit`] measures
+//! what aliases expand to before serde sees the text. serde_yaml is archived,
+//! so nothing outside this module names it: swapping in a maintained fork
+//! touches this file only.
 //!
 //! serde gives no positions for values that parsed fine but are wrong (an
 //! unknown source ID, say), so [`locate`] finds a value's position by walking
@@ -45,6 +48,15 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
             position: Some(Position { line, column: 1 }),
         });
     }
+    if let Some(position) = expansion_over_limit(body) {
+        return Err(YamlError {
+            message: format!(
+                "aliases (`*name`) make this note expand to more than {} MB; reuse an anchor a few times at most, or write the values out",
+                MAX_EXPANDED_BYTES >> 20
+            ),
+            position: Some(position),
+        });
+    }
     let shift = if body.len() == text.len() { 0 } else { 1 };
     serde_yaml::from_str(body).map_err(|e| {
         let position = e.location().map(|l| Position {
@@ -56,6 +68,72 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
             position,
         }
     })
+}
+
+/// How large a note may grow once its aliases are expanded: four times the
+/// largest note file, far beyond any honest use of anchors.
+const MAX_EXPANDED_BYTES: u64 = 4 << 20;
+
+/// Where an alias first takes the expanded document past
+/// [`MAX_EXPANDED_BYTES`], if one does. Notes without both `&` and `*` have
+/// no aliases, so the common case costs two byte scans.
+fn expansion_over_limit(text: &str) -> Option<Position> {
+    if !(text.contains('&') && text.contains('*')) {
+        return None;
+    }
+    let mut meter = Expansion::default();
+    // Syntax errors are serde's to report, with its own message.
+    let _ = Parser::new_from_str(text).load(&mut meter, false);
+    meter.over.map(|m| Position {
+        line: m.line(),
+        column: m.col() + 1,
+    })
+}
+
+/// Counts the bytes a document expands to: scalars by length, aliases by the
+/// size of what they name (which already includes aliases nested in it, so
+/// exponential "billion laughs" growth is counted, saturating).
+#[derive(Default)]
+struct Expansion {
+    /// Expanded size of each anchored node, by anchor ID.
+    anchors: std::collections::HashMap<usize, u64>,
+    /// Open collections: their anchor ID and the total when they began.
+    open: Vec<(usize, u64)>,
+    total: u64,
+    over: Option<Marker>,
+}
+
+impl MarkedEventReceiver for Expansion {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(value, _, anchor, _) => {
+                let size = value.len() as u64 + 1;
+                self.total = self.total.saturating_add(size);
+                if anchor > 0 {
+                    self.anchors.insert(anchor, size);
+                }
+            }
+            Event::Alias(anchor) => {
+                let size = self.anchors.get(&anchor).copied().unwrap_or(1);
+                self.total = self.total.saturating_add(size);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.open.push((anchor, self.total));
+                self.total = self.total.saturating_add(1);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, start)) = self.open.pop()
+                    && anchor > 0
+                {
+                    self.anchors.insert(anchor, self.total - start);
+                }
+            }
+            _ => {}
+        }
+        if self.total > MAX_EXPANDED_BYTES && self.over.is_none() {
+            self.over = Some(mark);
+        }
+    }
 }
 
 /// The line (1-based) where a second document begins, if any: a `---`
@@ -263,6 +341,33 @@ mod tests {
             parse::<Note>("---\ntitle: a\n").is_ok(),
             "a leading marker is fine"
         );
+    }
+
+    #[test]
+    fn aliases_that_expand_past_the_limit_are_refused_where_they_cross_it() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Related {
+            title: String,
+            related: Vec<String>,
+        }
+        let wide = format!(
+            "title: &a {}\nrelated: [{}]\n",
+            "x".repeat(100_000),
+            vec!["*a"; 100].join(", ")
+        );
+        let e = parse::<Related>(&wide).unwrap_err();
+        assert!(e.message.contains("expand to more than 4 MB"), "{}", e.message);
+        assert_eq!(e.position.map(|p| p.line), Some(2));
+        // Nested lists of lists of aliases: exponential growth is counted.
+        let mut deep = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..40 {
+            deep += &format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(","));
+        }
+        assert!(expansion_over_limit(&deep).is_some());
+        // A few honest reuses are fine.
+        let ok = "title: &t Ministry\nrelated: [*t, *t]\n";
+        assert_eq!(parse::<Related>(ok).unwrap().related, ["Ministry", "Ministry"]);
     }
 
     #[test]

@@ -812,6 +812,18 @@ fn bad_yaml_gets_a_located_diagnostic_a_person_can_act_on_and_never_a_panic() {
             "ministry.yaml:1:1",
             "unknown field `a`",
         ),
+        (
+            // Every field valid: 200,000 aliases of a 300 KB title would
+            // ask for 60 GB.
+            "alias bomb in valid fields",
+            format!(
+                "title: &a {}\ntype: government\nrelated: [{}]\nclaims: []\n",
+                "x".repeat(300_000),
+                vec!["*a"; 200_000].join(",")
+            ),
+            "ministry.yaml:3:",
+            "aliases (`*name`) make this note expand to more than 4 MB",
+        ),
     ];
     for (what, text, location, message) in cases {
         let run = BriefingTest::new("basic")
