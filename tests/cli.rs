@@ -128,6 +128,45 @@ fn pages_do_not_embed_the_whole_table_of_contents() {
 }
 
 #[test]
+fn a_note_page_lists_the_notes_that_refer_to_it_by_part() {
+    let t = BriefingTest::new("basic").file(
+        "content/questions/who-did-it.yaml",
+        "title: Who were the attackers?\nstatus: unknown\nrelated: [breach, statement]\nsummary: See [the ministry](note:ministry).\nclaims:\n  - text: The reports do not name the attackers.\n    cite:\n      - source: report-b\n        quote: The attackers were not named.\n",
+    );
+    t.run(&["build"]).expect_success();
+    let ministry = t.read("book/who/ministry.html");
+    let backlinks = &ministry[ministry
+        .find("id=\"referenced-by\"")
+        .expect("a backlinks section")..];
+    // The event (actors), the response (responders) and the question (a
+    // markdown link), each under its part, in reading order.
+    let order: Vec<usize> = [
+        "<dt>What happened</dt>",
+        "href=\"../what/breach.html\"",
+        "<dt>Responses</dt>",
+        "href=\"../responses/statement.html\"",
+        "<dt>Open questions</dt>",
+        "href=\"../questions/who-did-it.html\"",
+    ]
+    .iter()
+    .map(|needle| {
+        backlinks
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {backlinks}"))
+    })
+    .collect();
+    assert!(order.is_sorted(), "{backlinks}");
+    // The statement is referred to by the question only.
+    let statement = t.read("book/responses/statement.html");
+    let section = &statement[statement.find("id=\"referenced-by\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert_eq!(
+        support::attribute_values(section, "href").collect::<Vec<_>>(),
+        ["../questions/who-did-it.html"]
+    );
+}
+
+#[test]
 fn check_writes_nothing() {
     let t = BriefingTest::new("basic");
     t.run(&["check"])

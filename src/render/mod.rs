@@ -170,6 +170,9 @@ struct Renderer<'a> {
     /// Per source: its quoted passages and their citers, hashed (the
     /// passage numbers every citation link uses).
     source_quotes: Vec<u64>,
+    /// Per note: the other notes that refer to it (in any field or a
+    /// `note:` link), in reading order — its backlinks.
+    cited_by: Vec<Vec<usize>>,
     /// What every page shows: site settings, theme, part sizes.
     globals: u64,
 }
@@ -193,8 +196,15 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
+        let note_index: FxHashMap<&str, usize> = b
+            .notes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.as_str(), i))
+            .collect();
         let c = &b.config;
         Renderer {
+            cited_by: backlinks(b, &note_index),
             b,
             theme,
             site: SiteView {
@@ -204,12 +214,7 @@ impl<'a> Renderer<'a> {
                 authors: &c.book.authors,
                 footer: c.output.html.footer.as_deref(),
             },
-            note_index: b
-                .notes
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.id.as_str(), i))
-                .collect(),
+            note_index,
             source_index: b
                 .sources
                 .iter()
@@ -280,6 +285,9 @@ impl<'a> Renderer<'a> {
                 self.hash_refs(&n.refs, &mut h);
                 for c in &n.claims {
                     self.hash_cites(c, &mut h);
+                }
+                for &j in &self.cited_by[i] {
+                    self.note_ver[j].hash(&mut h);
                 }
                 let part = self.part_range(n.kind());
                 let (lo, hi) = window_bounds(part.len(), Some(i - part.start));
@@ -788,8 +796,27 @@ impl<'a> Renderer<'a> {
             summary_html: n.summary.as_ref().map(|s| markdown::to_html(s, links)),
             facts,
             ref_groups,
+            cited_by: self.backlink_groups(i, links.root),
             claims: self.claims(Owner::Note(i), "claims", &n.claims, links),
         }
+    }
+
+    /// The notes referring to note `i`, grouped by part.
+    fn backlink_groups(&self, i: usize, root: &str) -> Vec<RefGroup> {
+        Kind::ALL
+            .iter()
+            .filter_map(|&kind| {
+                let links: Vec<Link> = self.cited_by[i]
+                    .iter()
+                    .filter(|&&j| self.b.notes[j].kind() == kind)
+                    .map(|&j| self.link(root, &Entry::Note(j)))
+                    .collect();
+                (!links.is_empty()).then_some(RefGroup {
+                    label: kind.title(),
+                    links,
+                })
+            })
+            .collect()
     }
 
     fn sources_index(&self) -> SourcesView {
@@ -891,6 +918,23 @@ impl NoteLinks for Linker<'_, '_> {
         let &i = self.r.note_index.get(id)?;
         Some(format!("{}{}", self.root, self.r.path(&Entry::Note(i))))
     }
+}
+
+/// For each note, the notes that refer to it, in reading order (notes are
+/// sorted), each once, never itself.
+fn backlinks(b: &Briefing, note_index: &FxHashMap<&str, usize>) -> Vec<Vec<usize>> {
+    let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); b.notes.len()];
+    for (i, n) in b.notes.iter().enumerate() {
+        for r in &n.refs {
+            if let Some(&j) = note_index.get(r.target.as_str())
+                && j != i
+                && cited_by[j].last() != Some(&i)
+            {
+                cited_by[j].push(i);
+            }
+        }
+    }
+    cited_by
 }
 
 fn claim_anchor(field: &str, ci: usize) -> String {

@@ -129,6 +129,8 @@ pub struct NoteView {
     pub summary_html: Option<String>,
     pub facts: Vec<Fact>,
     pub ref_groups: Vec<RefGroup>,
+    /// Backlinks: the notes that refer to this one, by part.
+    pub cited_by: Vec<RefGroup>,
     pub claims: Vec<ClaimView>,
 }
 
