@@ -17,6 +17,9 @@
 //! b.screenshot(Path::new("shot.png"));      // the full page, as PNG
 //! assert!(b.console().is_empty(), "{:?}", b.console()); // console output + uncaught errors
 //! let raw = b.call("Page.reload", json!({})); // any other CDP command, on the page
+//!
+//! let server = StaticServer::start(&site); // the site over http://127.0.0.1:PORT/
+//! b.open(&server.url("search.html?q=APT31"));
 //! ```
 //!
 //! Every method panics with a clear message on failure or after a timeout
@@ -32,10 +35,12 @@
 
 use std::collections::VecDeque;
 use std::fs;
-use std::io::ErrorKind;
-use std::net::TcpStream;
-use std::path::Path;
+use std::io::{BufRead, BufReader, ErrorKind, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -501,4 +506,123 @@ fn abbreviate(js: &str) -> String {
         let cut = (0..=400).rev().find(|&i| js.is_char_boundary(i)).unwrap();
         format!("{}… ({} bytes)", &js[..cut], js.len())
     }
+}
+
+/// A built site served over HTTP at `http://127.0.0.1:PORT/`, as a static
+/// host would: a folder's `index.html` for the folder, the query string
+/// ignored, and the site's `404.html` (status 404) for anything missing.
+/// (`file://` pages cannot `fetch`, and the 404 page links from `/`.)
+/// Stops on drop.
+pub struct StaticServer {
+    port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl StaticServer {
+    pub fn start(site: &Path) -> StaticServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (site, flag) = (site.to_path_buf(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(conn) = conn {
+                    let site = site.clone();
+                    std::thread::spawn(move || serve_one(&site, conn));
+                }
+            }
+        });
+        StaticServer { port, stop }
+    }
+
+    /// The URL of `path` (relative to the site, may carry `?query#fragment`).
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "http://127.0.0.1:{}/{}",
+            self.port,
+            path.trim_start_matches('/')
+        )
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn serve_one(site: &Path, conn: TcpStream) {
+    let mut reader = BufReader::new(&conn);
+    let mut request = String::new();
+    if reader.read_line(&mut request).is_err() {
+        return;
+    }
+    // Read (and ignore) the headers.
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let target = request.split(' ').nth(1).unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let path = percent_decode(path);
+    let mut file: PathBuf = site.join(path.trim_start_matches('/'));
+    if path.split('/').any(|part| part == "..") {
+        file = site.join("-");
+    }
+    if file.is_dir() {
+        file = file.join("index.html");
+    }
+    let (status, file) = if file.is_file() {
+        ("200 OK", file)
+    } else {
+        ("404 Not Found", site.join("404.html"))
+    };
+    let body = fs::read(&file).unwrap_or_default();
+    let kind = match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css",
+        Some("js") => "text/javascript",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("xml") => "application/xml",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    };
+    let mut conn = &conn;
+    let _ = write!(
+        conn,
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = conn.write_all(&body);
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        let escaped = if bytes[i] == b'%' && i + 2 < bytes.len() {
+            hex(bytes[i + 1]).zip(hex(bytes[i + 2]))
+        } else {
+            None
+        };
+        match escaped {
+            Some((h, l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
