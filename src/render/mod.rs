@@ -5,6 +5,7 @@
 //! list of `(path, bytes)`; writing them is [`crate::output`]'s job.
 
 mod passages;
+mod print;
 pub mod theme;
 pub mod views;
 
@@ -55,6 +56,7 @@ type PageMemo = HashMap<String, Memo>;
 #[derive(Default)]
 pub struct RenderCache {
     pages: PageMemo,
+    print: print::PrintCache,
 }
 
 /// How many neighbours of the current note the sidebar shows on each side.
@@ -97,6 +99,10 @@ pub fn render(
         return Err(errors);
     }
     match r.sitemap(&order[..pages_in_order], &cache.pages) {
+        Ok(page) => pages.push(page),
+        Err(d) => return Err(vec![*d]),
+    }
+    match r.print_page(&mut cache.print, &cache.pages) {
         Ok(page) => pages.push(page),
         Err(d) => return Err(vec![*d]),
     }
@@ -437,7 +443,11 @@ impl<'a> Renderer<'a> {
                 }
             };
         }
-        let links = Linker { r: self, root };
+        let links = Linker {
+            r: self,
+            root,
+            print: false,
+        };
         let m = |template: &'static str| (memo, path.as_str(), template);
         let template = match *e {
             Entry::Front => "index.html",
@@ -659,7 +669,7 @@ impl<'a> Renderer<'a> {
         CiteView {
             source_id: cite.source.clone(),
             source_title: si.map_or_else(|| cite.source.clone(), |i| self.source_title(i)),
-            href: format!("{}sources/{}.html{fragment}", links.root, cite.source),
+            href: links.passage(&cite.source, &fragment),
             // As written: HTML folds its line breaks and runs of spaces.
             quote: cite.quote.clone(),
             comment_html: cite
@@ -782,7 +792,7 @@ impl<'a> Renderer<'a> {
                 let links: Vec<Link> = n
                     .refs_in(field)
                     .filter_map(|r| self.note_index.get(r.target.as_str()))
-                    .map(|&j| self.link(links.root, &Entry::Note(j)))
+                    .map(|&j| links.note(j))
                     .collect();
                 (!links.is_empty()).then_some(RefGroup { label, links })
             })
@@ -796,20 +806,20 @@ impl<'a> Renderer<'a> {
             summary_html: n.summary.as_ref().map(|s| markdown::to_html(s, links)),
             facts,
             ref_groups,
-            cited_by: self.backlink_groups(i, links.root),
+            cited_by: self.backlink_groups(i, links),
             claims: self.claims(Owner::Note(i), "claims", &n.claims, links),
         }
     }
 
     /// The notes referring to note `i`, grouped by part.
-    fn backlink_groups(&self, i: usize, root: &str) -> Vec<RefGroup> {
+    fn backlink_groups(&self, i: usize, links: &Linker) -> Vec<RefGroup> {
         Kind::ALL
             .iter()
             .filter_map(|&kind| {
                 let links: Vec<Link> = self.cited_by[i]
                     .iter()
                     .filter(|&&j| self.b.notes[j].kind() == kind)
-                    .map(|&j| self.link(root, &Entry::Note(j)))
+                    .map(|&j| links.note(j))
                     .collect();
                 (!links.is_empty()).then_some(RefGroup {
                     label: kind.title(),
@@ -856,7 +866,7 @@ impl<'a> Renderer<'a> {
                             .ends
                             .iter()
                             .flat_map(|&q| citers[q].iter())
-                            .map(|key| self.claim_link(links.root, key))
+                            .map(|key| links.claim(key))
                             .collect(),
                     })
                     .collect(),
@@ -865,7 +875,7 @@ impl<'a> Renderer<'a> {
         let mut citing: Vec<Link> = citers
             .iter()
             .flat_map(|keys| keys.iter())
-            .map(|key| self.claim_link(links.root, key))
+            .map(|key| links.claim(key))
             .collect();
         citing.sort_by(|a, b| a.href.cmp(&b.href));
         citing.dedup_by(|a, b| a.href == b.href);
@@ -890,33 +900,70 @@ impl<'a> Renderer<'a> {
             citing,
         }
     }
+}
+
+/// Makes the links of one page: relative paths between pages, or, for the
+/// single-page `print.html`, fragments within it (see [`print`]).
+struct Linker<'r, 'a> {
+    r: &'r Renderer<'a>,
+    /// From the page to the site root ("" or "../").
+    root: &'r str,
+    print: bool,
+}
+
+impl Linker<'_, '_> {
+    /// A link to note `i`, titled.
+    fn note(&self, i: usize) -> Link {
+        let title = self.r.b.notes[i].title.clone();
+        match self.print {
+            true => Link {
+                href: format!("#{}", print::note_id(&self.r.b.notes[i].id)),
+                title,
+            },
+            false => Link {
+                href: format!("{}{}", self.root, self.r.path(&Entry::Note(i))),
+                title,
+            },
+        }
+    }
+
+    /// A link to a source, at `fragment` (`#q-3`) or its top (`""`).
+    fn passage(&self, source: &str, fragment: &str) -> String {
+        match self.print {
+            true => print::passage_href(source, fragment),
+            false => format!("{}sources/{source}.html{fragment}", self.root),
+        }
+    }
 
     /// A link to the claim a citation belongs to, titled by its note.
-    fn claim_link(&self, root: &str, key: &CiteKey) -> Link {
+    fn claim(&self, key: &CiteKey) -> Link {
         let anchor = claim_anchor(key.field, key.claim);
         match key.owner {
-            Owner::Note(i) => Link {
-                href: format!("{root}{}#{anchor}", self.path(&Entry::Note(i))),
-                title: self.b.notes[i].title.clone(),
-            },
+            Owner::Note(i) => {
+                let note = self.note(i);
+                Link {
+                    href: match self.print {
+                        true => format!("{}-{anchor}", note.href),
+                        false => format!("{}#{anchor}", note.href),
+                    },
+                    title: note.title,
+                }
+            }
             Owner::Front => Link {
-                href: format!("{root}index.html#{anchor}"),
+                href: match self.print {
+                    true => format!("#{anchor}"),
+                    false => format!("{}index.html#{anchor}", self.root),
+                },
                 title: "Front page".into(),
             },
         }
     }
 }
 
-/// Resolves `note:` links relative to the page being rendered.
-struct Linker<'r, 'a> {
-    r: &'r Renderer<'a>,
-    root: &'r str,
-}
-
 impl NoteLinks for Linker<'_, '_> {
     fn href(&self, id: &str) -> Option<String> {
         let &i = self.r.note_index.get(id)?;
-        Some(format!("{}{}", self.root, self.r.path(&Entry::Note(i))))
+        Some(self.note(i).href)
     }
 }
 

@@ -23,6 +23,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sources.html", include_str!("../../templates/sources.html")),
     ("source.html", include_str!("../../templates/source.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("print.html", include_str!("../../templates/print.html")),
+    (
+        "print-section.html",
+        include_str!("../../templates/print-section.html"),
+    ),
     ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
 ];
 

@@ -1,0 +1,287 @@
+//! `print.html`: the whole briefing on one page, to read straight through
+//! or to print ("Print → Save as PDF"), as mdBook's print page.
+//!
+//! At 10,000 notes the page runs to tens of megabytes, so it is assembled
+//! from sections — the summary, each part's heading, each note, each source
+//! — rendered one by one with `print-section.html` and memoised by the same
+//! input hashes as the pages: an edit re-renders one section. The page's
+//! shell (`print.html`) says where the sections go with `{{ page.body }}`,
+//! and they are spliced in there.
+//!
+//! Inside the page every link is a fragment: a note is `#n-<id>`, its claims
+//! `#n-<id>-c-2`; a source `#s-<id>`, its paragraphs and quoted passages
+//! `#s-<id>-p-4` and `#s-<id>-q-3`. Citations become numbered notes under
+//! their note, each linking to the passage in the sources section.
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::views::*;
+use super::{Entry, Linker, Page, PageMemo, Renderer, hash_of, note_meta};
+use crate::diag::Diagnostic;
+use crate::model::Kind;
+
+/// Where the shell wants the sections: what `{{ page.body }}` prints.
+const BODY_MARKER: &str = "<!--briefing:print-sections-->";
+
+/// Rendered sections by key, kept between builds.
+#[derive(Default)]
+pub struct PrintCache {
+    sections: FxHashMap<u64, Arc<String>>,
+}
+
+/// The element ID of a note within `print.html`.
+pub fn note_id(id: &str) -> String {
+    format!("n-{id}")
+}
+
+/// A link to a source (or, with `fragment` like `#q-3`, a passage of it)
+/// within `print.html`.
+pub fn passage_href(source: &str, fragment: &str) -> String {
+    match fragment.strip_prefix('#') {
+        Some(f) => format!("#s-{source}-{f}"),
+        None => format!("#s-{source}"),
+    }
+}
+
+/// One section of the page, as `print-section.html` sees it (`kind` tells
+/// which).
+#[derive(Serialize, Hash)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum Section {
+    Front {
+        bottom_line: Vec<PrintClaim>,
+        key_facts: Vec<PrintClaim>,
+        endnotes: Vec<Endnote>,
+    },
+    Part {
+        id: &'static str,
+        title: &'static str,
+        blurb: &'static str,
+    },
+    Note {
+        note: NoteView,
+        meta: String,
+        claims: Vec<PrintClaim>,
+        endnotes: Vec<Endnote>,
+    },
+    Source {
+        source: SourceView,
+    },
+}
+
+/// A claim whose citations are numbered notes.
+#[derive(Serialize, Hash)]
+struct PrintClaim {
+    anchor: String,
+    html: String,
+    /// The numbers of its endnotes.
+    notes: Vec<usize>,
+    uncited: bool,
+}
+
+#[derive(Serialize, Hash)]
+struct Endnote {
+    n: usize,
+    cite: CiteView,
+}
+
+#[derive(Serialize, Hash)]
+struct PrintView {
+    body: &'static str,
+    /// The table of contents: the summary, the parts, the sources.
+    parts: Vec<Link>,
+}
+
+/// What a section is made from.
+#[derive(Clone, Copy)]
+enum Part {
+    Front,
+    Heading(Option<Kind>),
+    Note(usize),
+    Source(usize),
+}
+
+impl Renderer<'_> {
+    /// Renders `print.html`, reusing the sections of the previous build
+    /// whose inputs are unchanged.
+    pub(super) fn print_page(
+        &self,
+        cache: &mut PrintCache,
+        memo: &PageMemo,
+    ) -> Result<Page, Box<Diagnostic>> {
+        let parts = self.print_order();
+        let keyed: Vec<(u64, Part)> = parts.iter().map(|&p| (self.print_key(p), p)).collect();
+        let sections: Vec<Arc<String>> = keyed
+            .par_iter()
+            .map(|(key, part)| match cache.sections.get(key) {
+                Some(html) => Ok(html.clone()),
+                None => self.print_section(*part).map(Arc::new),
+            })
+            .collect::<Result<_, _>>()?;
+        cache.sections = keyed
+            .iter()
+            .map(|(k, _)| *k)
+            .zip(sections.iter().cloned())
+            .collect();
+
+        let shell = PageContext {
+            site: &self.site,
+            root: "",
+            title: "The whole briefing".into(),
+            // Like the 404 page, it belongs to no part.
+            nav: self.nav("", &Entry::NotFound),
+            prev: None,
+            next: None,
+            page: PrintView {
+                body: BODY_MARKER,
+                parts: self.print_toc(),
+            },
+        };
+        let (shell_key, shell) = self.memoised((memo, "print.html", "print.html"), &shell)?;
+        let shell = std::str::from_utf8(&shell).unwrap_or_default();
+        let Some(at) = shell.find(BODY_MARKER) else {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "template",
+                    "template `print.html` has no place for the briefing",
+                )
+                .help("put `{{ page.body | safe }}` where the notes and sources should go"),
+            ));
+        };
+        let total = shell.len() + sections.iter().map(|s| s.len()).sum::<usize>();
+        let mut bytes = Vec::with_capacity(total);
+        bytes.extend_from_slice(&shell.as_bytes()[..at]);
+        for s in &sections {
+            bytes.extend_from_slice(s.as_bytes());
+        }
+        bytes.extend_from_slice(&shell.as_bytes()[at + BODY_MARKER.len()..]);
+        let keys: Vec<u64> = keyed.iter().map(|(k, _)| *k).collect();
+        Ok(Page {
+            path: "print.html".into(),
+            key: hash_of(&(shell_key, keys)),
+            bytes: Arc::new(bytes),
+            template: Some("print.html"),
+            file: None,
+        })
+    }
+
+    fn print_order(&self) -> Vec<Part> {
+        let mut order = vec![Part::Front];
+        for kind in Kind::ALL {
+            order.push(Part::Heading(Some(kind)));
+            order.extend(self.part_range(kind).map(Part::Note));
+        }
+        order.push(Part::Heading(None));
+        order.extend((0..self.b.sources.len()).map(Part::Source));
+        order
+    }
+
+    fn print_toc(&self) -> Vec<Link> {
+        let mut toc = vec![Link {
+            href: "#summary".into(),
+            title: "Summary".into(),
+        }];
+        toc.extend(Kind::ALL.iter().map(|k| Link {
+            href: format!("#part-{}", k.dir()),
+            title: k.title().into(),
+        }));
+        toc.push(Link {
+            href: "#part-sources".into(),
+            title: "Sources".into(),
+        });
+        toc
+    }
+
+    /// Equal keys, equal sections: the theme and the same inputs that decide
+    /// whether the section's page must be rendered again.
+    fn print_key(&self, part: Part) -> u64 {
+        let inputs = match part {
+            Part::Front => self.inputs(&Entry::Front, None, None),
+            Part::Heading(kind) => hash_of(&(self.globals, kind)),
+            Part::Note(i) => self.inputs(&Entry::Note(i), None, None),
+            Part::Source(i) => self.inputs(&Entry::Source(i), None, None),
+        };
+        let tag = match part {
+            Part::Front => 0,
+            Part::Heading(_) => 1,
+            Part::Note(_) => 2,
+            Part::Source(_) => 3,
+        };
+        hash_of(&(self.theme.fingerprint, tag, inputs))
+    }
+
+    fn print_section(&self, part: Part) -> Result<String, Box<Diagnostic>> {
+        let links = Linker {
+            r: self,
+            root: "",
+            print: true,
+        };
+        let section = match part {
+            Part::Front => {
+                let front = self.front(&links);
+                let mut endnotes = Vec::new();
+                let bottom_line = number(front.bottom_line, &mut endnotes);
+                let key_facts = number(front.key_facts, &mut endnotes);
+                Section::Front {
+                    bottom_line,
+                    key_facts,
+                    endnotes,
+                }
+            }
+            Part::Heading(kind) => Section::Part {
+                id: kind.map_or("sources", Kind::dir),
+                title: kind.map_or("Sources", Kind::title),
+                blurb: super::blurb(kind),
+            },
+            Part::Note(i) => {
+                let mut note = self.note(i, &links);
+                let mut endnotes = Vec::new();
+                let claims = number(std::mem::take(&mut note.claims), &mut endnotes);
+                Section::Note {
+                    note,
+                    meta: note_meta(&self.b.notes[i]),
+                    claims,
+                    endnotes,
+                }
+            }
+            Part::Source(i) => Section::Source {
+                source: self.source(i, &links),
+            },
+        };
+        #[derive(Serialize)]
+        struct Context<'s> {
+            section: &'s Section,
+        }
+        self.template("print-section.html", &Context { section: &section })
+    }
+}
+
+/// Turns claims' citations into endnotes numbered on from `endnotes`.
+fn number(claims: Vec<ClaimView>, endnotes: &mut Vec<Endnote>) -> Vec<PrintClaim> {
+    claims
+        .into_iter()
+        .map(|c| {
+            let uncited = c.cites.is_empty();
+            let notes = c
+                .cites
+                .into_iter()
+                .map(|cite| {
+                    let n = endnotes.len() + 1;
+                    endnotes.push(Endnote { n, cite });
+                    n
+                })
+                .collect();
+            PrintClaim {
+                anchor: c.anchor,
+                html: c.html,
+                notes,
+                uncited,
+            }
+        })
+        .collect()
+}
