@@ -300,8 +300,9 @@ fn no_page_scrolls_sideways_on_a_phone() {
 }
 
 /// From the keyboard: the first Tab on every page lands on a visible "Skip to
-/// content" link, Enter on it moves focus to the content, and the next Tab
-/// shows a clear focus ring on a link — in both colour schemes.
+/// content" link, Enter on it moves focus to the content, the next Tab lands
+/// on a link of the content, and every element Tab reaches after it shows a
+/// clear focus ring — in both colour schemes.
 #[test]
 fn keyboard_users_get_a_visible_skip_link_and_focus_ring() {
     let site = Site::build();
@@ -345,8 +346,21 @@ fn keyboard_users_get_a_visible_skip_link_and_focus_ring() {
                 problems.push(format!(
                     "{at}: Tab after skipping focuses {link}, not a link of the content"
                 ));
-            } else if !focus_ring_visible(&link) {
-                problems.push(format!("{at}: a focused link shows no focus ring: {link}"));
+            }
+            // The next elements in Tab order, of every kind there is.
+            let mut focused = link;
+            let mut seen = Vec::new();
+            for _ in 0..TABS_PER_PAGE {
+                let what = (focused["tag"].clone(), focused["cls"].clone());
+                if !focus_ring_visible(&focused) && !seen.contains(&what) {
+                    problems.push(format!("{at}: no visible focus ring on {focused}"));
+                    seen.push(what);
+                }
+                b.press("Tab");
+                focused = b.eval(FOCUSED);
+                if focused["tag"] == "body" {
+                    break;
+                }
             }
         }
     }
@@ -356,6 +370,10 @@ fn keyboard_users_get_a_visible_skip_link_and_focus_ring() {
         problems.join("\n")
     );
 }
+
+/// How many elements past the first link of the content are checked for a
+/// focus ring on each page (citations, evidence toggles, links, the pager…).
+const TABS_PER_PAGE: usize = 40;
 
 /// The focused element: what it is, where it is, and how its focus shows.
 const FOCUSED: &str = r#"(() => {
