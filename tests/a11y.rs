@@ -95,7 +95,7 @@ impl Site {
     }
 
     /// One page of every kind: `(kind, path)`. The print and search pages
-    /// are included when the site has them.
+    /// (empty, and with results) are included when the site has them.
     fn pages(&self) -> Vec<(String, String)> {
         let mut pages = vec![("front page".to_owned(), "index.html".to_owned())];
         for part in ["who", "what", "responses", "questions"] {
@@ -105,12 +105,22 @@ impl Site {
         pages.push(("sources index".into(), "sources/index.html".into()));
         pages.push(("source".into(), self.first_page_in("sources")));
         pages.push(("404".into(), "404.html".into()));
-        for extra in ["print.html", "search.html"] {
-            if self.root.join(extra).is_file() {
-                pages.push((extra.trim_end_matches(".html").into(), extra.into()));
-            }
+        if self.root.join("print.html").is_file() {
+            pages.push(("print".into(), "print.html".into()));
+        }
+        if self.root.join("search.html").is_file() {
+            pages.push(("search".into(), "search.html".into()));
+            pages.push(("search results".into(), "search.html?q=APT31".into()));
         }
         pages
+    }
+
+    /// Opens a page of the site; for search results, waits for them.
+    fn open(&self, b: &mut Browser, path: &str) {
+        b.open(&self.server.url(path));
+        if path.contains("?q=") {
+            b.wait_for("document.querySelectorAll('#search-results li a').length > 0");
+        }
     }
 
     /// The first page of a folder other than its index, by name.
@@ -124,10 +134,6 @@ impl Site {
             .unwrap()
             .display()
             .to_string()
-    }
-
-    fn url(&self, path: &str) -> String {
-        self.server.url(path)
     }
 }
 
@@ -220,7 +226,7 @@ fn axe_finds_no_serious_problem_on_any_kind_of_page_light_or_dark() {
     for scheme in ["light", "dark"] {
         b.color_scheme(scheme);
         for (kind, path) in &pages {
-            b.open(&site.url(path));
+            site.open(&mut b, path);
             let at = format!("{kind} {path}");
             let result = run_axe(&mut b, &axe);
             passes += result["passes"].as_u64().unwrap();
@@ -276,7 +282,7 @@ fn no_page_scrolls_sideways_on_a_phone() {
     b.phone();
     let mut problems = Vec::new();
     for (kind, path) in site.pages() {
-        b.open(&site.url(&path));
+        site.open(&mut b, &path);
         let overflow = b.eval(
             r#"(() => {
   const w = innerWidth, sw = document.documentElement.scrollWidth;
@@ -301,7 +307,7 @@ fn no_page_scrolls_sideways_on_a_phone() {
 
 /// From the keyboard: the first Tab on every page lands on a visible "Skip to
 /// content" link, Enter on it moves focus to the content, the next Tab lands
-/// on a link of the content, and every element Tab reaches after it shows a
+/// on a link or field of the content, and every element Tab reaches after it shows a
 /// clear focus ring — in both colour schemes.
 #[test]
 fn keyboard_users_get_a_visible_skip_link_and_focus_ring() {
@@ -312,7 +318,7 @@ fn keyboard_users_get_a_visible_skip_link_and_focus_ring() {
         b.color_scheme(scheme);
         for (kind, path) in site.pages() {
             let at = format!("{kind} {path} ({scheme})");
-            b.open(&site.url(&path));
+            site.open(&mut b, &path);
             b.press("Tab");
             let skip = b.eval(FOCUSED);
             let inside = skip["left"].as_f64() >= Some(0.0)
@@ -342,9 +348,10 @@ fn keyboard_users_get_a_visible_skip_link_and_focus_ring() {
             }
             b.press("Tab");
             let link = b.eval(FOCUSED);
-            if link["tag"] != "a" || link["inMain"] != true {
+            let control = ["a", "input", "button", "summary"].map(Value::from);
+            if !control.contains(&link["tag"]) || link["inMain"] != true {
                 problems.push(format!(
-                    "{at}: Tab after skipping focuses {link}, not a link of the content"
+                    "{at}: Tab after skipping focuses {link}, not a link or field of the content"
                 ));
             }
             // The next elements in Tab order, of every kind there is.
@@ -429,7 +436,7 @@ fn screenshots_of_the_main_pages_light_and_dark_desktop_and_phone() {
         for scheme in ["light", "dark"] {
             b.color_scheme(scheme);
             for (name, path) in &shots {
-                b.open(&site.url(path));
+                site.open(&mut b, path);
                 if *name == "search" {
                     search_for(&mut b, "APT31");
                 }
@@ -473,13 +480,12 @@ const LUMINANCE_OF_BODY: &str = r#"(() => {
 /// Types a query into the search page's field, as a person would, and waits
 /// for results.
 fn search_for(b: &mut Browser, query: &str) {
-    b.wait_for_selector("input[type=search]");
-    b.focus("input[type=search]");
+    b.wait_for_selector("main input[type=search]");
+    b.focus("main input[type=search]");
     b.type_text(query);
     b.press("Enter");
     b.wait_for(&format!(
-        "location.search.includes({}) || document.querySelectorAll('main li a').length > 0",
-        json!(format!("q={query}"))
+        "location.search === {} && document.querySelectorAll('#search-results li a').length > 0",
+        json!(format!("?q={query}"))
     ));
-    b.wait_for("document.querySelectorAll('main li a').length > 0");
 }
