@@ -79,6 +79,28 @@ pub struct HtmlConfig {
     /// Plain text shown at the foot of every page.
     #[serde(default)]
     pub footer: Option<String>,
+    /// `print.html`, the whole briefing on one page (as in mdBook).
+    #[serde(default)]
+    pub print: PrintConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PrintConfig {
+    /// On by default; a very large briefing may not want a page holding
+    /// all of it.
+    #[serde(default = "yes")]
+    pub enable: bool,
+}
+
+impl Default for PrintConfig {
+    fn default() -> Self {
+        PrintConfig { enable: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

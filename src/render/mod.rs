@@ -102,9 +102,11 @@ pub fn render(
         Ok(page) => pages.push(page),
         Err(d) => return Err(vec![*d]),
     }
-    match r.print_page(&mut cache.print, &cache.pages) {
-        Ok(page) => pages.push(page),
-        Err(d) => return Err(vec![*d]),
+    if b.config.output.html.print.enable {
+        match r.print_page(&mut cache.print) {
+            Ok(page) => pages.push(page),
+            Err(d) => return Err(vec![*d]),
+        }
     }
     // Tells GitHub Pages to publish the folder as it is.
     pages.push(Page {
@@ -219,6 +221,7 @@ impl<'a> Renderer<'a> {
                 language: &c.book.language,
                 authors: &c.book.authors,
                 footer: c.output.html.footer.as_deref(),
+                print: c.output.html.print.enable,
             },
             note_index,
             source_index: b
@@ -248,6 +251,7 @@ impl<'a> Renderer<'a> {
                     theme.fingerprint,
                     &c.book,
                     &c.output.html.footer,
+                    c.output.html.print.enable,
                     site,
                     counts,
                     b.sources.len(),

@@ -3,10 +3,12 @@
 //!
 //! At 10,000 notes the page runs to tens of megabytes, so it is assembled
 //! from sections — the summary, each part's heading, each note, each source
-//! — rendered one by one with `print-section.html` and memoised by the same
-//! input hashes as the pages: an edit re-renders one section. The page's
-//! shell (`print.html`) says where the sections go with `{{ page.body }}`,
-//! and they are spliced in there.
+//! — rendered one by one with `print-section.html`, keyed by the same input
+//! hashes as the pages: on a rebuild an unchanged section is copied from the
+//! previous page rather than rendered, so an edit re-renders one section.
+//! Sections are rendered in parallel a chunk at a time and appended, so the
+//! page is never held twice. The shell (`print.html`) says where the
+//! sections go with `{{ page.body }}`.
 //!
 //! Inside the page every link is a fragment: a note is `#n-<id>`, its claims
 //! `#n-<id>-c-2`; a source `#s-<id>`, its paragraphs and quoted passages
@@ -14,6 +16,7 @@
 //! their note, each linking to the passage in the sources section.
 
 use std::hash::Hash;
+use std::ops::Range;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -21,18 +24,23 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::views::*;
-use super::{Entry, Linker, Page, PageMemo, Renderer, hash_of, note_meta};
+use super::{Entry, Linker, Page, Renderer, hash_of, note_meta};
 use crate::diag::Diagnostic;
 use crate::model::Kind;
 
 /// Where the shell wants the sections: what `{{ page.body }}` prints.
 const BODY_MARKER: &str = "<!--briefing:print-sections-->";
 
-/// Rendered sections by key, kept between builds.
+/// The last `print.html` and where each of its sections lies in it, by
+/// key.
 #[derive(Default)]
 pub struct PrintCache {
-    sections: FxHashMap<u64, Arc<String>>,
+    page: Arc<Vec<u8>>,
+    sections: FxHashMap<u64, Range<usize>>,
 }
+
+/// How many sections are rendered in parallel before being appended.
+const CHUNK: usize = 512;
 
 /// The element ID of a note within `print.html`.
 pub fn note_id(id: &str) -> String {
@@ -109,26 +117,12 @@ enum Part {
 impl Renderer<'_> {
     /// Renders `print.html`, reusing the sections of the previous build
     /// whose inputs are unchanged.
-    pub(super) fn print_page(
-        &self,
-        cache: &mut PrintCache,
-        memo: &PageMemo,
-    ) -> Result<Page, Box<Diagnostic>> {
-        let parts = self.print_order();
-        let keyed: Vec<(u64, Part)> = parts.iter().map(|&p| (self.print_key(p), p)).collect();
-        let sections: Vec<Arc<String>> = keyed
-            .par_iter()
-            .map(|(key, part)| match cache.sections.get(key) {
-                Some(html) => Ok(html.clone()),
-                None => self.print_section(*part).map(Arc::new),
-            })
-            .collect::<Result<_, _>>()?;
-        cache.sections = keyed
-            .iter()
-            .map(|(k, _)| *k)
-            .zip(sections.iter().cloned())
+    pub(super) fn print_page(&self, cache: &mut PrintCache) -> Result<Page, Box<Diagnostic>> {
+        let keyed: Vec<(u64, Part)> = self
+            .print_order()
+            .into_iter()
+            .map(|p| (self.print_key(p), p))
             .collect();
-
         let shell = PageContext {
             site: &self.site,
             root: "",
@@ -142,8 +136,8 @@ impl Renderer<'_> {
                 parts: self.print_toc(),
             },
         };
-        let (shell_key, shell) = self.memoised((memo, "print.html", "print.html"), &shell)?;
-        let shell = std::str::from_utf8(&shell).unwrap_or_default();
+        let shell_key = hash_of(&(self.theme.fingerprint, "print.html", &shell));
+        let shell = self.template("print.html", &shell)?;
         let Some(at) = shell.find(BODY_MARKER) else {
             return Err(Box::new(
                 Diagnostic::error(
@@ -153,18 +147,37 @@ impl Renderer<'_> {
                 .help("put `{{ page.body | safe }}` where the notes and sources should go"),
             ));
         };
-        let total = shell.len() + sections.iter().map(|s| s.len()).sum::<usize>();
-        let mut bytes = Vec::with_capacity(total);
+        let mut bytes = Vec::with_capacity(cache.page.len().max(shell.len()));
         bytes.extend_from_slice(&shell.as_bytes()[..at]);
-        for s in &sections {
-            bytes.extend_from_slice(s.as_bytes());
+        let mut sections = FxHashMap::default();
+        for chunk in keyed.chunks(CHUNK) {
+            let fresh: Vec<Option<String>> = chunk
+                .par_iter()
+                .map(|(key, part)| match cache.sections.contains_key(key) {
+                    true => Ok(None),
+                    false => self.print_section(*part).map(Some),
+                })
+                .collect::<Result<_, _>>()?;
+            for ((key, _), html) in chunk.iter().zip(fresh) {
+                let start = bytes.len();
+                match html {
+                    Some(html) => bytes.extend_from_slice(html.as_bytes()),
+                    None => bytes.extend_from_slice(&cache.page[cache.sections[key].clone()]),
+                }
+                sections.insert(*key, start..bytes.len());
+            }
         }
         bytes.extend_from_slice(&shell.as_bytes()[at + BODY_MARKER.len()..]);
         let keys: Vec<u64> = keyed.iter().map(|(k, _)| *k).collect();
+        let bytes = Arc::new(bytes);
+        *cache = PrintCache {
+            page: bytes.clone(),
+            sections,
+        };
         Ok(Page {
             path: "print.html".into(),
             key: hash_of(&(shell_key, keys)),
-            bytes: Arc::new(bytes),
+            bytes,
             template: Some("print.html"),
             file: None,
         })

@@ -25,6 +25,8 @@ pub struct SiteView<'a> {
     pub language: &'a str,
     pub authors: &'a [String],
     pub footer: Option<&'a str>,
+    /// Whether the site has `print.html`.
+    pub print: bool,
 }
 
 /// The sidebar: the parts, and around the current page a window of its
