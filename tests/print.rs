@@ -167,3 +167,22 @@ fn in_the_browser_every_citation_link_of_print_html_lands_within_it_and_print_hi
     );
     assert!(b.console().is_empty(), "{:?}", b.console());
 }
+
+#[test]
+fn print_html_can_be_turned_off_and_then_nothing_links_to_it() {
+    let t = BriefingTest::new("basic");
+    t.run(&["build"]).expect_success();
+    assert!(t.read("book/index.html").contains("href=\"print.html\""));
+    assert!(t.read("book/print.html").contains("id=\"n-ministry\""));
+    let book = fs::read_to_string(t.path().join("book.toml")).unwrap();
+    let t = t.file(
+        "book.toml",
+        &format!("{book}\n[output.html.print]\nenable = false\n"),
+    );
+    t.run(&["build"]).expect_success();
+    assert!(
+        !t.exists("book/print.html"),
+        "the old print.html is removed"
+    );
+    assert!(!t.read("book/index.html").contains("print.html"));
+}
