@@ -2,24 +2,22 @@
 //! Protocol (CDP).
 //!
 //! ```ignore
-//! use support::browser::Browser;
+//! use support::browser::{Browser, StaticServer};
 //!
+//! let server = StaticServer::start(&site);  // a built site at http://127.0.0.1:PORT/
 //! let mut b = Browser::launch();            // fails (never skips) without chromium
-//! b.viewport(360, 740, true);               // or b.desktop() / b.phone()
+//! b.viewport(360, 740, true);               // or b.desktop() (1280×900) / b.phone() (360×740)
 //! b.color_scheme("dark");                   // prefers-color-scheme: dark | light
-//! b.open(&format!("file://{}/index.html", site.display())); // waits for `load`
-//! b.focus("#search input");
+//! b.open(&server.url("search.html"));       // or a file:// URL; waits for `load`
+//! b.focus("main input[type=search]");
 //! b.type_text("APT31");                     // real key events: keydown, input, keyup
-//! b.press("Enter");                         // or b.press("Tab"), "Escape", "ArrowDown"…
-//! b.wait_for("document.querySelectorAll('.result').length > 0");
-//! b.wait_for_selector(".result a");
-//! let n: serde_json::Value = b.eval("document.title"); // awaits promises, returns JSON
+//! b.press("Enter");                         // or "Tab", "Shift+Tab", "Escape", "ArrowDown"…
+//! b.wait_for("document.querySelectorAll('#search-results li').length > 0");
+//! b.wait_for_selector("#search-results li a");
+//! let title: serde_json::Value = b.eval("document.title"); // awaits promises, returns JSON
 //! b.screenshot(Path::new("shot.png"));      // the full page, as PNG
 //! assert!(b.console().is_empty(), "{:?}", b.console()); // console output + uncaught errors
 //! let raw = b.call("Page.reload", json!({})); // any other CDP command, on the page
-//!
-//! let server = StaticServer::start(&site); // the site over http://127.0.0.1:PORT/
-//! b.open(&server.url("search.html?q=APT31"));
 //! ```
 //!
 //! Every method panics with a clear message on failure or after a timeout
