@@ -19,6 +19,50 @@ pub struct Config {
     pub output: OutputConfig,
     #[serde(default)]
     pub check: CheckConfig,
+    #[serde(default)]
+    pub corroboration: CorroborationConfig,
+}
+
+/// How sources are grouped into stories (see `crate::corroborate`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CorroborationConfig {
+    /// Sources whose texts overlap at least this much tell the same story.
+    #[serde(default)]
+    pub threshold: Threshold,
+}
+
+/// A share between 0 (exclusive) and 1: the overlap coefficient from which
+/// two sources count as copies of one another.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Threshold(f64);
+
+impl Threshold {
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl Default for Threshold {
+    /// On the shipped sources the copies overlap 0.6 and the most similar
+    /// independent pair 0.2–0.3; 0.4 sits in the gap.
+    fn default() -> Self {
+        Threshold(0.4)
+    }
+}
+
+impl TryFrom<f64> for Threshold {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if v > 0.0 && v <= 1.0 {
+            Ok(Threshold(v))
+        } else {
+            Err(format!(
+                "threshold must be above 0 and at most 1 (the share of the shorter text found in the other), not {v}"
+            ))
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Hash)]

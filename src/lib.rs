@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod check;
+pub mod corroborate;
 pub mod cli;
 pub mod config;
 pub mod date;

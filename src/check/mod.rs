@@ -40,6 +40,7 @@ pub struct CheckCache {
     /// Per list of claims: its results, keyed by its file's content
     /// version and a fingerprint of every source and the settings.
     lists: FxHashMap<(FileId, &'static str), (u64, Arc<ListResult>)>,
+    corroboration: crate::corroborate::CorroborationCache,
 }
 
 /// What checking one list of claims found.
@@ -62,6 +63,8 @@ struct SourceMemo {
 pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     pub quotes: FxHashMap<CiteKey, QuoteMatch>,
+    /// Which sources tell the same story.
+    pub corroboration: crate::corroborate::Corroboration,
 }
 
 pub fn check(b: &Briefing, cache: &mut CheckCache) -> Checked {
@@ -70,13 +73,14 @@ pub fn check(b: &Briefing, cache: &mut CheckCache) -> Checked {
     references(b, &mut out.diagnostics);
     uncited_sources(b, &mut out.diagnostics);
     orphan_notes(b, &mut out.diagnostics);
+    out.corroboration = crate::corroborate::corroborate(b, &mut cache.corroboration);
     out
 }
 
 /// Every claim has a citation, every citation an existing source, every
 /// quote a place in that source.
 fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
-    let CheckCache { sources, lists } = cache;
+    let CheckCache { sources, lists, .. } = cache;
     let mut memos = source_memos(b, sources);
     // A list's results depend on its own file, every source (IDs for
     // suggestions, texts for quotes) and the uncited-claims setting.

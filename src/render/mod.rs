@@ -181,6 +181,8 @@ struct Renderer<'a> {
     /// Per note: the other notes that refer to it (in any field or a
     /// `note:` link), in reading order — its backlinks.
     cited_by: Vec<Vec<usize>>,
+    /// Which sources tell the same story.
+    corroboration: &'a crate::corroborate::Corroboration,
     /// What every page shows: site settings, theme, part sizes.
     globals: u64,
 }
@@ -213,6 +215,7 @@ impl<'a> Renderer<'a> {
         let c = &b.config;
         Renderer {
             cited_by: backlinks(b, &note_index),
+            corroboration: &checked.corroboration,
             b,
             theme,
             site: SiteView {
@@ -252,6 +255,7 @@ impl<'a> Renderer<'a> {
                     &c.book,
                     &c.output.html.footer,
                     c.output.html.print.enable,
+                    checked.corroboration.fingerprint(),
                     site,
                     counts,
                     b.sources.len(),
@@ -644,6 +648,7 @@ impl<'a> Renderer<'a> {
             .map(|(ci, claim)| ClaimView {
                 anchor: claim_anchor(field, ci),
                 html: markdown::to_inline_html(&claim.text, links),
+                support: self.support(claim),
                 cites: claim
                     .cites
                     .iter()
@@ -660,6 +665,26 @@ impl<'a> Renderer<'a> {
                     .collect(),
             })
             .collect()
+    }
+
+    /// How many independent stories back a claim's citations.
+    fn support(&self, claim: &Claim) -> Option<SupportView> {
+        let cites: Vec<(usize, Option<&str>)> = claim
+            .cites
+            .iter()
+            .filter_map(|c| {
+                let &si = self.source_index.get(c.source.as_str())?;
+                Some((si, c.quote.as_deref()))
+            })
+            .collect();
+        if cites.is_empty() {
+            return None;
+        }
+        let s = self.corroboration.support(&cites);
+        Some(SupportView {
+            label: s.label(),
+            single: s.single(),
+        })
     }
 
     fn cite(&self, key: CiteKey, cite: &Citation, links: &Linker) -> CiteView {
@@ -845,9 +870,47 @@ impl<'a> Renderer<'a> {
                 href: format!("{}.html", s.id),
                 facts: source_facts(s),
                 citations: self.quotes[i].values().map(Vec::len).sum(),
+                closest: self.corroboration.closest(i).map(|(j, p)| {
+                    (self.source_link(j), format!("{:.2}", p.overlap))
+                }),
+                grouped: self.corroboration.groups[self.corroboration.group_of[i]].len() > 1,
             })
             .collect();
-        SourcesView { items }
+        let c = self.corroboration;
+        let groups = c
+            .groups
+            .iter()
+            .filter(|g| g.len() > 1)
+            .map(|g| GroupView {
+                sources: g.iter().map(|&s| self.source_link(s)).collect(),
+                pairs: c
+                    .pairs
+                    .iter()
+                    .filter(|p| p.overlap >= c.threshold && g.contains(&p.a))
+                    .map(|p| PairView {
+                        a: self.b.sources[p.a].id.clone(),
+                        b: self.b.sources[p.b].id.clone(),
+                        overlap: format!("{:.2}", p.overlap),
+                        jaccard: format!("{:.2}", p.jaccard),
+                    })
+                    .collect(),
+            })
+            .collect();
+        SourcesView {
+            items,
+            groups,
+            threshold: format!("{:.2}", c.threshold),
+            stories: c.groups.len(),
+        }
+    }
+
+    /// A link from the sources index to a source's page, titled by its ID.
+    fn source_link(&self, i: usize) -> Link {
+        let id = &self.b.sources[i].id;
+        Link {
+            href: format!("{id}.html"),
+            title: id.clone(),
+        }
     }
 
     fn source(&self, i: usize, links: &Linker) -> SourceView {

@@ -90,6 +90,7 @@ struct PrintClaim {
     /// The numbers of its endnotes.
     notes: Vec<usize>,
     uncited: bool,
+    support: Option<SupportView>,
 }
 
 #[derive(Serialize, Hash)]
@@ -294,6 +295,7 @@ fn number(claims: Vec<ClaimView>, endnotes: &mut Vec<Endnote>) -> Vec<PrintClaim
                 html: c.html,
                 notes,
                 uncited,
+                support: c.support,
             }
         })
         .collect()

@@ -74,6 +74,16 @@ pub struct ClaimView {
     pub anchor: String,
     pub html: String,
     pub cites: Vec<CiteView>,
+    /// How many independent stories support it (none when uncited).
+    pub support: Option<SupportView>,
+}
+
+#[derive(Serialize, Debug, Hash)]
+pub struct SupportView {
+    /// "1 source", "2 sources, one story", "3 independent sources"…
+    pub label: String,
+    /// Everything rests on one story: shown as a warning.
+    pub single: bool,
 }
 
 #[derive(Serialize, Debug, Hash)]
@@ -151,6 +161,27 @@ pub struct RefGroup {
 #[derive(Serialize, Debug, Hash)]
 pub struct SourcesView {
     pub items: Vec<SourceItem>,
+    /// Groups of two or more sources that tell the same story.
+    pub groups: Vec<GroupView>,
+    /// The overlap from which sources are grouped, e.g. "0.40".
+    pub threshold: String,
+    /// How many independent stories the sources make.
+    pub stories: usize,
+}
+
+#[derive(Serialize, Debug, Hash)]
+pub struct GroupView {
+    pub sources: Vec<Link>,
+    /// Each linked pair within the group: "a ↔ b", overlap, Jaccard.
+    pub pairs: Vec<PairView>,
+}
+
+#[derive(Serialize, Debug, Hash)]
+pub struct PairView {
+    pub a: String,
+    pub b: String,
+    pub overlap: String,
+    pub jaccard: String,
 }
 
 #[derive(Serialize, Debug, Hash)]
@@ -160,6 +191,10 @@ pub struct SourceItem {
     pub href: String,
     pub facts: Vec<Fact>,
     pub citations: usize,
+    /// The most similar other source and its overlap, e.g. ("003", "0.61").
+    pub closest: Option<(Link, String)>,
+    /// Whether it shares its story with another source.
+    pub grouped: bool,
 }
 
 #[derive(Serialize, Debug, Hash)]

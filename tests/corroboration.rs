@@ -1,0 +1,146 @@
+//! Corroboration: which shipped sources tell the same story, and how many
+//! independent stories each claim rests on.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use support::BriefingTest;
+
+const S000: &str = "000_0fc0c13424994b9d";
+const S001: &str = "001_ebf839a506443e8e";
+const S003: &str = "003_4529629cf3d177b6";
+
+fn shipped() -> BriefingTest {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    BriefingTest::from_dir(repo, &["book.toml", "content"])
+}
+
+/// Every claim of the site's note pages and front page: the sources its
+/// evidence cites, and its support label.
+fn claims(site: &Path) -> Vec<(String, BTreeSet<String>, String)> {
+    let mut pages = vec![site.join("index.html")];
+    for part in ["who", "what", "responses", "questions"] {
+        for e in fs::read_dir(site.join(part)).unwrap() {
+            pages.push(e.unwrap().path());
+        }
+    }
+    let mut out = Vec::new();
+    for page in pages {
+        let html = fs::read_to_string(&page).unwrap();
+        for claim in html.split("class=\"claim\">").skip(1) {
+            let claim = &claim[..claim.find("</details>").unwrap_or(claim.len())];
+            let sources: BTreeSet<String> = support::attribute_values(claim, "href")
+                .filter_map(|h| {
+                    let rest = h.split("sources/").nth(1)?;
+                    Some(rest[..rest.find(".html")?].to_owned())
+                })
+                .filter(|id| id != "index")
+                .collect();
+            let Some(at) = claim.find("class=\"support") else {
+                continue;
+            };
+            let label = &claim[at..];
+            let label = &label[label.find('>').unwrap() + 1..label.find("</a>").unwrap()];
+            out.push((page.display().to_string(), sources, label.to_owned()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_shipped_sources_group_000_with_003_and_nothing_else() {
+    let t = shipped();
+    t.run(&["build"]).expect_success();
+    let index = t.read("book/sources/index.html");
+    let groups = &index[index
+        .find("Sources that tell the same story")
+        .expect("a groups list")..];
+    let groups = &groups[..groups.find("</section>").unwrap()];
+    // One group: the machine-garbled 000 and the report it renders, 003.
+    assert_eq!(groups.matches("<li><a href=").count(), 1, "{groups}");
+    assert!(groups.contains(S000) && groups.contains(S003), "{groups}");
+    assert!(!groups.contains(S001) && !groups.contains("002_") && !groups.contains("004_"));
+    // Its score is shown, high; the closest independent pair is far below
+    // the threshold.
+    let score = |text: &str| -> f64 {
+        let at = text.find("overlap ").unwrap() + "overlap ".len();
+        text[at..at + 4].parse().unwrap()
+    };
+    assert!(score(groups) > 0.5, "{groups}");
+    assert!(index.contains("5 sources, 4 independent stories"));
+    let item_001 = &index[index.find(&format!("<code>{S001}</code>")).unwrap()..];
+    let item_001 = &item_001[..item_001.find("</li>").unwrap()];
+    assert!(score(item_001) < 0.35, "001 is its own story: {item_001}");
+    assert!(!item_001.contains("same story"));
+}
+
+#[test]
+fn each_claim_counts_independent_stories_and_single_story_claims_are_marked() {
+    let t = shipped();
+    t.run(&["build"]).expect_success();
+    let claims = claims(&t.path().join("book"));
+    assert!(claims.len() > 350, "{}", claims.len());
+    let copies: BTreeSet<String> = [S000, S003].iter().map(|s| s.to_string()).collect();
+    let (mut one_source, mut copies_seen, mut independent) = (0, 0, 0);
+    for (page, sources, label) in &claims {
+        match sources.len() {
+            1 => {
+                assert_eq!(label, "1 source", "{page} {sources:?}");
+                one_source += 1;
+            }
+            _ if *sources == copies => {
+                // 000 and 003 are one report: never independent.
+                assert_eq!(label, "2 sources, one story", "{page}");
+                copies_seen += 1;
+            }
+            n => {
+                assert!(
+                    label.starts_with(&format!("{n} ")),
+                    "{page} {sources:?} {label}"
+                );
+                if label.contains("independent") {
+                    independent += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        one_source > 50 && copies_seen > 20 && independent > 50,
+        "{one_source} {copies_seen} {independent}"
+    );
+    // Single-story claims carry the warning class; the others do not.
+    let page = t.read("book/who/apt31.html");
+    assert!(page.contains(
+        "class=\"support single\" href=\"../sources/index.html#independence\">1 source</a>"
+    ));
+    assert!(page.contains("class=\"support\" href=\"../sources/index.html#independence\">"));
+}
+
+#[test]
+fn the_threshold_is_configurable_and_checked() {
+    let t = shipped();
+    let book = fs::read_to_string(t.path().join("book.toml")).unwrap();
+    // At 0.2, 001 (which shares agency sentences with 003) joins the group.
+    let t = t.file(
+        "book.toml",
+        &format!("{book}\n[corroboration]\nthreshold = 0.2\n"),
+    );
+    t.run(&["build"]).expect_success();
+    let index = t.read("book/sources/index.html");
+    assert!(
+        index.contains("5 sources, 3 independent stories"),
+        "{index}"
+    );
+    let t = t.file(
+        "book.toml",
+        &format!("{book}\n[corroboration]\nthreshold = 1.5\n"),
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[config]")
+        .expect_stderr("threshold must be above 0 and at most 1")
+        .expect_stderr("book.toml:");
+}
