@@ -1,5 +1,5 @@
-//! Link integrity: every internal `href`/`src` and `#fragment` in every
-//! generated page must point at a generated file and an element in it.
+//! Link integrity: every internal `href`/`src`/`action` and `#fragment` in
+//! every generated page must point at a generated file and an element in it.
 //!
 //! A citation that points at a missing passage is a broken citation, so this
 //! runs on every build, after rendering and before anything is written. It
@@ -21,7 +21,7 @@ use crate::render::Page;
 /// The links and ids of one page.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PageLinks {
-    /// `href` and `src` values, entity-decoded, in order.
+    /// `href`, `src` and (form) `action` values, entity-decoded, in order.
     pub links: Vec<String>,
     /// `id` values, sorted.
     pub ids: Vec<String>,
@@ -35,7 +35,7 @@ pub struct LinkCache {
     scans: FxHashMap<String, (u64, Arc<Resolved>)>,
 }
 
-/// Collects `href`, `src` and `id` attribute values from HTML.
+/// Collects `href`, `src`, `action` and `id` attribute values from HTML.
 pub fn scan(html: &str) -> PageLinks {
     let b = html.as_bytes();
     let mut out = PageLinks::default();
@@ -111,7 +111,10 @@ fn attributes(html: &str, mut i: usize, out: &mut PageLinks) -> usize {
             }
         };
         i = next;
-        if name.eq_ignore_ascii_case("href") || name.eq_ignore_ascii_case("src") {
+        if ["href", "src", "action"]
+            .iter()
+            .any(|a| name.eq_ignore_ascii_case(a))
+        {
             out.links.push(decode(value));
         } else if name.eq_ignore_ascii_case("id") {
             out.ids.push(decode(value));
@@ -356,9 +359,13 @@ mod tests {
     fn scanning_finds_links_and_ids_in_any_quoting() {
         let html = r#"<!DOCTYPE html><a href="a.html#x">a</a> <img src='i.png' alt=x> <p id=top class="c">
             <!-- <a href="commented.html"> --> <script>var s = "<a href='no.html'>";</script>
-            <A HREF="b.html?q=1&amp;r=2">B</A><span id="q-1"></span> 1 < 2"#;
+            <A HREF="b.html?q=1&amp;r=2">B</A><span id="q-1"></span> 1 < 2
+            <form action="search.html" method="get">"#;
         let s = scan(html);
-        assert_eq!(s.links, ["a.html#x", "i.png", "b.html?q=1&r=2"]);
+        assert_eq!(
+            s.links,
+            ["a.html#x", "i.png", "b.html?q=1&r=2", "search.html"]
+        );
         assert_eq!(s.ids, ["q-1", "top"]);
     }
 

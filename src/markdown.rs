@@ -64,6 +64,46 @@ pub fn to_inline_html(text: &str, links: &dyn NoteLinks) -> String {
     render(text, links, true)
 }
 
+/// The text a reader sees, without markup: what the search index holds.
+/// Raw HTML counts as text, as on the page; blocks and line breaks become
+/// single spaces.
+pub fn to_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ev in Parser::new_ext(text, options()) {
+        match ev {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image,
+            ) => {}
+            Event::SoftBreak | Event::HardBreak | Event::End(_) | Event::Rule
+                if !out.is_empty() && !out.ends_with(' ') =>
+            {
+                out.push(' ')
+            }
+            _ => {}
+        }
+    }
+    collapse_spaces(&out)
+}
+
+/// Runs of white space (line breaks included) as single spaces, trimmed.
+pub fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 fn render(text: &str, links: &dyn NoteLinks, inline: bool) -> String {
     let events = Parser::new_ext(text, options()).filter_map(|ev| match ev {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
@@ -125,6 +165,14 @@ mod tests {
         fn href(&self, id: &str) -> Option<String> {
             (id == "known").then(|| "../who/known.html".to_owned())
         }
+    }
+
+    #[test]
+    fn plain_text_keeps_words_and_drops_markup() {
+        assert_eq!(
+            to_text("The [NCSC](note:ncsc), *part* of GCHQ.\n\n- one\n- <b>two</b>"),
+            "The NCSC, part of GCHQ. one <b>two</b>"
+        );
     }
 
     #[test]

@@ -627,7 +627,11 @@ fn markdown_cannot_inject_html_or_script() {
     );
     t.run(&["build"]).expect_success();
     for page in html_files(&t.path().join("book")) {
-        let html = fs::read_to_string(&page).unwrap();
+        // The search page's own scripts are the only ones.
+        let html = fs::read_to_string(&page)
+            .unwrap()
+            .replace(r#"<script src="static/elasticlunr.min.js"></script>"#, "")
+            .replace(r#"<script src="static/search.js"></script>"#, "");
         let lower = html.to_lowercase();
         for bad in ["<script", "<img", "<b onclick", "<iframe", "javascript:"] {
             assert!(!lower.contains(bad), "{bad} in {}", page.display());

@@ -6,6 +6,8 @@ mod support;
 
 use std::fs;
 
+use serde_json::json;
+use support::browser::Browser;
 use support::{BriefingTest, html_files};
 
 /// Payloads: script tags, event handlers, dangerous URL schemes (markdown
@@ -31,11 +33,17 @@ fn all() -> String {
     serde_json::to_string(&joined).unwrap() // JSON strings are YAML strings
 }
 
-#[test]
-fn payloads_in_every_field_are_inert_in_a_real_browser() {
-    let chromium = support::require("chromium", "chromium");
+/// The basic fixture with every payload in every field, and in a
+/// paragraph of a source's text.
+fn briefing_with_payloads() -> BriefingTest {
     let p = all();
-    let t = BriefingTest::new("basic")
+    let source =
+        fs::read_to_string(support::fixtures().join("basic/content/sources/report-a.txt")).unwrap();
+    BriefingTest::new("basic")
+        .file(
+            "content/sources/report-a.txt",
+            &format!("{source}\n\n{}\n", PAYLOADS.join(" ")),
+        )
         .file(
             "book.toml",
             &format!(
@@ -65,13 +73,31 @@ fn payloads_in_every_field_are_inert_in_a_real_browser() {
         .file(
             "content/front.yaml",
             &format!("bottom_line:\n  - text: {p}\n    cite: [{{source: report-a}}]\nkey_facts:\n  - text: {p}\n    cite: [{{source: report-b}}]\n"),
-        );
+        )
+}
+
+/// The search page's own scripts, the only ones a page may have.
+const OUR_SCRIPTS: &[&str] = &[
+    r#"<script src="static/elasticlunr.min.js"></script>"#,
+    r#"<script src="static/search.js"></script>"#,
+];
+
+#[test]
+fn payloads_in_every_field_are_inert_in_a_real_browser() {
+    let chromium = support::require("chromium", "chromium");
+    let t = briefing_with_payloads();
     t.run(&["build"]).expect_success();
     let site = t.path().join("book");
     let pages = html_files(&site);
-    assert_eq!(pages.len(), 13, "every page of the fixture");
+    assert_eq!(pages.len(), 15, "every page of the fixture");
     for page in &pages {
-        let html = fs::read_to_string(page).unwrap();
+        let mut html = fs::read_to_string(page).unwrap();
+        if page.ends_with("search.html") {
+            for ours in OUR_SCRIPTS {
+                assert!(html.contains(ours), "{ours} on the search page");
+                html = html.replace(ours, "");
+            }
+        }
         // As markup (text would be escaped: `&lt;script`).
         for bad in ["<script", "<img src=x", "<svg", "<iframe", "<style>body"] {
             assert!(
@@ -102,4 +128,88 @@ fn payloads_in_every_field_are_inert_in_a_real_browser() {
             "the payload is shown as text on {url}"
         );
     }
+}
+
+/// Search results hold every field's text, the payloads included: they are
+/// shown as text, run nothing and load nothing; so is a payload typed as
+/// the query.
+#[test]
+fn payloads_found_by_search_are_shown_as_text() {
+    let t = briefing_with_payloads();
+    t.run(&["build"]).expect_success();
+    let index = t.read("book/searchindex.js");
+    assert!(index.contains("XSS-onerror"), "the payloads are indexed");
+    let mut b = Browser::launch();
+    let search = format!("file://{}/book/search.html", t.path().display());
+    // Words of the payloads, and payloads as queries.
+    let queries = [
+        "click",
+        "script",
+        "onerror",
+        "img src",
+        "<img src=x onerror=console.error('XSS-query')>",
+        "\"><svg onload=console.error('XSS-query-svg')>",
+    ];
+    for q in queries {
+        let url = format!("{search}?q={}", encode(q));
+        b.open(&url);
+        b.wait_for("document.getElementById('search-status').textContent !== '' && !document.getElementById('search-status').textContent.startsWith('Loading')");
+        let results = b.eval(
+            r#"(() => {
+                const list = document.getElementById('search-results');
+                return {
+                    count: list.children.length,
+                    status: document.getElementById('search-status').textContent,
+                    text: list.textContent,
+                    elements: [...list.querySelectorAll('*')].map(e => e.localName)
+                        .filter(n => !['li', 'p', 'span', 'a', 'mark'].includes(n)),
+                    hrefs: [...list.querySelectorAll('a')].map(a => a.getAttribute('href')),
+                    handlers: [...document.querySelectorAll('*')].filter(e =>
+                        [...e.attributes].some(a => a.name.startsWith('on'))).length,
+                };
+            })()"#,
+        );
+        assert_eq!(results["elements"], json!([]), "{q}: only our elements");
+        assert_eq!(
+            results["handlers"],
+            json!(0),
+            "{q}: no event handler attributes"
+        );
+        for href in results["hrefs"].as_array().unwrap() {
+            let href = href.as_str().unwrap();
+            assert!(
+                href.starts_with("who/")
+                    || href.starts_with("what/")
+                    || href.starts_with("responses/")
+                    || href.starts_with("questions/")
+                    || href.starts_with("sources/"),
+                "{q}: link {href}"
+            );
+        }
+        if !q.contains("XSS-query") {
+            assert!(results["count"].as_u64().unwrap() > 0, "{q}: {results}");
+            assert!(
+                results["text"].as_str().unwrap().contains("XSS-"),
+                "{q}: the payloads are shown as text: {results}"
+            );
+        } else {
+            assert!(
+                results["status"].as_str().unwrap().contains(q),
+                "{q}: the query is shown as text"
+            );
+        }
+        let console = b.console();
+        assert!(console.is_empty(), "console on {url}: {console:?}");
+    }
+}
+
+/// `q` for a URL's query string.
+fn encode(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@
 
 mod passages;
 mod print;
+pub mod search;
 pub mod theme;
 pub mod views;
 
@@ -57,6 +58,7 @@ type PageMemo = HashMap<String, Memo>;
 pub struct RenderCache {
     pages: PageMemo,
     print: print::PrintCache,
+    search: search::SearchCache,
 }
 
 /// How many neighbours of the current note the sidebar shows on each side.
@@ -72,15 +74,22 @@ pub fn render(
     let mut order = r.reading_order();
     let pages_in_order = order.len();
     order.push(Entry::NotFound);
-    let results: Vec<Result<(Page, u64), Box<Diagnostic>>> = (0..order.len())
-        .into_par_iter()
-        .map(|i| {
-            let in_sequence = i < pages_in_order;
-            let prev = (in_sequence && i > 0).then(|| &order[i - 1]);
-            let next = (in_sequence && i + 1 < pages_in_order).then(|| &order[i + 1]);
-            r.page(&order[i], prev, next, &cache.pages)
-        })
-        .collect();
+    order.push(Entry::Search);
+    let memo = &cache.pages;
+    let (results, index) = rayon::join(
+        || {
+            (0..order.len())
+                .into_par_iter()
+                .map(|i| {
+                    let in_sequence = i < pages_in_order;
+                    let prev = (in_sequence && i > 0).then(|| &order[i - 1]);
+                    let next = (in_sequence && i + 1 < pages_in_order).then(|| &order[i + 1]);
+                    r.page(&order[i], prev, next, memo)
+                })
+                .collect::<Vec<Result<(Page, u64), Box<Diagnostic>>>>()
+        },
+        || search::index(b, &r.note_ver, &r.source_ver, &mut cache.search),
+    );
     let mut pages = Vec::with_capacity(results.len() + theme.statics.len());
     let mut inputs = Vec::with_capacity(results.len());
     let mut errors: Vec<Diagnostic> = Vec::new();
@@ -108,6 +117,7 @@ pub fn render(
             Err(d) => return Err(vec![*d]),
         }
     }
+    pages.push(index);
     // Tells GitHub Pages to publish the folder as it is.
     pages.push(Page {
         path: ".nojekyll".into(),
@@ -155,6 +165,8 @@ enum Entry {
     Sources,
     Source(usize),
     NotFound,
+    /// `search.html`, outside the reading order like the 404 page.
+    Search,
 }
 
 struct Renderer<'a> {
@@ -334,7 +346,7 @@ impl<'a> Renderer<'a> {
                     }
                 }
             }
-            Entry::NotFound => {}
+            Entry::NotFound | Entry::Search => {}
         }
         h.finish()
     }
@@ -350,6 +362,7 @@ impl<'a> Renderer<'a> {
             Some(Entry::Front) => 1,
             Some(Entry::Sources) => 2,
             Some(Entry::NotFound) => 3,
+            Some(Entry::Search) => 4,
         }
     }
 
@@ -393,6 +406,7 @@ impl<'a> Renderer<'a> {
             Entry::Sources => "sources/index.html".into(),
             Entry::Source(i) => format!("sources/{}.html", self.b.sources[i].id),
             Entry::NotFound => "404.html".into(),
+            Entry::Search => "search.html".into(),
         }
     }
 
@@ -404,6 +418,7 @@ impl<'a> Renderer<'a> {
             Entry::Sources => "Sources".into(),
             Entry::Source(i) => self.source_title(i),
             Entry::NotFound => "Page not found".into(),
+            Entry::Search => "Search".into(),
         }
     }
 
@@ -464,6 +479,7 @@ impl<'a> Renderer<'a> {
             Entry::Sources => "sources.html",
             Entry::Source(_) => "source.html",
             Entry::NotFound => "404.html",
+            Entry::Search => "search.html",
         };
         let file = match *e {
             Entry::Front => self.b.front.as_ref().map(|f| f.file),
@@ -488,6 +504,7 @@ impl<'a> Renderer<'a> {
             Entry::Sources => self.memoised(m("sources.html"), &layout!(self.sources_index())),
             Entry::Source(i) => self.memoised(m("source.html"), &layout!(self.source(i, &links))),
             Entry::NotFound => self.memoised(m("404.html"), &layout!(())),
+            Entry::Search => self.memoised(m("search.html"), &layout!(search_view())),
         }?;
         let page = Page {
             path,
@@ -1141,5 +1158,11 @@ fn blurb(kind: Option<Kind>) -> &'static str {
         Some(Kind::Response) => "How governments and others responded.",
         Some(Kind::Question) => "What is unknown, disputed, or reported inconsistently.",
         None => "The documents every statement rests on, with the quoted passages highlighted.",
+    }
+}
+
+fn search_view() -> SearchView {
+    SearchView {
+        index: search::INDEX_PATH,
     }
 }

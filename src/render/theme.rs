@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sources.html", include_str!("../../templates/sources.html")),
     ("source.html", include_str!("../../templates/source.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("search.html", include_str!("../../templates/search.html")),
     ("print.html", include_str!("../../templates/print.html")),
     (
         "print-section.html",
@@ -40,6 +41,18 @@ const STATIC: &[(&str, &[u8])] = &[
     (
         "favicon.svg",
         include_bytes!("../../templates/static/favicon.svg"),
+    ),
+    (
+        "search.js",
+        include_bytes!("../../templates/static/search.js"),
+    ),
+    (
+        "elasticlunr.min.js",
+        include_bytes!("../../templates/static/elasticlunr.min.js"),
+    ),
+    (
+        "elasticlunr.LICENSE.txt",
+        include_bytes!("../../templates/static/elasticlunr.LICENSE.txt"),
     ),
 ];
 

@@ -225,3 +225,11 @@ pub struct SegmentView {
     /// Links back to the claims whose quote ends here.
     pub backrefs: Vec<Link>,
 }
+
+/// `search.html`: the form and the results are made in the browser by
+/// `static/search.js`, from the index.
+#[derive(Serialize, Debug, Hash)]
+pub struct SearchView {
+    /// The search index, from the site root (`searchindex.js`).
+    pub index: &'static str,
+}
