@@ -8,6 +8,7 @@ mod passages;
 mod print;
 pub mod search;
 pub mod theme;
+pub mod timeline;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
@@ -785,10 +786,29 @@ impl<'a> Renderer<'a> {
                 claims: self.b.notes[i].claims.len(),
             })
             .collect();
+        // The What index opens with a timeline of its events.
+        let timeline = match kind {
+            Kind::What => {
+                let events: Vec<timeline::Event> = self
+                    .b
+                    .notes_of(kind)
+                    .filter_map(|(_, n)| {
+                        Some(timeline::Event {
+                            title: &n.title,
+                            href: format!("{}.html", n.id),
+                            date: *n.date()?,
+                        })
+                    })
+                    .collect();
+                timeline::timeline(&events)
+            }
+            _ => None,
+        };
         PartView {
             kind: kind.dir(),
             blurb: blurb(Some(kind)),
             items,
+            timeline,
         }
     }
 

@@ -118,6 +118,8 @@ pub struct PartView {
     pub kind: &'static str,
     pub blurb: &'static str,
     pub items: Vec<NoteItem>,
+    /// Only on the What index: its events drawn on a time axis.
+    pub timeline: Option<super::timeline::TimelineView>,
 }
 
 #[derive(Serialize, Debug, Hash)]
