@@ -19,14 +19,17 @@
 //!
 //! ## The estimate
 //! Comparing every pair of 1,000 sources exactly would cost seconds, so each
-//! source keeps a bottom-k MinHash sketch: the `K` smallest of its shingles'
-//! 64-bit hashes. For two sources, the `K` smallest hashes of the union of
-//! their sketches are a uniform sample of the union of their shingles, and
-//! the share of those found in both sketches estimates Jaccard (standard
-//! error about √(J(1−J)/K), 0.03 at K = 256); the overlap follows from
-//! Jaccard and the exact set sizes. Sketches are memoised per source
-//! version, and the pair scores per pair of versions, so an edit to one
-//! source re-compares one row.
+//! source keeps a one-permutation MinHash sketch (Li, Owen & Zhang, 2012):
+//! each shingle's 64-bit hash picks one of `K` bins by its top bits, and
+//! each bin keeps the smallest of the values that fall in it. For two texts,
+//! a bin holds the same minimum in both exactly when the smallest shingle of
+//! the union in that bin is shared, so the share of such bins, among bins
+//! not empty in both, estimates Jaccard (standard error about
+//! √(J(1−J)/K), 0.03 at K = 256). The overlap follows from Jaccard and the
+//! exact set sizes: |A ∩ B| = J (|A| + |B|) / (1 + J). Comparing two
+//! sketches is a pass over two arrays of `K` integers, so all 500,000 pairs
+//! of 1,000 sources take milliseconds; sketches are memoised per source
+//! version.
 //!
 //! ## Per claim
 //! A claim citing several sources is supported by as many *independent*
@@ -46,8 +49,11 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::files::FileId;
 use crate::model::Briefing;
 
-/// Sketch size: the number of smallest shingle hashes a source keeps.
+/// Sketch size: bins of a one-permutation MinHash (a power of two).
 const K: usize = 256;
+
+/// An empty bin.
+const EMPTY: u32 = u32::MAX;
 
 /// Words per shingle.
 const SHINGLE: usize = 3;
@@ -173,21 +179,29 @@ impl Corroboration {
     }
 }
 
-/// A bottom-k MinHash sketch of a text's shingles.
+/// A one-permutation MinHash sketch of a text's shingles.
 #[derive(Debug, Clone)]
 struct Sketch {
     /// Distinct shingles in the text.
     size: usize,
-    /// The `K` smallest distinct shingle hashes, ascending.
-    mins: Vec<u64>,
+    /// Per bin, the smallest value that fell in it, or [`EMPTY`].
+    bins: Box<[u32; K]>,
 }
 
 impl Sketch {
     fn of(text: &str) -> Sketch {
         let all = exact_shingles(text);
+        let mut bins = Box::new([EMPTY; K]);
+        for h in &all {
+            // Top bits choose the bin, low bits are the value (never EMPTY:
+            // the lowest bit is cleared).
+            let bin = (h >> (64 - K.trailing_zeros())) as usize;
+            let value = (*h as u32) & !1;
+            bins[bin] = bins[bin].min(value);
+        }
         Sketch {
             size: all.len(),
-            mins: all.into_iter().take(K).collect(),
+            bins,
         }
     }
 }
@@ -209,7 +223,7 @@ fn exact_shingles(text: &str) -> Vec<u64> {
         // A very short quote: its words stand for it.
         words
             .iter()
-            .map(|w| mix(hash_words(&[w.clone()])))
+            .map(|w| mix(hash_words(std::slice::from_ref(w))))
             .collect()
     } else {
         words.windows(SHINGLE).map(|w| mix(hash_words(w))).collect()
@@ -259,35 +273,18 @@ fn compare(x: &Sketch, y: &Sketch) -> (f64, f64) {
     if x.size == 0 || y.size == 0 {
         return (0.0, 0.0);
     }
-    // Walk the union of the two sketches in order, K elements at most,
-    // counting the hashes both hold.
-    let (a, b) = (&x.mins, &y.mins);
-    let (mut i, mut j, mut seen, mut both) = (0, 0, 0usize, 0usize);
-    while seen < K && (i < a.len() || j < b.len()) {
-        match (a.get(i), b.get(j)) {
-            (Some(p), Some(q)) if p == q => {
-                both += 1;
-                i += 1;
-                j += 1;
-            }
-            (Some(p), Some(q)) if p < q => i += 1,
-            (Some(_), Some(_)) => j += 1,
-            // One sketch is exhausted: if that text had more shingles than
-            // its sketch, the sample cannot go further.
-            (Some(_), None) if y.size > b.len() => break,
-            (None, Some(_)) if x.size > a.len() => break,
-            (Some(_), None) => i += 1,
-            (None, Some(_)) => j += 1,
-            (None, None) => break,
-        }
-        seen += 1;
+    // Branch-free counts, so the loop vectorises.
+    let (mut same, mut both_empty) = (0u32, 0u32);
+    for (a, b) in x.bins.iter().zip(y.bins.iter()) {
+        same += u32::from(a == b && *a != EMPTY);
+        both_empty += u32::from(*a == EMPTY && *b == EMPTY);
     }
-    let jaccard = if seen == 0 {
+    let used = K as u32 - both_empty;
+    let jaccard = if used == 0 {
         0.0
     } else {
-        both as f64 / seen as f64
+        f64::from(same) / f64::from(used)
     };
-    // |A ∩ B| = J (|A| + |B|) / (1 + J).
     let inter = jaccard * (x.size + y.size) as f64 / (1.0 + jaccard);
     let overlap = (inter / x.size.min(y.size) as f64).min(1.0);
     (overlap, jaccard)
@@ -298,8 +295,6 @@ fn compare(x: &Sketch, y: &Sketch) -> (f64, f64) {
 pub struct CorroborationCache {
     /// Per source file: its content version and sketch.
     sketches: FxHashMap<FileId, (u64, Arc<Sketch>)>,
-    /// Per pair of (file, version): its scores.
-    scores: FxHashMap<((FileId, u64), (FileId, u64)), (f64, f64)>,
 }
 
 /// Groups the briefing's sources (see the module's documentation).
@@ -325,22 +320,19 @@ pub fn corroborate(b: &Briefing, cache: &mut CorroborationCache) -> Corroboratio
         .collect();
 
     let n = sketches.len();
-    let rows: Vec<Vec<((usize, usize), (f64, f64))>> = (0..n)
+    // Only pairs worth reporting are kept: at 1,000 sources most of the
+    // 500,000 pairs score near zero.
+    let rows: Vec<Vec<(usize, usize, f64, f64)>> = (0..n)
         .into_par_iter()
         .map(|a| {
             (a + 1..n)
-                .map(|b| {
-                    let scores = cache
-                        .scores
-                        .get(&(ids[a], ids[b]))
-                        .copied()
-                        .unwrap_or_else(|| compare(&sketches[a], &sketches[b]));
-                    ((a, b), scores)
+                .filter_map(|b| {
+                    let (overlap, jaccard) = compare(&sketches[a], &sketches[b]);
+                    (overlap >= REPORTED.min(threshold)).then_some((a, b, overlap, jaccard))
                 })
                 .collect()
         })
         .collect();
-    let mut scores = FxHashMap::default();
     let mut pairs = Vec::new();
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(p: &mut [usize], mut i: usize) -> usize {
@@ -350,8 +342,7 @@ pub fn corroborate(b: &Briefing, cache: &mut CorroborationCache) -> Corroboratio
         }
         i
     }
-    for ((a, b), (overlap, jaccard)) in rows.into_iter().flatten() {
-        scores.insert((ids[a], ids[b]), (overlap, jaccard));
+    for (a, b, overlap, jaccard) in rows.into_iter().flatten() {
         if overlap >= REPORTED {
             pairs.push(Pair {
                 a,
@@ -365,25 +356,25 @@ pub fn corroborate(b: &Briefing, cache: &mut CorroborationCache) -> Corroboratio
             parent[ra.max(rb)] = ra.min(rb);
         }
     }
-    cache.scores = scores;
     pairs.sort_by(|x, y| {
         y.overlap
             .total_cmp(&x.overlap)
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
 
-    let mut group_of = vec![0; n];
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut group_of_root = FxHashMap::default();
-    for s in 0..n {
-        let r = root(&mut parent, s);
-        let g = *group_of_root.entry(r).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(s);
-        group_of[s] = g;
-    }
+    let group_of: Vec<usize> = (0..n)
+        .map(|s| {
+            let r = root(&mut parent, s);
+            let g = *group_of_root.entry(r).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(s);
+            g
+        })
+        .collect();
     Corroboration {
         threshold,
         group_of,
@@ -413,7 +404,7 @@ mod tests {
     fn an_excerpt_inside_a_longer_text_overlaps_fully() {
         let excerpt = &REPORT[..REPORT.find(" Britain").unwrap()];
         let (overlap, jaccard) = compare(&Sketch::of(excerpt), &Sketch::of(REPORT));
-        assert_eq!(overlap, 1.0);
+        assert!(overlap > 0.9, "{overlap}");
         assert!(jaccard < 0.6, "Jaccard alone would miss it: {jaccard}");
     }
 
