@@ -447,6 +447,8 @@ struct DirSize {
     bytes: u64,
     html_files: u64,
     html_bytes: u64,
+    /// `searchindex.js`, the search index.
+    search_bytes: u64,
 }
 
 fn dir_size(dir: &Path) -> Result<DirSize> {
@@ -464,6 +466,9 @@ fn dir_size(dir: &Path) -> Result<DirSize> {
                 if entry.path().extension().is_some_and(|e| e == "html") {
                     size.html_files += 1;
                     size.html_bytes += meta.len();
+                }
+                if entry.file_name() == "searchindex.js" {
+                    size.search_bytes += meta.len();
                 }
             }
         }
@@ -1323,6 +1328,19 @@ fn print_tables(results: &[SizeResult], runs: usize) {
             .collect::<Vec<_>>()
             .join("/"),
         results.iter().map(|r| r.edits).max().unwrap_or(0)
+    );
+    println!(
+        "search index (searchindex.js): {}",
+        results
+            .iter()
+            .map(|r| format!(
+                "{:.1} MB, {:.1}% of the HTML, at {} notes",
+                r.out.search_bytes as f64 / 1e6,
+                100.0 * r.out.search_bytes as f64 / r.out.html_bytes.max(1) as f64,
+                r.notes
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     print_peers(results, runs);
 }
