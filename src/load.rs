@@ -651,6 +651,7 @@ impl Unit<'_> {
             push_markdown_refs(&mut refs, summary, vec![Seg::Key("summary")]);
         }
         let claims = claims(common.claims, "claims", &mut refs);
+        let (disagreements, sides) = self.disagreements(file, common.disagreements, &mut refs);
         if claims.is_empty() {
             self.diags.push(
                 Diagnostic::error("no-claims", format!("note `{id}` has no claims"))
@@ -670,10 +671,53 @@ impl Unit<'_> {
             title: common.title,
             summary: common.summary,
             claims,
+            disagreements,
+            sides,
             body,
             refs,
             order,
         })
+    }
+
+    /// The note's disagreements, their sides flattened into one list. A
+    /// disagreement needs two sides at least.
+    fn disagreements(
+        &mut self,
+        file: FileId,
+        raw: Vec<RawDisagreement>,
+        refs: &mut Vec<Ref>,
+    ) -> (Vec<Disagreement>, Vec<Claim>) {
+        let mut sides = Vec::new();
+        let mut out = Vec::new();
+        for (d, raw) in raw.into_iter().enumerate() {
+            if raw.sides.len() < 2 {
+                self.diags.push(
+                    Diagnostic::error(
+                        "one-sided",
+                        format!("the disagreement `{}` has {} side(s)", raw.point, raw.sides.len()),
+                    )
+                    .at(file, span_of(self.files, file, &[Seg::Key("disagreements"), Seg::Index(d), Seg::Key("sides")]))
+                    .help("a disagreement sets two or more sources' versions side by side; a single version is a claim"),
+                );
+            }
+            let start = sides.len();
+            for (s, side) in raw.sides.into_iter().enumerate() {
+                let path = vec![
+                    Seg::Key("disagreements"),
+                    Seg::Index(d),
+                    Seg::Key("sides"),
+                    Seg::Index(s),
+                    Seg::Key("text"),
+                ];
+                push_markdown_refs(refs, &side.text, path);
+                sides.push(claim(side));
+            }
+            out.push(Disagreement {
+                point: raw.point,
+                sides: start..sides.len(),
+            });
+        }
+        (out, sides)
     }
 }
 
@@ -686,20 +730,24 @@ fn claims(raw: Vec<RawClaim>, field: &'static str, refs: &mut Vec<Ref>) -> Vec<C
                 &c.text,
                 vec![Seg::Key(field), Seg::Index(i), Seg::Key("text")],
             );
-            Claim {
-                text: c.text,
-                cites: c
-                    .cite
-                    .into_iter()
-                    .map(|c| Citation {
-                        source: c.source,
-                        quote: c.quote,
-                        comment: c.comment,
-                    })
-                    .collect(),
-            }
+            claim(c)
         })
         .collect()
+}
+
+fn claim(c: RawClaim) -> Claim {
+    Claim {
+        text: c.text,
+        cites: c
+            .cite
+            .into_iter()
+            .map(|c| Citation {
+                source: c.source,
+                quote: c.quote,
+                comment: c.comment,
+            })
+            .collect(),
+    }
 }
 
 fn push_refs(refs: &mut Vec<Ref>, field: &'static str, ids: &[String]) {
@@ -805,6 +853,13 @@ struct RawCitation {
     comment: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDisagreement {
+    point: String,
+    sides: Vec<RawClaim>,
+}
+
 /// Fields every note has. Kept as a separate struct for the conversion code;
 /// each kind repeats them because serde's `flatten` cannot be combined with
 /// `deny_unknown_fields`.
@@ -813,6 +868,7 @@ struct Common {
     summary: Option<String>,
     claims: Vec<RawClaim>,
     related: Vec<String>,
+    disagreements: Vec<RawDisagreement>,
 }
 
 macro_rules! note_shape {
@@ -826,6 +882,8 @@ macro_rules! note_shape {
             claims: Vec<RawClaim>,
             #[serde(default)]
             related: Vec<String>,
+            #[serde(default)]
+            disagreements: Vec<RawDisagreement>,
             $($(#[$m])* $field: $ty),*
         }
 
@@ -836,6 +894,7 @@ macro_rules! note_shape {
                     summary: raw.summary.take(),
                     claims: std::mem::take(&mut raw.claims),
                     related: std::mem::take(&mut raw.related),
+                    disagreements: std::mem::take(&mut raw.disagreements),
                 }
             }
         }

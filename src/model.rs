@@ -116,11 +116,26 @@ pub struct Note {
     pub title: String,
     pub summary: Option<String>,
     pub claims: Vec<Claim>,
+    /// Points on which the sources conflict, each side a claim with its own
+    /// citations.
+    pub disagreements: Vec<Disagreement>,
+    /// Every side of every disagreement, in order: checked as one list of
+    /// claims (field `sides`), each [`Disagreement`] owning a range of it.
+    pub sides: Vec<Claim>,
     pub body: Body,
     /// Every reference to another note, with where it was written.
     pub refs: Vec<Ref>,
     /// See [`Note::order_key`].
     pub order: OrderKey,
+}
+
+/// A point on which the sources conflict (`disagreements:` in a note).
+#[derive(Debug)]
+pub struct Disagreement {
+    /// What is disputed: "Who was summoned".
+    pub point: String,
+    /// Its sides, as a range of [`Note::sides`].
+    pub sides: std::ops::Range<usize>,
 }
 
 /// Kind, date (events and responses), lowercase title, ID.
@@ -268,6 +283,31 @@ pub struct ClaimList<'a> {
     pub file: FileId,
     pub field: &'static str,
     pub claims: &'a [Claim],
+    /// For the `sides` list: the disagreements that own its claims.
+    pub disagreements: &'a [Disagreement],
+}
+
+impl ClaimList<'_> {
+    /// Where claim `ci` of the list is written in its file: `claims[2]`,
+    /// or `disagreements[0].sides[1]` for a side.
+    pub fn claim_path(&self, ci: usize) -> YamlPath {
+        match self.disagreements.iter().position(|d| d.sides.contains(&ci)) {
+            Some(d) => vec![
+                Seg::Key("disagreements"),
+                Seg::Index(d),
+                Seg::Key("sides"),
+                Seg::Index(ci - self.disagreements[d].sides.start),
+            ],
+            None => vec![Seg::Key(self.field), Seg::Index(ci)],
+        }
+    }
+
+    /// Where a citation's `leaf` (`source`, `quote`) is written.
+    pub fn cite_path(&self, key: &CiteKey, leaf: &'static str) -> YamlPath {
+        let mut path = self.claim_path(key.claim);
+        path.extend([Seg::Key("cite"), Seg::Index(key.cite), Seg::Key(leaf)]);
+        path
+    }
 }
 
 /// Identifies one citation across the whole briefing.
@@ -305,6 +345,7 @@ impl Briefing {
                     file: front.file,
                     field,
                     claims,
+                    disagreements: &[],
                 });
             }
         }
@@ -314,7 +355,17 @@ impl Briefing {
                 file: note.file,
                 field: "claims",
                 claims: &note.claims,
+                disagreements: &[],
             });
+            if !note.sides.is_empty() {
+                lists.push(ClaimList {
+                    owner: Owner::Note(i),
+                    file: note.file,
+                    field: "sides",
+                    claims: &note.sides,
+                    disagreements: &note.disagreements,
+                });
+            }
         }
         lists
     }

@@ -152,7 +152,9 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
     let mut searched = Vec::new();
     for (ci, claim) in list.claims.iter().enumerate() {
         if claim.cites.is_empty() {
-            out.diags.push(uncited_claim(b, list.file, list.field, ci));
+            let mut path = list.claim_path(ci);
+            path.push(Seg::Key("text"));
+            out.diags.push(uncited_claim(b, list.file, &path));
         }
         for (k, cite) in claim.cites.iter().enumerate() {
             let key = CiteKey {
@@ -162,8 +164,12 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 cite: k,
             };
             let Some(si) = b.source_index(&cite.source) else {
-                out.diags
-                    .push(unknown_source(b, list.file, &key, &cite.source));
+                out.diags.push(unknown_source(
+                    b,
+                    list.file,
+                    &list.cite_path(&key, "source"),
+                    &cite.source,
+                ));
                 continue;
             };
             let Some(quote) = &cite.quote else { continue };
@@ -181,7 +187,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 None => out.diags.push(quote_not_found(
                     b,
                     list.file,
-                    &key,
+                    &list.cite_path(&key, "quote"),
                     si,
                     quote,
                     &memo.normalized,
@@ -226,23 +232,18 @@ fn source_memos<'c>(
         .collect()
 }
 
-fn uncited_claim(
-    b: &Briefing,
-    file: crate::files::FileId,
-    field: &'static str,
-    ci: usize,
-) -> Diagnostic {
+fn uncited_claim(b: &Briefing, file: crate::files::FileId, path: &[Seg]) -> Diagnostic {
     let d = match b.config.check.uncited_claims {
         Level::Error => Diagnostic::error("uncited-claim", "this claim cites no source"),
         Level::Warn => Diagnostic::warning("uncited-claim", "this claim cites no source"),
     };
-    d.at(file, span_of(&b.files, file, &[Seg::Key(field), Seg::Index(ci), Seg::Key("text")]))
+    d.at(file, span_of(&b.files, file, path))
         .help("add `cite:` with a `source:` and a verbatim `quote:` (or set `[check] uncited-claims = \"warn\"` in book.toml)")
 }
 
-fn unknown_source(b: &Briefing, file: crate::files::FileId, key: &CiteKey, id: &str) -> Diagnostic {
+fn unknown_source(b: &Briefing, file: crate::files::FileId, path: &[Seg], id: &str) -> Diagnostic {
     let d = Diagnostic::error("unknown-source", format!("no source has the ID `{id}`"))
-        .at(file, span_of(&b.files, file, &key.path("source")))
+        .at(file, span_of(&b.files, file, path))
         .label("cited here");
     match suggest(id, b.sources.iter().map(|s| s.id.as_str())) {
         Some(best) => d.help(format!("did you mean `{best}`?")),
@@ -253,7 +254,7 @@ fn unknown_source(b: &Briefing, file: crate::files::FileId, key: &CiteKey, id: &
 fn quote_not_found(
     b: &Briefing,
     file: crate::files::FileId,
-    key: &CiteKey,
+    path: &[Seg],
     si: usize,
     quote: &str,
     normalized: &Normalized,
@@ -263,7 +264,7 @@ fn quote_not_found(
         "quote-not-found",
         format!("this quote is not in source `{}`", source.id),
     )
-    .at(file, span_of(&b.files, file, &key.path("quote")))
+    .at(file, span_of(&b.files, file, path))
     .label("quoted here");
     let invisible: Vec<String> = quote
         .chars()

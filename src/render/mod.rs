@@ -305,6 +305,12 @@ impl<'a> Renderer<'a> {
                     self.note_ver[i].hash(&mut h);
                     self.hash_refs(&self.b.notes[i].refs, &mut h);
                 }
+                // The open questions collect every note's disagreements.
+                if k == Kind::Question {
+                    for i in self.with_disagreements() {
+                        self.note_ver[i].hash(&mut h);
+                    }
+                }
             }
             Entry::Note(i) => {
                 self.note_ver[i].hash(&mut h);
@@ -660,9 +666,22 @@ impl<'a> Renderer<'a> {
         claims: &[Claim],
         links: &Linker,
     ) -> Vec<ClaimView> {
+        self.claims_from(owner, field, claims, 0, links)
+    }
+
+    /// Views of `claims`, the first being claim `first` of its list.
+    fn claims_from(
+        &self,
+        owner: Owner,
+        field: &'static str,
+        claims: &[Claim],
+        first: usize,
+        links: &Linker,
+    ) -> Vec<ClaimView> {
         claims
             .iter()
             .enumerate()
+            .map(|(ci, claim)| (ci + first, claim))
             .map(|(ci, claim)| ClaimView {
                 anchor: claim_anchor(field, ci),
                 html: markdown::to_inline_html(&claim.text, links),
@@ -809,7 +828,55 @@ impl<'a> Renderer<'a> {
             blurb: blurb(Some(kind)),
             items,
             timeline,
+            disagreements: match kind {
+                Kind::Question => self.all_disagreements(links),
+                _ => Vec::new(),
+            },
         }
+    }
+
+    /// A note's disagreements, each side a claim with its citations.
+    fn disagreements(&self, i: usize, links: &Linker) -> Vec<DisagreementView> {
+        let n = &self.b.notes[i];
+        n.disagreements
+            .iter()
+            .enumerate()
+            .map(|(d, dis)| DisagreementView {
+                anchor: format!("d-{}", d + 1),
+                point: dis.point.clone(),
+                sides: self.claims_from(
+                    Owner::Note(i),
+                    "sides",
+                    &n.sides[dis.sides.clone()],
+                    dis.sides.start,
+                    links,
+                ),
+            })
+            .collect()
+    }
+
+    /// Every disagreement of the briefing, for the open-questions index.
+    fn all_disagreements(&self, links: &Linker) -> Vec<DisagreementItem> {
+        self.with_disagreements()
+            .flat_map(|i| {
+                let n = &self.b.notes[i];
+                let note = links.note(i);
+                n.disagreements.iter().enumerate().map(move |(d, dis)| DisagreementItem {
+                    point: dis.point.clone(),
+                    href: format!("../{}#d-{}", self.path(&Entry::Note(i)), d + 1),
+                    note: note.title.clone(),
+                    sides: n.sides[dis.sides.clone()]
+                        .iter()
+                        .map(|s| markdown::to_inline_html(&s.text, links))
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// The notes that record disagreements, in reading order.
+    fn with_disagreements(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.b.notes.len()).filter(|&i| !self.b.notes[i].disagreements.is_empty())
     }
 
     fn note(&self, i: usize, links: &Linker) -> NoteView {
@@ -873,6 +940,7 @@ impl<'a> Renderer<'a> {
             facts,
             ref_groups,
             cited_by: self.backlink_groups(i, links),
+            disagreements: self.disagreements(i, links),
             claims: self.claims(Owner::Note(i), "claims", &n.claims, links),
         }
     }
@@ -1092,6 +1160,7 @@ fn claim_anchor(field: &str, ci: usize) -> String {
     let prefix = match field {
         "bottom_line" => "bl",
         "key_facts" => "kf",
+        "sides" => "side",
         _ => "c",
     };
     format!("{prefix}-{}", ci + 1)

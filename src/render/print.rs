@@ -75,11 +75,19 @@ enum Section {
         note: NoteView,
         meta: String,
         claims: Vec<PrintClaim>,
+        disagreements: Vec<PrintDisagreement>,
         endnotes: Vec<Endnote>,
     },
     Source {
         source: SourceView,
     },
+}
+
+/// A disagreement whose sides' citations are numbered notes.
+#[derive(Serialize, Hash)]
+struct PrintDisagreement {
+    point: String,
+    sides: Vec<PrintClaim>,
 }
 
 /// A claim whose citations are numbered notes.
@@ -256,10 +264,18 @@ impl Renderer<'_> {
                 let mut note = self.note(i, &links);
                 let mut endnotes = Vec::new();
                 let claims = number(std::mem::take(&mut note.claims), &mut endnotes);
+                let disagreements = std::mem::take(&mut note.disagreements)
+                    .into_iter()
+                    .map(|d| PrintDisagreement {
+                        point: d.point,
+                        sides: number(d.sides, &mut endnotes),
+                    })
+                    .collect();
                 Section::Note {
                     note,
                     meta: note_meta(&self.b.notes[i]),
                     claims,
+                    disagreements,
                     endnotes,
                 }
             }

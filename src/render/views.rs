@@ -120,6 +120,8 @@ pub struct PartView {
     pub items: Vec<NoteItem>,
     /// Only on the What index: its events drawn on a time axis.
     pub timeline: Option<super::timeline::TimelineView>,
+    /// Only on the open-questions index: every disagreement of the briefing.
+    pub disagreements: Vec<DisagreementItem>,
 }
 
 #[derive(Serialize, Debug, Hash)]
@@ -146,6 +148,28 @@ pub struct NoteView {
     /// Backlinks: the notes that refer to this one, by part.
     pub cited_by: Vec<RefGroup>,
     pub claims: Vec<ClaimView>,
+    pub disagreements: Vec<DisagreementView>,
+}
+
+/// A point on which sources conflict, its sides side by side.
+#[derive(Serialize, Debug, Hash)]
+pub struct DisagreementView {
+    /// `d-1`, the target of links from the open-questions index.
+    pub anchor: String,
+    pub point: String,
+    pub sides: Vec<ClaimView>,
+}
+
+/// A disagreement as listed on the open-questions index.
+#[derive(Serialize, Debug, Hash)]
+pub struct DisagreementItem {
+    pub point: String,
+    /// To the disagreement on its note's page.
+    pub href: String,
+    /// The note's title.
+    pub note: String,
+    /// Each side's text, as HTML.
+    pub sides: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Hash)]
