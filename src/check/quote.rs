@@ -195,4 +195,30 @@ mod tests {
         );
         assert!(sim > 0.7, "{sim}");
     }
+
+    /// Found by fuzzing: a misquote of tens of KB made the closest-passage
+    /// search (quadratic edit distance) run for minutes. Only the quote's
+    /// first 400 characters are compared, so a long misquote still points
+    /// at where it starts.
+    #[test]
+    fn a_very_long_misquote_is_located_by_its_beginning() {
+        let passage = "The hackers sent more than 10,000 malicious emails to the targets.";
+        let src = format!(
+            "{} {passage} {}",
+            "Filler words. ".repeat(2000),
+            "More filler. ".repeat(2000)
+        );
+        let quote = format!(
+            "The hackers sent over 10,000 malicious emails to the targets. {}",
+            "Invented text. ".repeat(3000)
+        );
+        let n = normalize(&src);
+        assert!(n.find(&quote).is_none());
+        let (r, _) = n.closest(&quote).expect("a closest passage");
+        assert!(
+            src[r.clone()].contains("The hackers sent more"),
+            "{}",
+            &src[r]
+        );
+    }
 }
