@@ -199,7 +199,7 @@ mod tests {
     /// Found by fuzzing: a misquote of tens of KB made the closest-passage
     /// search (quadratic edit distance) run for minutes. Only the quote's
     /// first 400 characters are compared, so a long misquote still points
-    /// at where it starts.
+    /// at the passage it starts with.
     #[test]
     fn a_very_long_misquote_is_located_by_its_beginning() {
         let passage = "The hackers sent more than 10,000 malicious emails to the targets.";
@@ -215,10 +215,8 @@ mod tests {
         let n = normalize(&src);
         assert!(n.find(&quote).is_none());
         let (r, _) = n.closest(&quote).expect("a closest passage");
-        assert!(
-            src[r.clone()].starts_with("The hackers sent more"),
-            "{}",
-            &src[r]
-        );
+        // The passage, in a window about as long as the part compared.
+        assert!(src[r.clone()].contains(passage), "{}", &src[r]);
+        assert!(r.len() < 1_000, "{} bytes", r.len());
     }
 }
