@@ -179,7 +179,11 @@ pub fn generate(root: &Path, notes: usize, seed: u64) -> Synth {
         fs::write(root.join(format!("content/sources/s{s:05}.txt")), &text).unwrap();
         fs::write(
             root.join(format!("content/sources/s{s:05}.yaml")),
-            format!("title: Synthetic report number {s}\npublisher: Example Wire\npublished: \"2024-03-{:02}\"\nlanguage: en\ntranslation: none\n", 1 + s % 28),
+            format!(
+                "title: Synthetic report number {s}\npublisher: Example Wire\npublished: \"2024-03-{:02}\"\nlanguage: en\ntranslation: none\nsha256: {}\n",
+                1 + s % 28,
+                briefing::integrity::sha256_hex(text.as_bytes())
+            ),
         )
         .unwrap();
         quotable.push(sentences);

@@ -32,6 +32,9 @@ pub enum Command {
     Init(InitArgs),
     /// Remove what `build` wrote
     Clean(CleanArgs),
+    /// List the sources and whether their texts match their recorded
+    /// SHA-256; `--rehash` records it
+    Sources(SourcesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +82,19 @@ pub struct CleanArgs {
     /// The build directory to remove (default: [build] build-dir)
     #[arg(short = 'd', long)]
     pub dest_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SourcesArgs {
+    /// The briefing's folder
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Record the SHA-256 of each source's text as `sha256:` in its
+    /// metadata: of the sources named, or of every source whose hash is
+    /// missing or out of date. The only command that edits content/, and
+    /// only that line.
+    #[arg(long, num_args = 0.., value_name = "ID")]
+    pub rehash: Option<Vec<String>>,
 }
 
 #[derive(Debug, Args)]

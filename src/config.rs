@@ -153,6 +153,10 @@ pub struct CheckConfig {
     /// Whether a claim without a citation is an error (default) or a warning.
     #[serde(default)]
     pub uncited_claims: Level,
+    /// Whether a source whose text no longer matches its recorded SHA-256
+    /// is an error (default) or a warning.
+    #[serde(default)]
+    pub changed_sources: Level,
     /// Treat every warning as an error (for CI).
     #[serde(default)]
     pub deny_warnings: bool,

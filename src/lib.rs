@@ -15,6 +15,7 @@ pub mod date;
 pub mod diag;
 pub mod files;
 pub mod init;
+pub mod integrity;
 pub mod links;
 pub mod load;
 pub mod markdown;

@@ -18,6 +18,7 @@ use crate::config::{Config, SiteUrl};
 use crate::date::DateSpec;
 use crate::diag::{Diagnostic, span_of};
 use crate::files::{FileId, Files};
+use crate::integrity;
 use crate::markdown;
 use crate::model::*;
 use crate::yaml::{self, Seg, YamlPath};
@@ -378,7 +379,8 @@ impl Loader {
             if is_yaml(&path) {
                 let unit = self.unit(file, |u| {
                     let id = u.id_of(&path, file)?;
-                    Some((id, u.source_meta(file).map(Arc::new)))
+                    let meta = u.source_meta(file, &id).map(Arc::new);
+                    Some((id, meta))
                 });
                 if let Some((id, Some(meta))) = unit {
                     metas.push((id, meta));
@@ -522,12 +524,21 @@ impl Unit<'_> {
         None
     }
 
-    fn source_meta(&mut self, file: FileId) -> Option<SourceMeta> {
+    fn source_meta(&mut self, file: FileId, id: &str) -> Option<SourceMeta> {
         let raw: RawSourceMeta = self.parse(file)?;
         let published = raw
             .published
             .as_ref()
             .and_then(|d| self.date(file, d, vec![Seg::Key("published")]));
+        if let Some(why) = raw.sha256.as_deref().and_then(integrity::hash_problem) {
+            self.diags.push(
+                Diagnostic::error("invalid-hash", why)
+                    .at(file, span_of(self.files, file, &[Seg::Key(integrity::FIELD)]))
+                    .help(format!(
+                        "run `briefing sources --rehash {id}` to record the SHA-256 of the source's text"
+                    )),
+            );
+        }
         Some(SourceMeta {
             file,
             title: raw.title,
@@ -538,6 +549,7 @@ impl Unit<'_> {
             original_language: raw.original_language,
             translation: raw.translation,
             caveats: raw.caveats,
+            sha256: raw.sha256,
         })
     }
 
@@ -957,6 +969,8 @@ struct RawSourceMeta {
     translation: Translation,
     #[serde(default)]
     caveats: Vec<String>,
+    #[serde(default)]
+    sha256: Option<String>,
 }
 
 /// A date as text. An unquoted year (`date: 2024`) is a YAML integer; accept

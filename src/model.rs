@@ -87,6 +87,9 @@ pub struct SourceMeta {
     pub original_language: Option<String>,
     pub translation: Translation,
     pub caveats: Vec<String>,
+    /// The SHA-256 of the text as recorded (`sha256:`), as written; a
+    /// malformed value has been reported by loading.
+    pub sha256: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]

@@ -449,7 +449,7 @@ fn uncited_sources_and_orphan_notes_are_warnings_that_can_be_denied() {
         .file("content/sources/unused.txt", "Nobody cites this.\n")
         .file(
             "content/sources/unused.yaml",
-            "title: Unused\nlanguage: en\ntranslation: none\n",
+            "title: Unused\nlanguage: en\ntranslation: none\nsha256: df411aa22b00ff8f48e424e4689034ea4f3ca01f3fb957472a2e20561685aeb7\n",
         )
         .file(
             "content/who/loner.yaml",
@@ -987,6 +987,7 @@ fn invisible_characters_in_a_quote_are_named() {
 fn old_mac_line_endings_still_make_paragraphs() {
     let t = BriefingTest::new("basic")
         .file("content/sources/report-b.txt", "The ministry was the victim of a \"complex\" cyberattack.\rThe attackers were not named.\r");
+    t.run(&["sources", "--rehash", "report-b"]).expect_success();
     t.run(&["build"]).expect_success();
     let page = t.read("book/sources/report-b.html");
     assert!(page.contains("<p id=\"p-2\">"), "two paragraphs: {page}");

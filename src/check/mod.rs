@@ -4,6 +4,7 @@
 //! diagnostics, checking yields where every quote was found, because the
 //! renderer highlights exactly those passages.
 
+pub mod hashes;
 pub mod quote;
 
 use std::collections::HashMap;
@@ -41,6 +42,7 @@ pub struct CheckCache {
     /// version and a fingerprint of every source and the settings.
     lists: FxHashMap<(FileId, &'static str), (u64, Arc<ListResult>)>,
     corroboration: crate::corroborate::CorroborationCache,
+    hashes: hashes::HashCache,
 }
 
 /// What checking one list of claims found.
@@ -70,6 +72,7 @@ pub struct Checked {
 pub fn check(b: &Briefing, cache: &mut CheckCache) -> Checked {
     let mut out = Checked::default();
     citations(b, cache, &mut out);
+    hashes::check(b, &mut cache.hashes, &out.quotes, &mut out.diagnostics);
     references(b, &mut out.diagnostics);
     uncited_sources(b, &mut out.diagnostics);
     orphan_notes(b, &mut out.diagnostics);
@@ -376,7 +379,7 @@ fn orphan_notes(b: &Briefing, diags: &mut Vec<Diagnostic>) {
 }
 
 /// The known ID most like `wanted`, if one is close enough to be a typo.
-fn suggest<'a>(wanted: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(wanted: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for id in known {
         let score = if id.starts_with(wanted) && wanted.len() >= 3 {
