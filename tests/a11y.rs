@@ -274,6 +274,42 @@ fn axe_finds_no_serious_problem_on_any_kind_of_page_light_or_dark() {
     );
 }
 
+/// The quote-context tooltip (`static/context.js`), open on a citation,
+/// passes axe too, in both colour schemes: nothing serious anywhere, and
+/// nothing at all about the tooltip itself.
+#[test]
+fn axe_finds_no_problem_with_a_quotes_context_open_light_or_dark() {
+    let axe = axe_source();
+    let site = Site::build();
+    let note = "what/apt31-decade-of-targeting.html";
+    let mut b = Browser::launch();
+    let mut problems = Vec::new();
+    for scheme in ["light", "dark"] {
+        b.color_scheme(scheme);
+        site.open(&mut b, note);
+        b.focus("a.cite-ref[data-before][data-after]");
+        let open = "document.getElementById('cite-context') && !document.getElementById('cite-context').hidden";
+        b.wait_for(open);
+        let result = run_axe(&mut b, &axe);
+        assert_eq!(b.eval(open), json!(true), "the tooltip stayed open");
+        for v in result["violations"].as_array().unwrap() {
+            let about_tooltip = v["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["target"].as_str().unwrap_or("").contains("cite-context"));
+            if about_tooltip || matches!(v["impact"].as_str(), Some("serious" | "critical")) {
+                problems.push(describe(note, scheme, v, usize::MAX));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "with the quote context open:\n{}",
+        problems.join("")
+    );
+}
+
 /// At 360 px wide (a small phone) no page scrolls sideways.
 #[test]
 fn no_page_scrolls_sideways_on_a_phone() {

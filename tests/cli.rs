@@ -626,10 +626,21 @@ fn markdown_cannot_inject_html_or_script() {
         "title: '<script>alert(1)</script>'\ntype: government\nrelated: [breach]\nsummary: '<img src=x onerror=alert(1)> [x](javascript:alert(1))'\nclaims:\n  - text: '<b onclick=\"alert(1)\">hi</b> [y](JAVASCRIPT:alert(2))'\n    cite:\n      - source: report-a\n        comment: '<iframe src=\"data:text/html,x\"></iframe>'\n",
     );
     t.run(&["build"]).expect_success();
-    for page in html_files(&t.path().join("book")) {
-        // The search page's own scripts are the only ones.
-        let html = fs::read_to_string(&page)
-            .unwrap()
+    let site = t.path().join("book");
+    for page in html_files(&site) {
+        // The quote-context script of every page (the 404 page links from
+        // the site's root) and the search page's own scripts are the only ones.
+        let rel = page.strip_prefix(&site).unwrap();
+        let root = match rel.to_str().unwrap() {
+            "404.html" => "/",
+            r if r.contains('/') => "../",
+            _ => "",
+        };
+        let context = format!(r#"<script src="{root}static/context.js" defer></script>"#);
+        let html = fs::read_to_string(&page).unwrap();
+        assert_eq!(html.matches(&context).count(), 1, "{}", page.display());
+        let html = html
+            .replace(&context, "")
             .replace(r#"<script src="static/elasticlunr.min.js"></script>"#, "")
             .replace(r#"<script src="static/search.js"></script>"#, "");
         let lower = html.to_lowercase();

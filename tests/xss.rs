@@ -33,16 +33,22 @@ fn all() -> String {
     serde_json::to_string(&joined).unwrap() // JSON strings are YAML strings
 }
 
+/// A quote of report-a that sits between two runs of the payloads, so its
+/// context (the words around it, in the citation link's `data-before` and
+/// `data-after`, shown by `static/context.js`) is made of them.
+const QUOTE_AMID_PAYLOADS: &str = "quoted between the payloads";
+
 /// The basic fixture with every payload in every field, and in a
-/// paragraph of a source's text.
+/// paragraph of a source's text, around a quoted passage.
 fn briefing_with_payloads() -> BriefingTest {
     let p = all();
     let source =
         fs::read_to_string(support::fixtures().join("basic/content/sources/report-a.txt")).unwrap();
+    let payloads = PAYLOADS.join(" ");
     BriefingTest::new("basic")
         .file(
             "content/sources/report-a.txt",
-            &format!("{source}\n\n{}\n", PAYLOADS.join(" ")),
+            &format!("{source}\n\n{payloads} {QUOTE_AMID_PAYLOADS} {payloads}\n"),
         )
         .file(
             "book.toml",
@@ -56,7 +62,7 @@ fn briefing_with_payloads() -> BriefingTest {
         )
         .file(
             "content/who/ministry.yaml",
-            &format!("title: {p}\ntype: government\nrole: {p}\naffiliation: {p}\naliases: [{p}]\nsummary: {p}\nrelated: [breach]\nclaims:\n  - text: {p}\n    cite:\n      - source: report-a\n        quote: Ministry confirms records breach\n        comment: {p}\n"),
+            &format!("title: {p}\ntype: government\nrole: {p}\naffiliation: {p}\naliases: [{p}]\nsummary: {p}\nrelated: [breach]\nclaims:\n  - text: {p}\n    cite:\n      - source: report-a\n        quote: Ministry confirms records breach\n        comment: {p}\n      - source: report-a\n        quote: {QUOTE_AMID_PAYLOADS}\n"),
         )
         .file(
             "content/what/breach.yaml",
@@ -76,11 +82,26 @@ fn briefing_with_payloads() -> BriefingTest {
         )
 }
 
-/// The search page's own scripts, the only ones a page may have.
+/// The search page's own scripts, the only ones a page may have besides
+/// [`context_script`].
 const OUR_SCRIPTS: &[&str] = &[
     r#"<script src="static/elasticlunr.min.js"></script>"#,
     r#"<script src="static/search.js"></script>"#,
 ];
+
+/// The quote-context script every page loads, from `page` of `site`
+/// (the 404 page links from the site's root path, `/`).
+fn context_script(site: &std::path::Path, page: &std::path::Path) -> String {
+    let rel = page.strip_prefix(site).unwrap();
+    let root = if rel == std::path::Path::new("404.html") {
+        "/"
+    } else if rel.components().count() > 1 {
+        "../"
+    } else {
+        ""
+    };
+    format!(r#"<script src="{root}static/context.js" defer></script>"#)
+}
 
 /// The What index's timeline, the only SVG a page may have.
 const OUR_SVG: &str = r#"<svg class="tl-chart" "#;
@@ -95,6 +116,14 @@ fn payloads_in_every_field_are_inert_in_a_real_browser() {
     assert_eq!(pages.len(), 15, "every page of the fixture");
     for page in &pages {
         let mut html = fs::read_to_string(page).unwrap();
+        let context = context_script(&site, page);
+        assert_eq!(
+            html.matches(&context).count(),
+            1,
+            "{context} on {}",
+            page.display()
+        );
+        html = html.replace(&context, "");
         if page.ends_with("search.html") {
             for ours in OUR_SCRIPTS {
                 assert!(html.contains(ours), "{ours} on the search page");
@@ -121,6 +150,30 @@ fn payloads_in_every_field_are_inert_in_a_real_browser() {
             }
         }
     }
+    // The context around the quote amid the payloads is escaped in its
+    // attributes: no quotation mark breaks out of them.
+    let ministry = fs::read_to_string(site.join("who/ministry.html")).unwrap();
+    let link = ministry
+        .split("<a class=\"cite-ref\" ")
+        .skip(1)
+        .filter_map(|l| l.split_once('>'))
+        .map(|(attributes, _)| attributes)
+        .find(|a| a.contains("data-after="))
+        .expect("a citation link with context");
+    assert!(
+        link.contains("data-before=\"") && link.contains("&lt;script&gt;console.error("),
+        "{link}"
+    );
+    let names: Vec<&str> = link
+        .split("=\"")
+        .filter_map(|a| a.rsplit(' ').next())
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert_eq!(
+        names[..names.len() - 1],
+        ["href", "title", "data-before", "data-after"],
+        "{link}"
+    );
     let home = fs::read_to_string(site.join("index.html")).unwrap();
     assert!(
         home.contains("{{ 7 * 7 }}"),
@@ -135,6 +188,55 @@ fn payloads_in_every_field_are_inert_in_a_real_browser() {
             "the payload is shown as text on {url}"
         );
     }
+}
+
+/// The context shown beside a citation (`static/context.js`), made of
+/// payloads here, is text: the tooltip holds only our elements, and
+/// nothing runs.
+#[test]
+fn payloads_around_a_quote_are_shown_as_text_in_its_context() {
+    let t = briefing_with_payloads();
+    t.run(&["build"]).expect_success();
+    let mut b = Browser::launch();
+    let url = format!("file://{}/book/who/ministry.html", t.path().display());
+    b.open(&url);
+    b.focus("a.cite-ref[data-after]");
+    b.wait_for("document.getElementById('cite-context') && !document.getElementById('cite-context').hidden");
+    let tip = b.eval(
+        r#"(() => {
+            const t = document.getElementById('cite-context');
+            return {
+                text: t.querySelector('.cite-context-text').textContent,
+                source: t.querySelector('.cite-context-source').textContent,
+                quote: t.querySelector('mark').textContent,
+                elements: [...t.querySelectorAll('*')].map(e => e.localName),
+                handlers: [...document.querySelectorAll('*')].filter(e =>
+                    [...e.attributes].some(a => a.name.startsWith('on'))).length,
+            };
+        })()"#,
+    );
+    assert_eq!(tip["quote"], json!(QUOTE_AMID_PAYLOADS));
+    assert_eq!(
+        tip["elements"],
+        json!(["p", "mark", "p"]),
+        "only our elements"
+    );
+    assert_eq!(tip["handlers"], json!(0), "no event handler attributes");
+    let text = tip["text"].as_str().unwrap();
+    for shown in [
+        "<script>console.error('XSS-script')</script>",
+        "<img src=x onerror=\"console.error('XSS-onerror')\">",
+        "\"><svg onload=console.error('XSS-svg')>",
+        "<style>body{background:url(https://tracker.example/bg.png)}</style>",
+    ] {
+        assert!(text.contains(shown), "{shown} is shown as text: {text}");
+    }
+    assert!(
+        tip["source"].as_str().unwrap().contains("XSS-onerror"),
+        "the source's title too: {tip}"
+    );
+    let console = b.console();
+    assert!(console.is_empty(), "console on {url}: {console:?}");
 }
 
 /// Search results hold every field's text, the payloads included: they are

@@ -4,6 +4,7 @@
 //! can: such errors become diagnostics naming the template. The result is a
 //! list of `(path, bytes)`; writing them is [`crate::output`]'s job.
 
+mod context;
 mod passages;
 mod print;
 pub mod search;
@@ -14,7 +15,7 @@ pub mod views;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
@@ -180,9 +181,12 @@ struct Renderer<'a> {
     source_index: FxHashMap<&'a str, usize>,
     /// Per source: its distinct quoted ranges, sorted, each with its citers.
     quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
-    /// Per quoted citation: its passage's id on the source page (`q-3`)
-    /// and the source's index.
-    anchors: FxHashMap<CiteKey, (String, usize)>,
+    /// Per quoted citation: its passage's id on the source page (`q-3`),
+    /// the source's index and where the quote is in the source's text.
+    anchors: FxHashMap<CiteKey, (String, usize, Range<usize>)>,
+    /// Per source: its paragraphs, made when a quote's context first
+    /// needs them.
+    paragraphs: Vec<OnceLock<Vec<Range<usize>>>>,
     /// Per note: its file and content version, hashed — identifies
     /// everything a page can show of it (title, kind, dates, claims).
     note_ver: Vec<u64>,
@@ -212,10 +216,10 @@ impl<'a> Renderer<'a> {
         }
         let mut anchors = FxHashMap::default();
         for (si, per_source) in quotes.iter_mut().enumerate() {
-            for (n, citers) in per_source.values_mut().enumerate() {
+            for (n, (&(a, z), citers)) in per_source.iter_mut().enumerate() {
                 citers.sort();
                 for key in citers.iter() {
-                    anchors.insert(*key, (format!("q-{}", n + 1), si));
+                    anchors.insert(*key, (format!("q-{}", n + 1), si, a..z));
                 }
             }
         }
@@ -276,6 +280,7 @@ impl<'a> Renderer<'a> {
             },
             quotes,
             anchors,
+            paragraphs: b.sources.iter().map(|_| OnceLock::new()).collect(),
         }
     }
 
@@ -725,12 +730,18 @@ impl<'a> Renderer<'a> {
     }
 
     fn cite(&self, key: CiteKey, cite: &Citation, links: &Linker) -> CiteView {
-        let (si, fragment) = match self.anchors.get(&key) {
-            Some((anchor, si)) => (Some(*si), format!("#{anchor}")),
+        let found = self.anchors.get(&key);
+        let (si, fragment) = match found {
+            Some((anchor, si, _)) => (Some(*si), format!("#{anchor}")),
             None => (
                 self.source_index.get(cite.source.as_str()).copied(),
                 String::new(),
             ),
+        };
+        // The quote's context, for the page's tooltip (print.html has none).
+        let (before, after) = match found {
+            Some((_, si, range)) if !links.print => self.context(*si, range.clone()),
+            _ => (None, None),
         };
         CiteView {
             source_id: cite.source.clone(),
@@ -748,7 +759,17 @@ impl<'a> Renderer<'a> {
                     Translation::Machine => Some("machine translation"),
                     _ => None,
                 }),
+            before,
+            after,
         }
+    }
+
+    /// The source's words before and after the quote at `range` of source
+    /// `si` (see [`context`]).
+    fn context(&self, si: usize, range: Range<usize>) -> (Option<String>, Option<String>) {
+        let text = self.b.files.text(self.b.sources[si].file);
+        let paragraphs = self.paragraphs[si].get_or_init(|| passages::paragraphs(text));
+        context::around(text, paragraphs, range)
     }
 
     fn front(&self, links: &Linker) -> FrontView {

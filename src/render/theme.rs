@@ -47,6 +47,10 @@ const STATIC: &[(&str, &[u8])] = &[
         include_bytes!("../../templates/static/search.js"),
     ),
     (
+        "context.js",
+        include_bytes!("../../templates/static/context.js"),
+    ),
+    (
         "elasticlunr.min.js",
         include_bytes!("../../templates/static/elasticlunr.min.js"),
     ),

@@ -95,6 +95,12 @@ pub struct CiteView {
     pub comment_html: Option<String>,
     /// E.g. "machine translation", shown beside the quote.
     pub caveat: Option<&'static str>,
+    /// For the quote-context tooltip: the source's words just before the
+    /// quoted passage, from the start of its sentence (capped); `None` when
+    /// there are none or the quote was not found (see `render/context.rs`).
+    pub before: Option<String>,
+    /// The same after the passage, to the end of its sentence.
+    pub after: Option<String>,
 }
 
 #[derive(Serialize, Debug, Hash)]
