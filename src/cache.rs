@@ -8,6 +8,7 @@
 //! check that the site after any sequence of edits equals a fresh build.
 
 use crate::check::CheckCache;
+use crate::export::ExportCache;
 use crate::links::LinkCache;
 use crate::load::LoadCache;
 use crate::output::OutputCache;
@@ -18,6 +19,7 @@ pub struct Cache {
     pub load: LoadCache,
     pub check: CheckCache,
     pub render: RenderCache,
+    pub export: ExportCache,
     pub links: LinkCache,
     pub output: OutputCache,
 }

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod date;
 pub mod diag;
+pub mod export;
 pub mod files;
 pub mod init;
 pub mod integrity;

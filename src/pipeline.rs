@@ -13,6 +13,7 @@ use crate::cache::Cache;
 use crate::check;
 use crate::config::SiteUrl;
 use crate::diag::{self, Diagnostic, Format, Tally};
+use crate::export;
 use crate::files::Files;
 use crate::links;
 use crate::load;
@@ -73,8 +74,13 @@ fn compile(
     let mut pages = Vec::new();
     if tally.errors == 0 && do_render {
         let theme = theme.expect("a missing theme is a counted template error");
-        match render::render(&briefing, &checked, &theme, &mut cache.render) {
-            Ok(rendered) => {
+        let (rendered, export) = rayon::join(
+            || render::render(&briefing, &checked, &theme, &mut cache.render),
+            || export::page(&briefing, &checked, &mut cache.export),
+        );
+        match rendered {
+            Ok(mut rendered) => {
+                rendered.push(export);
                 let base = briefing.site_url.as_ref().map_or("/", |u| u.path.as_str());
                 diags.extend(links::check(&rendered, base, &mut cache.links));
                 pages = rendered;

@@ -1,0 +1,764 @@
+//! `briefing.json`: the whole briefing as data, for other tools — every
+//! note, claim and citation, each source's metadata and SHA-256, and which
+//! sources tell the same story. The format is described, field by field, by
+//! the JSON Schema in `docs/briefing.schema.json`; [`SCHEMA_VERSION`] is its
+//! version.
+//!
+//! A citation with a quote carries where the quote was found as W3C Web
+//! Annotation selectors (a `TextQuoteSelector` and a `TextPositionSelector`
+//! counting Unicode code points) plus the UTF-8 byte range, all over the
+//! source's text file exactly as stored, so other tools can re-anchor it.
+//!
+//! ## Layout
+//! One JSON value, written one record per line: the header fields, then each
+//! note and each source on a line of its own. The file stays compact (no
+//! indentation, which would add a fifth to it) and a line-based `diff` of two
+//! exports shows which notes and sources changed.
+//!
+//! ## Cost
+//! Each line is memoised, keyed by everything it is made from: a rebuild
+//! serialises only the notes and sources whose files (or whose cited
+//! sources, or the grouping) changed, and copies the other lines.
+
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHasher};
+use serde::Serialize;
+
+use crate::check::Checked;
+use crate::corroborate::Corroboration;
+use crate::date::{DateSpec, PartialDate};
+use crate::files::{FileId, floor_char_boundary};
+use crate::integrity::sha256_hex;
+use crate::model::*;
+use crate::render::Page;
+
+/// Where the export goes in the site.
+pub const PATH: &str = "briefing.json";
+
+/// The version of the format (semantic versioning: a new minor version only
+/// adds properties; consumers should ignore properties they do not know).
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+/// Characters of context on each side of a quote in its `TextQuoteSelector`.
+pub const CONTEXT: usize = 32;
+
+/// Bytes of text between two code-point checkpoints of a source.
+const STRIDE: usize = 64;
+
+/// What the export keeps between builds: each line, keyed by its inputs.
+#[derive(Default)]
+pub struct ExportCache {
+    /// Per note or front-page file: (inputs, line).
+    claims: FxHashMap<FileId, (u64, Arc<str>)>,
+    /// Per source text: (inputs, line).
+    sources: FxHashMap<FileId, (u64, Arc<str>)>,
+    /// Per source text: (version, code-point checkpoints).
+    counts: FxHashMap<FileId, (u64, Arc<Counts>)>,
+}
+
+/// The export as one page of the site.
+pub fn page(b: &Briefing, checked: &Checked, cache: &mut ExportCache) -> Page {
+    let x = Exporter::new(b, checked, cache);
+    let fronts: Vec<(u64, Arc<str>)> = b
+        .front
+        .iter()
+        .map(|f| x.line(f.file, x.front_inputs(f), || x.front(f), &cache.claims))
+        .collect();
+    let notes: Vec<(u64, Arc<str>)> = b
+        .notes
+        .par_iter()
+        .enumerate()
+        .map(|(i, n)| x.line(n.file, x.note_inputs(n), || x.note(i), &cache.claims))
+        .collect();
+    let sources: Vec<(u64, Arc<str>)> = (0..b.sources.len())
+        .into_par_iter()
+        .map(|i| {
+            let s = &b.sources[i];
+            x.line(s.file, x.source_inputs(i), || x.source(i), &cache.sources)
+        })
+        .collect();
+    let header = x.header();
+
+    let size = header.len()
+        + [&fronts, &notes, &sources]
+            .iter()
+            .flat_map(|v| v.iter())
+            .map(|(_, l)| l.len() + 2)
+            .sum::<usize>()
+        + 64;
+    let mut out = String::with_capacity(size);
+    out.push_str(&header);
+    out.push_str(",\n\"front\":");
+    match fronts.first() {
+        Some((_, line)) => out.push_str(line),
+        None => out.push_str("null"),
+    }
+    for (name, lines) in [("notes", &notes), ("sources", &sources)] {
+        write!(out, ",\n\"{name}\":[").expect("writing to a String");
+        for (i, (_, line)) in lines.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            out.push_str(line);
+        }
+        out.push_str(if lines.is_empty() { "]" } else { "\n]" });
+    }
+    out.push_str("\n}\n");
+
+    let mut h = FxHasher::default();
+    (PATH, &header).hash(&mut h);
+    for (key, _) in fronts.iter().chain(&notes).chain(&sources) {
+        key.hash(&mut h);
+    }
+    let key = h.finish() | 1;
+
+    cache.claims = b
+        .front
+        .iter()
+        .map(|f| f.file)
+        .chain(b.notes.iter().map(|n| n.file))
+        .zip(fronts.into_iter().chain(notes))
+        .collect();
+    cache.sources = b.sources.iter().map(|s| s.file).zip(sources).collect();
+    cache.counts = x.counts_by_file();
+    Page {
+        path: PATH.into(),
+        bytes: Arc::new(out.into_bytes()),
+        key,
+        template: None,
+        file: None,
+    }
+}
+
+struct Exporter<'a> {
+    b: &'a Briefing,
+    checked: &'a Checked,
+    corroboration: &'a Corroboration,
+    /// Source ID → index.
+    source_index: FxHashMap<&'a str, usize>,
+    /// Per quoted citation: its passage's number on the source page
+    /// (`#q-3`), as the source page numbers them.
+    passage: FxHashMap<CiteKey, usize>,
+    /// Per source: its text's version and its passages, hashed.
+    source_ver: Vec<u64>,
+    /// Per source: code-point checkpoints of its text.
+    counts: Vec<Arc<Counts>>,
+    /// What every claim's line depends on besides its file and sources.
+    globals: u64,
+}
+
+impl<'a> Exporter<'a> {
+    fn new(b: &'a Briefing, checked: &'a Checked, cache: &ExportCache) -> Self {
+        // Passages are numbered per source in order of their byte range,
+        // as the source pages number them.
+        let mut ranges: Vec<Vec<((usize, usize), CiteKey)>> = vec![Vec::new(); b.sources.len()];
+        for (key, m) in &checked.quotes {
+            ranges[m.source].push(((m.range.start, m.range.end), *key));
+        }
+        let mut passage = FxHashMap::default();
+        let mut source_ver = Vec::with_capacity(b.sources.len());
+        for (si, list) in ranges.iter_mut().enumerate() {
+            list.sort_unstable();
+            let mut h = FxHasher::default();
+            let file = b.sources[si].file;
+            (file, b.files.version(file)).hash(&mut h);
+            let mut n = 0;
+            let mut last = None;
+            for (range, key) in list.iter() {
+                if last != Some(*range) {
+                    n += 1;
+                    last = Some(*range);
+                    range.hash(&mut h);
+                }
+                passage.insert(*key, n);
+            }
+            source_ver.push(h.finish());
+        }
+        let counts = b
+            .sources
+            .par_iter()
+            .map(|s| match cache.counts.get(&s.file) {
+                Some((v, c)) if *v == b.files.version(s.file) => c.clone(),
+                _ => Arc::new(Counts::of(b.files.text(s.file))),
+            })
+            .collect();
+        let corroboration = &checked.corroboration;
+        Exporter {
+            b,
+            checked,
+            corroboration,
+            source_index: b
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.as_str(), i))
+                .collect(),
+            passage,
+            source_ver,
+            counts,
+            globals: hash_of(&(SCHEMA_VERSION, corroboration.fingerprint())),
+        }
+    }
+
+    fn counts_by_file(&self) -> FxHashMap<FileId, (u64, Arc<Counts>)> {
+        self.b
+            .sources
+            .iter()
+            .zip(&self.counts)
+            .map(|(s, c)| (s.file, (self.b.files.version(s.file), c.clone())))
+            .collect()
+    }
+
+    /// The memoised line of `file` if its inputs are unchanged, else a
+    /// fresh one.
+    fn line(
+        &self,
+        file: FileId,
+        inputs: u64,
+        make: impl FnOnce() -> String,
+        memo: &FxHashMap<FileId, (u64, Arc<str>)>,
+    ) -> (u64, Arc<str>) {
+        match memo.get(&file) {
+            Some((k, line)) if *k == inputs => (inputs, line.clone()),
+            _ => (inputs, make().into()),
+        }
+    }
+
+    fn claims_inputs(&self, file: FileId, lists: &[&[Claim]], h: &mut FxHasher) {
+        (self.globals, file, self.b.files.version(file)).hash(h);
+        for claim in lists.iter().flat_map(|l| l.iter()) {
+            for cite in &claim.cites {
+                self.source_index
+                    .get(cite.source.as_str())
+                    .map(|&si| self.source_ver[si])
+                    .hash(h);
+            }
+        }
+    }
+
+    fn note_inputs(&self, n: &Note) -> u64 {
+        let mut h = FxHasher::default();
+        self.claims_inputs(n.file, &[&n.claims, &n.sides], &mut h);
+        h.finish()
+    }
+
+    fn front_inputs(&self, f: &Front) -> u64 {
+        let mut h = FxHasher::default();
+        self.claims_inputs(f.file, &[&f.bottom_line, &f.key_facts], &mut h);
+        h.finish()
+    }
+
+    fn source_inputs(&self, i: usize) -> u64 {
+        let s = &self.b.sources[i];
+        let meta = s
+            .meta
+            .as_ref()
+            .map(|m| (m.file, self.b.files.version(m.file)));
+        hash_of(&(
+            SCHEMA_VERSION,
+            s.file,
+            self.b.files.version(s.file),
+            meta,
+            self.corroboration.group_of.get(i),
+        ))
+    }
+
+    fn header(&self) -> String {
+        #[derive(Serialize)]
+        struct Generator {
+            name: &'static str,
+            version: &'static str,
+        }
+        #[derive(Serialize)]
+        struct BriefingOut<'a> {
+            title: &'a str,
+            description: Option<&'a str>,
+            language: &'a str,
+            authors: &'a [String],
+            updated: Option<&'a str>,
+            site_url: Option<String>,
+        }
+        #[derive(Serialize)]
+        struct Group<'a> {
+            id: usize,
+            sources: Vec<&'a str>,
+        }
+        #[derive(Serialize)]
+        struct CorroborationOut<'a> {
+            threshold: f64,
+            groups: Vec<Group<'a>>,
+        }
+        let book = &self.b.config.book;
+        let c = self.corroboration;
+        let fields = [
+            ("schema_version", to_json(&SCHEMA_VERSION)),
+            (
+                "generator",
+                to_json(&Generator {
+                    name: env!("CARGO_PKG_NAME"),
+                    version: env!("CARGO_PKG_VERSION"),
+                }),
+            ),
+            (
+                "briefing",
+                to_json(&BriefingOut {
+                    title: &book.title,
+                    description: book.description.as_deref(),
+                    language: &book.language,
+                    authors: &book.authors,
+                    updated: book.updated.as_deref(),
+                    site_url: self.b.site_url.as_ref().map(|u| u.url("")),
+                }),
+            ),
+            (
+                "corroboration",
+                to_json(&CorroborationOut {
+                    threshold: c.threshold,
+                    groups: c
+                        .groups
+                        .iter()
+                        .enumerate()
+                        .map(|(id, members)| Group {
+                            id,
+                            sources: members
+                                .iter()
+                                .map(|&s| self.b.sources[s].id.as_str())
+                                .collect(),
+                        })
+                        .collect(),
+                }),
+            ),
+        ];
+        let mut out = String::from("{");
+        for (i, (name, value)) in fields.iter().enumerate() {
+            let sep = if i == 0 { "\n" } else { ",\n" };
+            write!(out, "{sep}\"{name}\":{value}").expect("writing to a String");
+        }
+        out
+    }
+
+    fn front(&self, f: &Front) -> String {
+        #[derive(Serialize)]
+        struct FrontOut<'a> {
+            file: &'a str,
+            href: &'static str,
+            bottom_line: Vec<ClaimOut<'a>>,
+            key_facts: Vec<ClaimOut<'a>>,
+        }
+        let page = "index.html";
+        to_json(&FrontOut {
+            file: self.b.files.name(f.file),
+            href: page,
+            bottom_line: self.claims(Owner::Front, "bottom_line", page, &f.bottom_line, 0),
+            key_facts: self.claims(Owner::Front, "key_facts", page, &f.key_facts, 0),
+        })
+    }
+
+    fn note(&self, i: usize) -> String {
+        #[derive(Serialize)]
+        struct NoteOut<'a> {
+            id: &'a str,
+            kind: &'static str,
+            file: &'a str,
+            href: String,
+            title: &'a str,
+            summary: Option<&'a str>,
+            #[serde(flatten)]
+            details: Details<'a>,
+            references: Vec<RefOut<'a>>,
+            claims: Vec<ClaimOut<'a>>,
+            disagreements: Vec<DisagreementOut<'a>>,
+        }
+        #[derive(Serialize)]
+        struct DisagreementOut<'a> {
+            id: String,
+            href: String,
+            point: &'a str,
+            sides: Vec<ClaimOut<'a>>,
+        }
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum Details<'a> {
+            Who {
+                #[serde(rename = "type")]
+                actor_type: &'static str,
+                role: Option<&'a str>,
+                affiliation: Option<&'a str>,
+                aliases: &'a [String],
+            },
+            What {
+                date: DateOut,
+            },
+            Response {
+                #[serde(rename = "type")]
+                response_type: &'static str,
+                date: Option<DateOut>,
+            },
+            Question {
+                status: &'static str,
+            },
+        }
+        #[derive(Serialize)]
+        struct RefOut<'a> {
+            field: &'static str,
+            note: &'a str,
+        }
+        let n = &self.b.notes[i];
+        let kind = n.kind();
+        let page = format!("{}/{}.html", kind.dir(), n.id);
+        let details = match &n.body {
+            Body::Who {
+                actor_type,
+                role,
+                affiliation,
+                aliases,
+            } => Details::Who {
+                actor_type: actor_type.label(),
+                role: role.as_deref(),
+                affiliation: affiliation.as_deref(),
+                aliases,
+            },
+            Body::What { date } => Details::What {
+                date: DateOut::of(date),
+            },
+            Body::Response {
+                response_type,
+                date,
+            } => Details::Response {
+                response_type: response_type.label(),
+                date: date.as_ref().map(DateOut::of),
+            },
+            Body::Question { status } => Details::Question {
+                status: status.label(),
+            },
+        };
+        to_json(&NoteOut {
+            id: &n.id,
+            kind: kind_name(kind),
+            file: self.b.files.name(n.file),
+            title: &n.title,
+            summary: n.summary.as_deref(),
+            details,
+            references: n
+                .refs
+                .iter()
+                .map(|r| RefOut {
+                    field: r.field,
+                    note: &r.target,
+                })
+                .collect(),
+            claims: self.claims(Owner::Note(i), "claims", &page, &n.claims, 0),
+            disagreements: n
+                .disagreements
+                .iter()
+                .enumerate()
+                .map(|(d, dis)| DisagreementOut {
+                    id: format!("d-{}", d + 1),
+                    href: format!("{page}#d-{}", d + 1),
+                    point: &dis.point,
+                    sides: self.claims(
+                        Owner::Note(i),
+                        "sides",
+                        &page,
+                        &n.sides[dis.sides.clone()],
+                        dis.sides.start,
+                    ),
+                })
+                .collect(),
+            href: page,
+        })
+    }
+
+    /// The claims of one list; `first` is the index in the list (`sides`)
+    /// of the first of `claims`.
+    fn claims(
+        &self,
+        owner: Owner,
+        field: &'static str,
+        page: &str,
+        claims: &'a [Claim],
+        first: usize,
+    ) -> Vec<ClaimOut<'a>> {
+        claims
+            .iter()
+            .enumerate()
+            .map(|(ci, claim)| (ci + first, claim))
+            .map(|(ci, claim)| {
+                let anchor = claim_anchor(field, ci);
+                let cited: Vec<(usize, Option<&str>)> = claim
+                    .cites
+                    .iter()
+                    .filter_map(|c| {
+                        let &si = self.source_index.get(c.source.as_str())?;
+                        Some((si, c.quote.as_deref()))
+                    })
+                    .collect();
+                let support = (!cited.is_empty()).then(|| {
+                    let s = self.corroboration.support(&cited);
+                    SupportOut {
+                        sources: s.sources,
+                        independent: s.stories,
+                        label: s.label(),
+                    }
+                });
+                ClaimOut {
+                    id: anchor.clone(),
+                    href: format!("{page}#{anchor}"),
+                    text: &claim.text,
+                    support,
+                    citations: claim
+                        .cites
+                        .iter()
+                        .enumerate()
+                        .map(|(k, cite)| {
+                            let key = CiteKey {
+                                owner,
+                                field,
+                                claim: ci,
+                                cite: k,
+                            };
+                            self.citation(key, cite)
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    fn citation(&self, key: CiteKey, cite: &'a Citation) -> CitationOut<'a> {
+        let page = format!("sources/{}.html", cite.source);
+        let found = self.checked.quotes.get(&key).map(|m| {
+            let text = self.b.files.text(self.b.sources[m.source].file);
+            let counts = &self.counts[m.source];
+            let (start, end) = (m.range.start, m.range.end);
+            let before = &text[..start];
+            let prefix_from = before
+                .char_indices()
+                .rev()
+                .nth(CONTEXT - 1)
+                .map_or(0, |(i, _)| i);
+            let after = &text[end..];
+            let suffix_to = end
+                + after
+                    .char_indices()
+                    .nth(CONTEXT)
+                    .map_or(after.len(), |(i, _)| i);
+            let selector = vec![
+                Selector::TextQuoteSelector {
+                    exact: &text[start..end],
+                    prefix: &text[prefix_from..start],
+                    suffix: &text[end..floor_char_boundary(text, suffix_to)],
+                },
+                Selector::TextPositionSelector {
+                    start: counts.at(text, start),
+                    end: counts.at(text, end),
+                },
+            ];
+            let href = match self.passage.get(&key) {
+                Some(n) => format!("{page}#q-{n}"),
+                None => page.clone(),
+            };
+            (selector, ByteRange { start, end }, href)
+        });
+        let (selector, utf8, href) = match found {
+            Some((s, r, href)) => (Some(s), Some(r), href),
+            None => (None, None, page),
+        };
+        CitationOut {
+            source: &cite.source,
+            quote: cite.quote.as_deref(),
+            comment: cite.comment.as_deref(),
+            href,
+            selector,
+            utf8,
+        }
+    }
+
+    fn source(&self, i: usize) -> String {
+        #[derive(Serialize)]
+        struct SourceOut<'a> {
+            id: &'a str,
+            file: &'a str,
+            href: String,
+            title: &'a str,
+            sha256: String,
+            bytes: usize,
+            characters: usize,
+            corroboration_group: usize,
+            metadata: Option<MetaOut<'a>>,
+        }
+        #[derive(Serialize)]
+        struct MetaOut<'a> {
+            file: &'a str,
+            publisher: Option<&'a str>,
+            url: Option<&'a str>,
+            published: Option<DateOut>,
+            language: &'a str,
+            original_language: Option<&'a str>,
+            translation: Translation,
+            caveats: &'a [String],
+            sha256: Option<&'a str>,
+        }
+        let s = &self.b.sources[i];
+        let text = self.b.files.text(s.file);
+        to_json(&SourceOut {
+            id: &s.id,
+            file: self.b.files.name(s.file),
+            href: format!("sources/{}.html", s.id),
+            title: s.meta.as_ref().map_or(&s.id, |m| &m.title),
+            sha256: sha256_hex(text.as_bytes()),
+            bytes: text.len(),
+            characters: self.counts[i].at(text, text.len()),
+            corroboration_group: self.corroboration.group_of[i],
+            metadata: s.meta.as_deref().map(|m| MetaOut {
+                file: self.b.files.name(m.file),
+                publisher: m.publisher.as_deref(),
+                url: m.url.as_deref(),
+                published: m.published.as_ref().map(DateOut::of),
+                language: &m.language,
+                original_language: m.original_language.as_deref(),
+                translation: m.translation,
+                caveats: &m.caveats,
+                sha256: m.sha256.as_deref(),
+            }),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct ClaimOut<'a> {
+    id: String,
+    href: String,
+    text: &'a str,
+    support: Option<SupportOut>,
+    citations: Vec<CitationOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SupportOut {
+    sources: usize,
+    independent: usize,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct CitationOut<'a> {
+    source: &'a str,
+    quote: Option<&'a str>,
+    comment: Option<&'a str>,
+    href: String,
+    selector: Option<Vec<Selector<'a>>>,
+    utf8: Option<ByteRange>,
+}
+
+/// W3C Web Annotation selectors over the source's text.
+#[derive(Serialize)]
+#[serde(tag = "type")]
+enum Selector<'a> {
+    TextQuoteSelector {
+        exact: &'a str,
+        prefix: &'a str,
+        suffix: &'a str,
+    },
+    TextPositionSelector {
+        start: usize,
+        end: usize,
+    },
+}
+
+#[derive(Serialize)]
+struct ByteRange {
+    start: usize,
+    end: usize,
+}
+
+/// A date as written (normalised: ISO 8601 at its precision, `/` between
+/// the ends of a range) and the first and last day it covers.
+#[derive(Serialize)]
+struct DateOut {
+    text: String,
+    start: String,
+    end: String,
+}
+
+impl DateOut {
+    fn of(d: &DateSpec) -> DateOut {
+        let iso = |p: PartialDate| match p {
+            PartialDate::Year(y) => format!("{y:04}"),
+            PartialDate::Month(y, m) => format!("{y:04}-{m:02}"),
+            PartialDate::Day(d) => d.format("%Y-%m-%d").to_string(),
+        };
+        let last = d.end.unwrap_or(d.start);
+        DateOut {
+            text: match d.end {
+                Some(end) => format!("{}/{}", iso(d.start), iso(end)),
+                None => iso(d.start),
+            },
+            start: d.start.first_day().format("%Y-%m-%d").to_string(),
+            end: last.last_day().format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// Code points before every [`STRIDE`]th byte of a text (at 0, STRIDE,
+/// 2·STRIDE… up to its length), so the code-point
+/// offset of any byte offset costs at most one stride's scan.
+struct Counts(Vec<u32>);
+
+impl Counts {
+    fn of(text: &str) -> Counts {
+        let mut at = Vec::with_capacity(text.len() / STRIDE + 1);
+        let mut n = 0;
+        at.push(n);
+        for chunk in text.as_bytes().chunks_exact(STRIDE) {
+            // Sources are at most 16 MB (`load::MAX_SOURCE_BYTES`).
+            n += code_points(chunk) as u32;
+            at.push(n);
+        }
+        Counts(at)
+    }
+
+    /// The code-point offset of byte offset `i` (a char boundary) of `text`.
+    fn at(&self, text: &str, i: usize) -> usize {
+        let k = i / STRIDE;
+        self.0[k] as usize + code_points(&text.as_bytes()[k * STRIDE..i])
+    }
+}
+
+/// Code points in UTF-8 bytes: every byte but continuation bytes starts one.
+fn code_points(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Who => "who",
+        Kind::What => "what",
+        Kind::Response => "response",
+        Kind::Question => "question",
+    }
+}
+
+/// A claim's element ID on its page (`c-2`, a disagreement's side `side-3`,
+/// or `bl-1`/`kf-1` on the front page), as the pages give it.
+fn claim_anchor(field: &str, ci: usize) -> String {
+    let prefix = match field {
+        "bottom_line" => "bl",
+        "key_facts" => "kf",
+        "sides" => "side",
+        _ => "c",
+    };
+    format!("{prefix}-{}", ci + 1)
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("export values serialise")
+}
+
+fn hash_of<T: Hash>(value: &T) -> u64 {
+    let mut h = FxHasher::default();
+    value.hash(&mut h);
+    h.finish()
+}
