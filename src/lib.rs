@@ -8,9 +8,9 @@
 
 pub mod cache;
 pub mod check;
-pub mod corroborate;
 pub mod cli;
 pub mod config;
+pub mod corroborate;
 pub mod date;
 pub mod diag;
 pub mod export;

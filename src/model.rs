@@ -294,7 +294,11 @@ impl ClaimList<'_> {
     /// Where claim `ci` of the list is written in its file: `claims[2]`,
     /// or `disagreements[0].sides[1]` for a side.
     pub fn claim_path(&self, ci: usize) -> YamlPath {
-        match self.disagreements.iter().position(|d| d.sides.contains(&ci)) {
+        match self
+            .disagreements
+            .iter()
+            .position(|d| d.sides.contains(&ci))
+        {
             Some(d) => vec![
                 Seg::Key("disagreements"),
                 Seg::Index(d),

@@ -357,17 +357,27 @@ mod tests {
             vec!["*a"; 100].join(", ")
         );
         let e = parse::<Related>(&wide).unwrap_err();
-        assert!(e.message.contains("expand to more than 4 MB"), "{}", e.message);
+        assert!(
+            e.message.contains("expand to more than 4 MB"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.position.map(|p| p.line), Some(2));
         // Nested lists of lists of aliases: exponential growth is counted.
         let mut deep = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..40 {
-            deep += &format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(","));
+            deep += &format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![format!("*a{}", i - 1); 10].join(",")
+            );
         }
         assert!(expansion_over_limit(&deep).is_some());
         // A few honest reuses are fine.
         let ok = "title: &t Ministry\nrelated: [*t, *t]\n";
-        assert_eq!(parse::<Related>(ok).unwrap().related, ["Ministry", "Ministry"]);
+        assert_eq!(
+            parse::<Related>(ok).unwrap().related,
+            ["Ministry", "Ministry"]
+        );
     }
 
     #[test]

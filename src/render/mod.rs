@@ -882,15 +882,18 @@ impl<'a> Renderer<'a> {
             .flat_map(|i| {
                 let n = &self.b.notes[i];
                 let note = links.note(i);
-                n.disagreements.iter().enumerate().map(move |(d, dis)| DisagreementItem {
-                    point: dis.point.clone(),
-                    href: format!("../{}#d-{}", self.path(&Entry::Note(i)), d + 1),
-                    note: note.title.clone(),
-                    sides: n.sides[dis.sides.clone()]
-                        .iter()
-                        .map(|s| markdown::to_inline_html(&s.text, links))
-                        .collect(),
-                })
+                n.disagreements
+                    .iter()
+                    .enumerate()
+                    .map(move |(d, dis)| DisagreementItem {
+                        point: dis.point.clone(),
+                        href: format!("../{}#d-{}", self.path(&Entry::Note(i)), d + 1),
+                        note: note.title.clone(),
+                        sides: n.sides[dis.sides.clone()]
+                            .iter()
+                            .map(|s| markdown::to_inline_html(&s.text, links))
+                            .collect(),
+                    })
             })
             .collect()
     }
@@ -996,9 +999,10 @@ impl<'a> Renderer<'a> {
                 href: format!("{}.html", s.id),
                 facts: source_facts(s),
                 citations: self.quotes[i].values().map(Vec::len).sum(),
-                closest: self.corroboration.closest(i).map(|(j, p)| {
-                    (self.source_link(j), format!("{:.2}", p.overlap))
-                }),
+                closest: self
+                    .corroboration
+                    .closest(i)
+                    .map(|(j, p)| (self.source_link(j), format!("{:.2}", p.overlap))),
                 grouped: self.corroboration.groups[self.corroboration.group_of[i]].len() > 1,
             })
             .collect();
