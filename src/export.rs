@@ -509,18 +509,8 @@ impl<'a> Exporter<'a> {
                     text: &claim.text,
                     support,
                     citations: claim
-                        .cites
-                        .iter()
-                        .enumerate()
-                        .map(|(k, cite)| {
-                            let key = CiteKey {
-                                owner,
-                                field,
-                                claim: ci,
-                                cite: k,
-                            };
-                            self.citation(key, cite)
-                        })
+                        .keyed_cites(owner, field, ci)
+                        .map(|(key, cite)| self.citation(key, cite))
                         .collect(),
                 }
             })

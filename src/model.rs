@@ -326,6 +326,27 @@ pub struct CiteKey {
     pub cite: usize,
 }
 
+impl Claim {
+    /// Each citation with its key, for the claim at index `claim` of
+    /// `owner`'s list `field`.
+    pub fn keyed_cites(
+        &self,
+        owner: Owner,
+        field: &'static str,
+        claim: usize,
+    ) -> impl Iterator<Item = (CiteKey, &Citation)> {
+        self.cites.iter().enumerate().map(move |(cite, c)| {
+            let key = CiteKey {
+                owner,
+                field,
+                claim,
+                cite,
+            };
+            (key, c)
+        })
+    }
+}
+
 impl CiteKey {
     pub fn path(&self, leaf: &'static str) -> YamlPath {
         vec![

@@ -80,8 +80,7 @@ struct Site {
 
 impl Site {
     fn build() -> Site {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let briefing = BriefingTest::from_dir(repo, &["book.toml", "content"]);
+        let briefing = BriefingTest::shipped();
         let root = briefing.path().join("site");
         briefing
             .run(&["build", "--dest-dir", root.to_str().unwrap()])

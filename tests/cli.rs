@@ -658,8 +658,7 @@ fn markdown_cannot_inject_html_or_script() {
 
 #[test]
 fn the_shipped_briefing_builds_with_no_errors_and_no_warnings() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let t = BriefingTest::from_dir(repo, &["book.toml", "content"]);
+    let t = BriefingTest::shipped();
     t.run(&["build", "--deny-warnings"])
         .expect_success()
         .expect_no_stderr("warning");

@@ -14,8 +14,7 @@ const S001: &str = "001_ebf839a506443e8e";
 const S003: &str = "003_4529629cf3d177b6";
 
 fn shipped() -> BriefingTest {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    BriefingTest::from_dir(repo, &["book.toml", "content"])
+    BriefingTest::shipped()
 }
 
 /// Every claim of the site's note pages and front page: the sources its

@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::path::Path;
-
 use support::BriefingTest;
 
 const QUESTION: &str = "title: When were the servers breached?\nstatus: inconsistent\nrelated: [breach]\nclaims:\n  - text: The reports differ on the dates.\n    cite:\n      - source: report-a\n        quote: between 2021 and 2022\ndisagreements:\n  - point: When did the attackers have access?\n    sides:\n      - text: Between 2021 and 2022.\n        cite:\n          - source: report-a\n            quote: had access to its servers between 2021 and 2022\n      - text: The attack is dated to the Tuesday.\n        cite:\n          - source: report-b\n            quote: the minister declared on Tuesday\n";
@@ -81,8 +79,7 @@ fn a_disagreement_needs_two_sides() {
 
 #[test]
 fn the_shipped_briefing_collects_its_disagreements_on_the_questions_index() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let t = BriefingTest::from_dir(repo, &["book.toml", "content"]);
+    let t = BriefingTest::shipped();
     t.run(&["build"]).expect_success();
     let index = t.read("book/questions/index.html");
     let listed = &index[index.find("id=\"disagreements\"").unwrap()..];

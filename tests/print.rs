@@ -11,8 +11,7 @@ use support::BriefingTest;
 use support::browser::Browser;
 
 fn shipped() -> BriefingTest {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let t = BriefingTest::from_dir(repo, &["book.toml", "content"]);
+    let t = BriefingTest::shipped();
     t.run(&["build"]).expect_success();
     t
 }

@@ -176,8 +176,7 @@ fn resolve(page: &str, link: &str) -> Option<(String, Option<String>)> {
 #[test]
 fn the_shipped_briefing_works_under_a_sub_path_on_nginx_and_in_chromium() {
     let chromium = support::require("chromium", "chromium");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let t = BriefingTest::from_dir(repo, &["book.toml", "content"]);
+    let t = BriefingTest::shipped();
     let site = t.path().join("site");
     t.run(&[
         "build",

@@ -19,8 +19,7 @@ use support::browser::{Browser, StaticServer};
 /// The shipped briefing, built into `site/` of a temporary copy, with
 /// extra `build` arguments.
 fn shipped(args: &[&str]) -> (BriefingTest, PathBuf) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let t = BriefingTest::from_dir(repo, &["book.toml", "content"]);
+    let t = BriefingTest::shipped();
     let site = t.path().join("site");
     let mut all = vec!["build", "--dest-dir", site.to_str().unwrap()];
     all.extend_from_slice(args);

@@ -39,7 +39,7 @@ fn date_of(yaml: &str) -> DateSpec {
 #[test]
 fn the_what_index_draws_one_linked_mark_per_event_shaped_by_its_date() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let t = BriefingTest::from_dir(repo, &["book.toml", "content"]);
+    let t = BriefingTest::shipped();
     t.run(&["build"]).expect_success();
     let index = t.read("book/what/index.html");
     let marks = marks(&index);

@@ -118,16 +118,10 @@ fn affected(b: &Briefing, id: &str, quotes: &FxHashMap<CiteKey, QuoteMatch>) -> 
     let mut sites: Vec<(u8, FileId, YamlPath, Option<&str>)> = Vec::new();
     for list in b.claim_lists() {
         for (ci, claim) in list.claims.iter().enumerate() {
-            for (k, cite) in claim.cites.iter().enumerate() {
+            for (key, cite) in claim.keyed_cites(list.owner, list.field, ci) {
                 if cite.source != id {
                     continue;
                 }
-                let key = CiteKey {
-                    owner: list.owner,
-                    field: list.field,
-                    claim: ci,
-                    cite: k,
-                };
                 let rank = match &cite.quote {
                     Some(_) if quotes.contains_key(&key) => 0,
                     None => 1,

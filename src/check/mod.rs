@@ -159,13 +159,8 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
             path.push(Seg::Key("text"));
             out.diags.push(uncited_claim(b, list.file, &path));
         }
-        for (k, cite) in claim.cites.iter().enumerate() {
-            let key = CiteKey {
-                owner: list.owner,
-                field: list.field,
-                claim: ci,
-                cite: k,
-            };
+        for (key, cite) in claim.keyed_cites(list.owner, list.field, ci) {
+            let k = key.cite;
             let Some(si) = b.source_index(&cite.source) else {
                 out.diags.push(unknown_source(
                     b,

@@ -692,18 +692,8 @@ impl<'a> Renderer<'a> {
                 html: markdown::to_inline_html(&claim.text, links),
                 support: self.support(claim),
                 cites: claim
-                    .cites
-                    .iter()
-                    .enumerate()
-                    .map(|(k, cite)| {
-                        let key = CiteKey {
-                            owner,
-                            field,
-                            claim: ci,
-                            cite: k,
-                        };
-                        self.cite(key, cite, links)
-                    })
+                    .keyed_cites(owner, field, ci)
+                    .map(|(key, cite)| self.cite(key, cite, links))
                     .collect(),
             })
             .collect()

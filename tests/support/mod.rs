@@ -46,6 +46,12 @@ impl BriefingTest {
         BriefingTest { dir }
     }
 
+    /// A copy of the repository's own briefing (`book.toml` and `content/`).
+    pub fn shipped() -> Self {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Self::from_dir(repo, &["book.toml", "content"])
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
