@@ -47,7 +47,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::files::FileId;
-use crate::model::Briefing;
+use crate::model::{Briefing, Claim};
 
 /// Sketch size: bins of a one-permutation MinHash (a power of two).
 const K: usize = 256;
@@ -158,6 +158,17 @@ impl Corroboration {
             sources: sources.len(),
             stories: roots.len(),
         }
+    }
+
+    /// Support for one of the briefing's claims; `None` when it cites no
+    /// known source.
+    pub fn support_of(&self, b: &Briefing, claim: &Claim) -> Option<Support> {
+        let cites: Vec<(usize, Option<&str>)> = claim
+            .cites
+            .iter()
+            .filter_map(|c| Some((b.source_index(&c.source)?, c.quote.as_deref())))
+            .collect();
+        (!cites.is_empty()).then(|| self.support(&cites))
     }
 
     /// A hash of the grouping: pages showing support counts change only

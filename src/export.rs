@@ -487,22 +487,14 @@ impl<'a> Exporter<'a> {
             .map(|(ci, claim)| (ci + first, claim))
             .map(|(ci, claim)| {
                 let anchor = claim_anchor(field, ci);
-                let cited: Vec<(usize, Option<&str>)> = claim
-                    .cites
-                    .iter()
-                    .filter_map(|c| {
-                        let &si = self.source_index.get(c.source.as_str())?;
-                        Some((si, c.quote.as_deref()))
-                    })
-                    .collect();
-                let support = (!cited.is_empty()).then(|| {
-                    let s = self.corroboration.support(&cited);
-                    SupportOut {
+                let support = self
+                    .corroboration
+                    .support_of(self.b, claim)
+                    .map(|s| SupportOut {
                         sources: s.sources,
                         independent: s.stories,
                         label: s.label(),
-                    }
-                });
+                    });
                 ClaimOut {
                     id: anchor.clone(),
                     href: format!("{page}#{anchor}"),

@@ -10,12 +10,11 @@
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use serde_json::{Value, json};
-use support::BriefingTest;
-use support::browser::{Browser, StaticServer};
+use support::browser::{Browser, ShippedSite as Site};
 
 /// The driver itself: typing sends real key events to the focused field,
 /// Tab moves focus, colour scheme and viewport emulation take effect, and a
@@ -71,28 +70,7 @@ console.log('ready');
     assert_eq!(&png[1..4], b"PNG");
 }
 
-/// The repository's own briefing, built and served over HTTP at `/`.
-struct Site {
-    _briefing: BriefingTest,
-    root: PathBuf,
-    server: StaticServer,
-}
-
 impl Site {
-    fn build() -> Site {
-        let briefing = BriefingTest::shipped();
-        let root = briefing.path().join("site");
-        briefing
-            .run(&["build", "--dest-dir", root.to_str().unwrap()])
-            .expect_success();
-        let server = StaticServer::start(&root);
-        Site {
-            _briefing: briefing,
-            root,
-            server,
-        }
-    }
-
     /// One page of every kind: `(kind, path)`. The print and search pages
     /// (empty, and with results) are included when the site has them.
     fn pages(&self) -> Vec<(String, String)> {

@@ -13,29 +13,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use support::BriefingTest;
-use support::browser::{Browser, StaticServer};
+use support::browser::{Browser, ShippedSite as Site};
 
 /// A note whose citations quote parts of sentences.
 const NOTE: &str = "what/apt31-decade-of-targeting.html";
 
-/// The repository's own briefing, built and served over HTTP at `/`.
-struct Site {
-    briefing: BriefingTest,
-    server: StaticServer,
-}
-
 impl Site {
-    fn build() -> Site {
-        let briefing = BriefingTest::shipped();
-        let root = briefing.path().join("site");
-        briefing
-            .run(&["build", "--dest-dir", root.to_str().unwrap()])
-            .expect_success();
-        let server = StaticServer::start(&root);
-        Site { briefing, server }
-    }
-
     /// A source's text, with each run of white space one space.
     fn source_text(&self, id: &str) -> String {
         let path = self

@@ -701,18 +701,7 @@ impl<'a> Renderer<'a> {
 
     /// How many independent stories back a claim's citations.
     fn support(&self, claim: &Claim) -> Option<SupportView> {
-        let cites: Vec<(usize, Option<&str>)> = claim
-            .cites
-            .iter()
-            .filter_map(|c| {
-                let &si = self.source_index.get(c.source.as_str())?;
-                Some((si, c.quote.as_deref()))
-            })
-            .collect();
-        if cites.is_empty() {
-            return None;
-        }
-        let s = self.corroboration.support(&cites);
+        let s = self.corroboration.support_of(self.b, claim)?;
         Some(SupportView {
             label: s.label(),
             single: s.single(),

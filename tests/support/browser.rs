@@ -66,20 +66,8 @@ impl Browser {
         let chromium = super::require("chromium", "chromium");
         let profile = tempfile::tempdir().expect("temp dir");
         let child = Command::new(chromium)
+            .args(super::CHROMIUM_FLAGS)
             .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-default-apps",
-                "--disable-extensions",
-                "--no-default-browser-check",
-                "--allow-file-access-from-files",
-                "--hide-scrollbars",
                 "--mute-audio",
                 "--remote-debugging-port=0",
                 "--remote-allow-origins=*",
@@ -503,6 +491,30 @@ fn abbreviate(js: &str) -> String {
     } else {
         let cut = (0..=400).rev().find(|&i| js.is_char_boundary(i)).unwrap();
         format!("{}… ({} bytes)", &js[..cut], js.len())
+    }
+}
+
+/// The repository's own briefing, built and served over HTTP at `/`.
+pub struct ShippedSite {
+    pub briefing: super::BriefingTest,
+    /// The built site.
+    pub root: std::path::PathBuf,
+    pub server: StaticServer,
+}
+
+impl ShippedSite {
+    pub fn build() -> ShippedSite {
+        let briefing = super::BriefingTest::shipped();
+        let root = briefing.path().join("site");
+        briefing
+            .run(&["build", "--dest-dir", root.to_str().unwrap()])
+            .expect_success();
+        let server = StaticServer::start(&root);
+        ShippedSite {
+            briefing,
+            root,
+            server,
+        }
     }
 }
 

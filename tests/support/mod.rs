@@ -291,32 +291,38 @@ impl Visit {
     }
 }
 
+/// How every test starts Chromium: headless, in a sandbox-less container,
+/// and making no requests of its own that it can be told not to make.
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-default-browser-check",
+    "--hide-scrollbars",
+    "--allow-file-access-from-files",
+];
+
 /// Loads `url` in headless Chromium; saves a screenshot to `shot` if given
 /// a path ending in `.png`, else dumps the DOM.
 pub fn visit(chromium: &Path, url: &str, shot: &Path) -> Visit {
     let profile = tempfile::tempdir().unwrap();
     let netlog = profile.path().join("net.json");
     let mut cmd = Command::new(chromium);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--no-default-browser-check",
-        "--hide-scrollbars",
-        "--window-size=1280,1000",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--allow-file-access-from-files",
-    ])
-    .arg(format!("--user-data-dir={}", profile.path().display()))
-    .arg(format!("--log-net-log={}", netlog.display()));
+    cmd.args(CHROMIUM_FLAGS)
+        .args([
+            "--window-size=1280,1000",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--log-net-log={}", netlog.display()));
     if shot.extension().is_some_and(|e| e == "png") {
         cmd.arg(format!("--screenshot={}", shot.display()));
     } else {
