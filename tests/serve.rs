@@ -937,3 +937,23 @@ fn only_get_and_head_are_answered() {
     }
     assert!(t.exists("book/index.html"));
 }
+
+#[test]
+fn listening_beyond_this_machine_warns_that_the_drafts_are_reachable() {
+    let t = BriefingTest::new("basic");
+    let warning = "other machines on the network can reach";
+    let open = Server::start(t.path(), &["--hostname", "0.0.0.0"]);
+    assert!(open.log().contains(warning), "{}", open.log());
+    assert!(
+        open.log().contains("--hostname 127.0.0.1"),
+        "{}",
+        open.log()
+    );
+    let port = open.addr.rsplit(':').next().unwrap();
+    assert_eq!(http_get(&format!("127.0.0.1:{port}"), "/").0, 200);
+    drop(open);
+    for private in [&[][..], &["--hostname", "127.0.0.1"][..]] {
+        let s = Server::start(t.path(), private);
+        assert!(!s.log().contains(warning), "{private:?}: {}", s.log());
+    }
+}

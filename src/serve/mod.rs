@@ -52,6 +52,15 @@ pub fn run(options: &ServeOptions, stop: &Arc<AtomicBool>) -> Result<()> {
         })?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
+    if !addr.ip().to_canonical().is_loopback() {
+        // The drafts are not published yet; whoever binds beyond this
+        // machine should know that others can now read them.
+        eprintln!(
+            "serve: warning: listening on {addr}, which other machines on the network can reach: \
+             anyone who can connect can read these drafts. Leave out --hostname (or use \
+             --hostname 127.0.0.1) to keep them on this machine."
+        );
+    }
     let (tx, rx) = channel::channel(Outcome::default());
     let app = router(dest.clone(), &base, rx);
     let runtime = tokio::runtime::Builder::new_multi_thread()
