@@ -30,6 +30,39 @@ pub fn note_links(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Links and images in `text` that point into the site: relative URLs
+/// without a scheme (`sources/x.html#p-3`, `../who/y.html`, `#c-2`), and
+/// root paths (`/who/y.html`). They are resolved against the site root (see
+/// [`NoteLinks::site_root`]) and checked before anything is rendered.
+pub fn site_links(text: &str) -> Vec<String> {
+    if !text.contains("](") && !text.contains("]:") {
+        return Vec::new();
+    }
+    Parser::new_ext(text, options())
+        .filter_map(|ev| match ev {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if is_site_url(&dest_url) =>
+            {
+                Some(dest_url.into_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A URL that stays in the site: no scheme, not protocol-relative (`//`),
+/// not a `note:` link (those are references, checked by ID).
+fn is_site_url(url: &str) -> bool {
+    let url = url.trim();
+    !url.is_empty()
+        && !url.starts_with("//")
+        && !url.starts_with(NOTE_SCHEME)
+        && match url.find([':', '/', '?', '#']) {
+            Some(i) => url.as_bytes()[i] != b':',
+            None => true,
+        }
+}
+
 /// Whether a URL may appear in the site: relative, fragment, or one of a few
 /// harmless schemes. Browsers ignore ASCII tabs and line breaks inside a
 /// scheme (`java\tscript:`), so those are removed before looking.
@@ -51,6 +84,13 @@ pub fn is_safe_url(url: &str) -> bool {
 pub trait NoteLinks {
     /// The URL of a note's page relative to the current page, if it exists.
     fn href(&self, id: &str) -> Option<String>;
+
+    /// From the current page to the site root (`""`, `"../"`): relative
+    /// links in markdown are relative to the site root, wherever the text
+    /// is shown, so they are prefixed with it.
+    fn site_root(&self) -> &str {
+        ""
+    }
 }
 
 /// Renders block markdown (paragraphs, lists…) to HTML.
@@ -149,7 +189,10 @@ fn safe_dest<'a>(dest: CowStr<'a>, links: &dyn NoteLinks) -> CowStr<'a> {
             .href(id.trim())
             .map_or(CowStr::Borrowed("#"), CowStr::from);
     }
-    if is_safe_url(&dest) {
+    let relative = is_site_url(&dest) && !dest.starts_with(['/', '#', '?']);
+    if relative && !links.site_root().is_empty() {
+        CowStr::from(format!("{}{dest}", links.site_root()))
+    } else if is_safe_url(&dest) {
         dest
     } else {
         CowStr::Borrowed("#")
@@ -204,6 +247,29 @@ mod tests {
         assert!(is_safe_url("../who/x.html#c-1"));
         assert!(is_safe_url("a/b:c"));
         assert!(!is_safe_url("file:///etc/passwd"));
+    }
+
+    #[test]
+    fn site_links_are_listed_and_made_relative_to_the_site_root() {
+        struct Deep;
+        impl NoteLinks for Deep {
+            fn href(&self, _: &str) -> Option<String> {
+                None
+            }
+            fn site_root(&self) -> &str {
+                "../"
+            }
+        }
+        let md = "[a](sources/x.html#p-3) [b](#c-2) [c](https://e.org/x) [d](note:k) ![e](static/i.png) [f](/who/y.html) [g](//cdn.example/x) [h](mailto:a@b.c)";
+        assert_eq!(
+            site_links(md),
+            ["sources/x.html#p-3", "#c-2", "static/i.png", "/who/y.html"]
+        );
+        let html = to_inline_html("[a](sources/x.html#p-3) [b](#c-2) [f](/who/y.html)", &Deep);
+        assert_eq!(
+            html,
+            "<a href=\"../sources/x.html#p-3\">a</a> <a href=\"#c-2\">b</a> <a href=\"/who/y.html\">f</a>"
+        );
     }
 
     #[test]

@@ -1,15 +1,24 @@
-//! Writing the rendered site to the build directory, safely.
+//! Publishing the rendered site: staged beside the build directory, then
+//! swapped in whole.
 //!
-//! Nothing is written until everything has rendered (the caller guarantees
-//! that). Each file is written to a temporary name and renamed into place, so
-//! a reader never sees half a page; files whose bytes are unchanged are not
-//! touched; files from the previous build that are no longer produced are
-//! removed last. The directory is never wiped: a manifest of what we wrote
-//! (which also marks the directory as ours) says what may be removed.
+//! A build never writes into the live site. It fills a staging directory
+//! next to it — new or changed files written, unchanged ones hard-linked
+//! from the live site (so hosts and rsync still see only real changes),
+//! files the author keeps there carried over — and then exchanges the two
+//! directories with one atomic `renameat2(RENAME_EXCHANGE)`. Whatever goes
+//! wrong before that (disk full, a read-only folder, Ctrl-C, kill -9), the
+//! live site is byte-for-byte what it was; the debris is a staging
+//! directory, which the next build removes. An advisory lock beside the
+//! build directory serialises concurrent builds of one site.
+//!
+//! The manifest (which also marks a directory as ours) lists each file a
+//! build wrote with a hash of its bytes, which is how the next build knows
+//! what it may link instead of write, and what it may remove.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
-use std::io::Write;
+use std::hash::Hasher;
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -19,6 +28,12 @@ use crate::render::Page;
 
 /// Lists what the last build wrote; its presence marks the directory as ours.
 pub const MANIFEST: &str = ".briefing-manifest";
+/// First line of a manifest that records hashes.
+const MANIFEST_HEADER: &str = "# briefing manifest 2: hash path";
+/// In the names of staging directories: `.NAME.briefing-stage-PID`.
+const STAGE_MARK: &str = ".briefing-stage-";
+/// The lock file beside the build directory: `.NAME.briefing-lock`.
+const LOCK_MARK: &str = ".briefing-lock";
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WriteStats {
@@ -97,89 +112,302 @@ pub fn check_dest(root: &Path, dest: &Path) -> Result<()> {
     }
 }
 
-/// What writing keeps between builds: the directory last written and the
-/// key of each page as written there, so unchanged pages are not even read.
+/// What publishing keeps between builds: the hash of each page's bytes by
+/// its key, so a rebuild does not hash unchanged pages again.
 #[derive(Default)]
 pub struct OutputCache {
-    written: Option<(PathBuf, HashMap<String, u64>)>,
+    hashes: HashMap<String, (u64, u64)>,
 }
 
-/// Writes `pages` into `dest` (see the module docs).
+/// Path → hash of the bytes a build published there.
+type Manifest = BTreeMap<String, u64>;
+
+/// Publishes `pages` as the site in `dest` (see the module docs).
 pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<WriteStats> {
-    fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
-    let previous = read_manifest(dest);
-    if cache.written.is_none() {
-        remove_leftover_temporaries(dest, pages);
+    let (parent, name) = split(dest)?;
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let _lock = Lock::acquire(&parent, &name)?;
+    remove_stale_stages(&parent, &name);
+    if dest.exists() && !dest.is_dir() {
+        bail!("{} exists and is not a directory", dest.display());
     }
-    // Trust our memory of the directory only while our manifest is there:
-    // if someone wiped the directory, compare with the disk again.
-    let known = match &cache.written {
-        Some((d, keys)) if d == dest && dest.join(MANIFEST).is_file() => Some(keys),
-        _ => None,
-    };
-    let outcomes: Vec<Result<bool>> = pages
+    let previous = read_manifest(dest);
+    let hashes: Vec<u64> = pages
         .par_iter()
-        .map(|page| {
-            if known.and_then(|k| k.get(&page.path)) == Some(&page.key) {
-                return Ok(false);
-            }
-            let path = dest.join(&page.path);
-            if fs::read(&path).is_ok_and(|old| old == *page.bytes) {
-                return Ok(false);
-            }
-            write_atomically(&path, &page.bytes).map(|()| true)
+        .map(|p| match cache.hashes.get(&p.path) {
+            Some(&(key, hash)) if key == p.key => hash,
+            _ => hash_bytes(&p.bytes),
         })
         .collect();
-    let mut stats = WriteStats::default();
-    for outcome in outcomes {
-        if outcome? {
-            stats.written += 1;
-        } else {
-            stats.unchanged += 1;
-        }
-    }
-    let current: BTreeSet<String> = pages.iter().map(|p| p.path.clone()).collect();
-    for stale in previous.difference(&current) {
-        if !is_safe_relative(stale) {
-            continue;
-        }
-        let path = dest.join(stale);
-        if fs::remove_file(&path).is_ok() {
-            stats.removed += 1;
-            remove_empty_parents(dest, &path);
-        }
-    }
-    if previous != current {
-        let manifest: String = current.iter().map(|p| format!("{p}\n")).collect();
-        write_atomically(&dest.join(MANIFEST), manifest.as_bytes())?;
-    }
-    cache.written = Some((
-        dest.to_path_buf(),
-        pages.iter().map(|p| (p.path.clone(), p.key)).collect(),
-    ));
+    let stage = Stage::create(&parent, &name)?;
+    let stats = stage.fill(dest, pages, &hashes, &previous)?;
+    stage.publish(dest)?;
+    cache.hashes = pages
+        .iter()
+        .zip(&hashes)
+        .map(|(p, &h)| (p.path.clone(), (p.key, h)))
+        .collect();
     Ok(stats)
 }
 
-/// Removes temporary files a killed build left in the folders we write to
-/// (named by [`write_atomically`]: `.NAME.tmpPID-N`).
-fn remove_leftover_temporaries(dest: &Path, pages: &[Page]) {
-    let dirs: BTreeSet<PathBuf> = pages
-        .iter()
-        .filter_map(|p| dest.join(&p.path).parent().map(Path::to_path_buf))
-        .collect();
-    for dir in dirs {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            if is_our_temporary(&name.to_string_lossy()) {
-                let _ = fs::remove_file(entry.path());
+/// The build directory's parent and name: the staging directory and the
+/// lock live beside it, on the same file system.
+fn split(dest: &Path) -> Result<(PathBuf, String)> {
+    match (dest.parent(), dest.file_name()) {
+        (Some(parent), Some(name)) => Ok((parent.to_path_buf(), name.to_string_lossy().into())),
+        _ => bail!("{} cannot be a build directory", dest.display()),
+    }
+}
+
+/// An exclusive advisory lock on `.NAME.briefing-lock` beside the build
+/// directory, held while a build publishes; released when dropped (or when
+/// the process dies, which is why it is a lock and not a marker file).
+struct Lock(#[allow(dead_code)] fs::File);
+
+impl Lock {
+    fn acquire(parent: &Path, name: &str) -> Result<Lock> {
+        let path = parent.join(format!(".{name}{LOCK_MARK}"));
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "waiting for another build of {} to finish…",
+                    parent.join(name).display()
+                );
+                file.lock()
+                    .with_context(|| format!("cannot lock {}", path.display()))?;
             }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+            }
+        }
+        Ok(Lock(file))
+    }
+}
+
+/// Removes staging directories that an interrupted build of this site left
+/// behind. Called under the lock, so none of them is in use.
+fn remove_stale_stages(parent: &Path, name: &str) {
+    let prefix = format!(".{name}{STAGE_MARK}");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let is_ours = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        if is_ours && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
 }
 
+/// A staging directory being filled. Dropped without [`Stage::publish`],
+/// it is removed, and the live site was never touched.
+struct Stage {
+    path: PathBuf,
+    published: bool,
+}
+
+impl Stage {
+    fn create(parent: &Path, name: &str) -> Result<Stage> {
+        let path = parent.join(format!(".{name}{STAGE_MARK}{}", std::process::id()));
+        fs::create_dir(&path)
+            .with_context(|| format!("cannot create the staging directory {}", path.display()))?;
+        Ok(Stage {
+            path,
+            published: false,
+        })
+    }
+
+    /// Puts every page into the stage (linked from `dest` when the manifest
+    /// says its bytes are already there), carries over what the author
+    /// keeps in `dest`, and writes the new manifest.
+    fn fill(
+        &self,
+        dest: &Path,
+        pages: &[Page],
+        hashes: &[u64],
+        previous: &Manifest,
+    ) -> Result<WriteStats> {
+        let dirs: BTreeSet<&Path> = pages
+            .iter()
+            .filter_map(|p| Path::new(&p.path).parent())
+            .filter(|d| !d.as_os_str().is_empty())
+            .collect();
+        for dir in dirs {
+            let path = self.path.join(dir);
+            fs::create_dir_all(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+        }
+        let linked: Vec<Result<bool>> = pages
+            .par_iter()
+            .zip(hashes)
+            .map(|(page, hash)| {
+                if !is_safe_relative(&page.path) {
+                    bail!("refusing to write outside the site: {}", page.path);
+                }
+                let to = self.path.join(&page.path);
+                if previous.get(&page.path) == Some(hash)
+                    && fs::hard_link(dest.join(&page.path), &to).is_ok()
+                {
+                    return Ok(true);
+                }
+                write_new(&to, &page.bytes)?;
+                Ok(false)
+            })
+            .collect();
+        let mut stats = WriteStats::default();
+        for outcome in linked {
+            if outcome? {
+                stats.unchanged += 1;
+            } else {
+                stats.written += 1;
+            }
+        }
+        let produced: BTreeSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+        stats.removed = previous
+            .keys()
+            .filter(|p| !produced.contains(p.as_str()) && dest.join(p).is_file())
+            .count();
+        if dest.is_dir() {
+            carry_over(dest, &self.path, Path::new(""), &|rel: &str| {
+                rel == MANIFEST || previous.contains_key(rel) || produced.contains(rel)
+            })?;
+        }
+        let mut manifest = String::from(MANIFEST_HEADER);
+        manifest.push('\n');
+        for (page, hash) in pages.iter().zip(hashes) {
+            manifest.push_str(&format!("{hash:016x} {}\n", page.path));
+        }
+        write_new(&self.path.join(MANIFEST), manifest.as_bytes())?;
+        Ok(stats)
+    }
+
+    /// Makes the stage the live site in one atomic step, then removes the
+    /// previous site (now at the stage's path).
+    fn publish(mut self, dest: &Path) -> Result<()> {
+        let swapped = if dest.exists() {
+            exchange(&self.path, dest)
+                .with_context(|| format!("cannot publish the new site into {}", dest.display()))?;
+            true
+        } else {
+            fs::rename(&self.path, dest)
+                .with_context(|| format!("cannot publish the new site as {}", dest.display()))?;
+            false
+        };
+        self.published = true;
+        if swapped {
+            // The previous site: every file worth keeping has a link in the
+            // new one, so this only drops names.
+            if let Err(e) = fs::remove_dir_all(&self.path) {
+                eprintln!(
+                    "warning: the site is published, but the previous one could not be removed from {}: {e}",
+                    self.path.display()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Exchanges two directories atomically (Linux: `renameat2` with
+/// `RENAME_EXCHANGE`). Where that is not available, `dest` is moved aside
+/// and `stage` renamed into its place: two renames, between which the site
+/// is briefly missing (never mixed).
+fn exchange(stage: &Path, dest: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, stage, CWD, dest, RenameFlags::EXCHANGE) {
+            Ok(()) => return Ok(()),
+            // File systems without RENAME_EXCHANGE say EINVAL.
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let aside = stage.with_extension("old");
+    fs::rename(dest, &aside)?;
+    if let Err(e) = fs::rename(stage, dest) {
+        let _ = fs::rename(&aside, dest);
+        return Err(e);
+    }
+    fs::rename(&aside, stage)
+}
+
+/// Recreates in `stage` every entry of `live` (below `rel`) that a build did
+/// not make — files the author keeps in the build directory, such as a
+/// `CNAME` or a `.git` folder — as hard links, folders and symbolic links,
+/// so that publishing never loses them.
+fn carry_over(live: &Path, stage: &Path, rel: &Path, ours: &dyn Fn(&str) -> bool) -> Result<()> {
+    let dir = live.join(rel);
+    let entries = fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let rel = rel.join(entry.file_name());
+        let key = rel.to_string_lossy().replace('\\', "/");
+        let name = entry.file_name();
+        if is_our_temporary(&name.to_string_lossy()) {
+            continue;
+        }
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+        let to = stage.join(&rel);
+        if kind.is_dir() {
+            let created = !to.is_dir();
+            if created {
+                fs::create_dir(&to).with_context(|| format!("cannot create {}", to.display()))?;
+            }
+            let was_empty = fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none());
+            carry_over(live, stage, &rel, ours)?;
+            // A folder that only held pages no longer produced goes with them.
+            if created && !was_empty {
+                let _ = fs::remove_dir(&to);
+            }
+        } else if ours(&key) {
+            continue;
+        } else if kind.is_symlink() {
+            let target = fs::read_link(entry.path())
+                .with_context(|| format!("cannot read {}", entry.path().display()))?;
+            symlink(&target, &to).with_context(|| format!("cannot create {}", to.display()))?;
+        } else {
+            fs::hard_link(entry.path(), &to)
+                .or_else(|_| fs::copy(entry.path(), &to).map(drop))
+                .with_context(|| format!("cannot keep {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn symlink(target: &Path, link: &Path) -> io::Result<()> {
+    fs::copy(target, link).map(drop)
+}
+
+/// Temporary files of the per-file writer that came before staging
+/// (`.NAME.tmpPID-N`): never carried over, so they disappear.
 fn is_our_temporary(name: &str) -> bool {
     let Some(rest) = name.strip_prefix('.') else {
         return false;
@@ -205,12 +433,15 @@ pub fn clean(dest: &Path) -> Result<usize> {
             dest.display()
         );
     }
+    let (parent, name) = split(dest)?;
+    let _lock = Lock::acquire(&parent, &name)?;
+    remove_stale_stages(&parent, &name);
     let mut removed = 0;
-    for rel in read_manifest(dest) {
-        if !is_safe_relative(&rel) {
+    for rel in read_manifest(dest).keys() {
+        if !is_safe_relative(rel) {
             continue;
         }
-        let path = dest.join(&rel);
+        let path = dest.join(rel);
         if fs::remove_file(&path).is_ok() {
             removed += 1;
             remove_empty_parents(dest, &path);
@@ -221,10 +452,23 @@ pub fn clean(dest: &Path) -> Result<usize> {
     Ok(removed)
 }
 
-fn read_manifest(dest: &Path) -> BTreeSet<String> {
-    fs::read_to_string(dest.join(MANIFEST))
-        .map(|s| s.lines().map(str::to_owned).collect())
-        .unwrap_or_default()
+/// The manifest of `dest`: each path with its hash (0 in a manifest of the
+/// older format, which lists paths only, so nothing is linked from it).
+fn read_manifest(dest: &Path) -> Manifest {
+    let Ok(text) = fs::read_to_string(dest.join(MANIFEST)) else {
+        return Manifest::new();
+    };
+    let hashed = text.starts_with(MANIFEST_HEADER);
+    text.lines()
+        .skip(usize::from(hashed))
+        .filter_map(|line| {
+            if !hashed {
+                return Some((line.to_owned(), 0));
+            }
+            let (hash, path) = line.split_once(' ')?;
+            Some((path.to_owned(), u64::from_str_radix(hash, 16).ok()?))
+        })
+        .collect()
 }
 
 /// A manifest line we are willing to delete: relative, no `..`.
@@ -243,27 +487,22 @@ fn remove_empty_parents(dest: &Path, file: &Path) {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .expect("pages live inside the build directory");
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    // Unique per process and write: pages are written in parallel.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.tmp{}-{n}", std::process::id()));
-    // No fsync: rename makes the swap atomic for readers and for a killed
-    // process; durability across power loss would cost a disk flush per page.
-    let result = (|| -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        drop(f);
-        fs::rename(&tmp, path)
+/// A 64-bit hash of a file's bytes, recorded in the manifest. Never 0,
+/// which stands for "unknown".
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(bytes);
+    h.write_usize(bytes.len());
+    h.finish().max(1)
+}
+
+/// Writes a file that does not exist yet (in the stage, nobody reads it
+/// before the exchange, so no temporary name is needed).
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let result = (|| -> io::Result<()> {
+        let mut f = fs::File::create_new(path)?;
+        f.write_all(bytes)
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
     result.with_context(|| format!("cannot write {}", path.display()))
 }
 

@@ -62,7 +62,11 @@ fn compile(
             Some(SiteUrl::parse(url).map_err(|e| anyhow::anyhow!("--site-url: {e}"))?);
     }
     let theme = theme::load(root, &mut briefing.files)?;
-    let checked = check::check(&briefing, &mut cache.check);
+    let statics: Vec<String> = match &theme {
+        Ok(theme) => theme.statics.iter().map(|(name, _)| name.clone()).collect(),
+        Err(_) => Vec::new(),
+    };
+    let checked = check::check(&briefing, &mut cache.check, &statics);
     diags.extend(checked.diagnostics.iter().cloned());
     let theme = theme
         .map_err(|template_diags| diags.extend(template_diags))

@@ -680,21 +680,63 @@ fn the_shipped_briefing_builds_with_no_errors_and_no_warnings() {
 // ----------------------------------------------------------- publishing
 
 #[test]
-fn a_broken_link_or_fragment_fails_the_build_naming_page_link_and_note() {
+fn a_broken_link_in_markdown_fails_check_and_build_at_the_link() {
     let t = BriefingTest::new("basic").file(
         "content/who/ministry.yaml",
-        "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: See [the page](../what/nope.html) and [the passage](../sources/report-a.html#q-99).\n    cite:\n      - source: report-a\n        quote: Ministry confirms records breach\n",
+        "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: See [the annex](annex.html), [the passage](sources/report-a.html#q-99), [up](../who/x.html) and [fine](sources/report-a.html#p-1).\n    cite:\n      - source: report-a\n        quote: Ministry confirms records breach\n",
+    );
+    for verb in ["check", "build"] {
+        let run = t.run(&[verb]).expect_code(1);
+        let run = run
+            .expect_stderr("error[broken-link]: the link `annex.html` points at `annex.html`, which the site does not have")
+            .expect_stderr("content/who/ministry.yaml:5:27")
+            .expect_stderr("the link `sources/report-a.html#q-99` points at `#q-99`, which `sources/report-a.html` does not have")
+            .expect_stderr("content/who/ministry.yaml:5:54")
+            .expect_stderr("the link `../who/x.html` climbs above the site root")
+            .expect_stderr("content/who/ministry.yaml:5:88")
+            .expect_no_stderr("report-a.html#p-1`");
+        assert_eq!(
+            run.stderr().matches("error[broken-link]").count(),
+            3,
+            "{verb}: {}",
+            run.stderr()
+        );
+    }
+    assert!(!t.exists("book"));
+}
+
+#[test]
+fn links_in_markdown_are_relative_to_the_site_root_on_every_page() {
+    let t = BriefingTest::new("basic").file(
+        "content/who/ministry.yaml",
+        "title: The Ministry\ntype: government\nrelated: [breach]\nclaims:\n  - text: See [the first paragraph](sources/report-a.html#p-1) and [the front page](/index.html).\n    cite:\n      - source: report-a\n        quote: Ministry confirms records breach\n",
+    );
+    t.run(&["build"]).expect_success();
+    let page = t.read("book/who/ministry.html");
+    assert!(
+        page.contains("href=\"../sources/report-a.html#p-1\""),
+        "{page}"
+    );
+    assert!(
+        t.read("book/print.html")
+            .contains("href=\"sources/report-a.html#p-1\"")
+    );
+    assert!(broken_links(&t.path().join("book")).is_empty());
+}
+
+#[test]
+fn a_broken_link_in_a_template_fails_the_build_naming_page_and_template() {
+    let t = BriefingTest::new("basic").file(
+        "templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}<a href=\"nope.html\">x</a> <a href=\"sources/report-a.html#q-99\">y</a>{% endblock content %}",
     );
     t.run(&["build"])
         .expect_code(1)
-        .expect_stderr(
-            "error[broken-link]: broken link in `who/ministry.html`: `../what/nope.html`",
-        )
-        .expect_stderr("there is no page `what/nope.html`")
-        .expect_stderr("broken link in `who/ministry.html`: `../sources/report-a.html#q-99`")
+        .expect_stderr("error[broken-link]: broken link in `404.html`: `nope.html`")
+        .expect_stderr("there is no page `nope.html`")
+        .expect_stderr("broken link in `404.html`: `sources/report-a.html#q-99`")
         .expect_stderr("`sources/report-a.html` has no element with id `q-99`")
-        .expect_stderr("content/who/ministry.yaml")
-        .expect_stderr("the template `note.html`")
+        .expect_stderr("the template `404.html`")
         .expect_stderr("build: nothing written");
     assert!(!t.exists("book"));
 }

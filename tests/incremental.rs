@@ -213,7 +213,7 @@ fn first_sentence(root: &Path) -> String {
 }
 
 #[test]
-fn a_build_killed_mid_write_leaves_no_truncated_page_and_the_next_build_repairs_the_site() {
+fn a_build_killed_at_any_point_leaves_the_old_or_the_new_site_whole() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("b");
     synth::generate(&root, 2_000, 11);
@@ -224,57 +224,71 @@ fn a_build_killed_mid_write_leaves_no_truncated_page_and_the_next_build_repairs_
             .stderr(std::process::Stdio::null());
         cmd
     };
+    let edition = |n: usize| format!("Edition {n}");
+    fs::write(
+        root.join("book.toml"),
+        format!("[book]\ntitle = \"{}\"\n", edition(0)),
+    )
+    .unwrap();
     assert!(run(&["build"]).status().unwrap().success());
+    let stages = || -> Vec<String> {
+        fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".briefing-stage-"))
+            .collect()
+    };
     let mut rng = Rng::new(5);
-    let mut interrupted_mid_write = 0;
-    let first_page = root.join("book").join(synth::note_page(0));
-    for round in 0..8 {
+    let mut killed_while_staging = 0;
+    for round in 1..=10 {
         // Every page changes: the title is on every page.
-        let title = format!("Edition {round}");
         fs::write(
             root.join("book.toml"),
-            format!("[book]\ntitle = \"{title}\"\n"),
+            format!("[book]\ntitle = \"{}\"\n", edition(round)),
         )
         .unwrap();
         let mut child = run(&["build"]).spawn().unwrap();
-        // Pages are written last; wait until writing has begun, then kill
-        // within a few milliseconds.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !fs::read_to_string(&first_page).is_ok_and(|p| p.contains(&title))
+        // Wait until the build has started staging (or ended), then kill it
+        // a random moment later: before, during or after the publish.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while stages().is_empty()
             && child.try_wait().unwrap().is_none()
             && std::time::Instant::now() < deadline
         {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        std::thread::sleep(std::time::Duration::from_millis(rng.below(20) as u64));
+        std::thread::sleep(std::time::Duration::from_millis(rng.below(400) as u64));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
-        let mut new = 0;
-        let mut old = 0;
+        if !stages().is_empty() {
+            killed_while_staging += 1;
+        }
+        // Every page of the live site is whole and of one edition.
+        let mut editions = std::collections::BTreeSet::new();
         for (path, bytes) in support::tree(&root.join("book")) {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if path.extension().is_some_and(|e| e == "html") && !name.starts_with('.') {
+            if path.extension().is_some_and(|e| e == "html") {
+                let text = String::from_utf8_lossy(&bytes);
                 assert!(
-                    bytes.ends_with(b"</html>\n"),
+                    text.ends_with("</html>\n"),
                     "round {round}: {} is truncated",
                     path.display()
                 );
-                if String::from_utf8_lossy(&bytes).contains(&title) {
-                    new += 1;
-                } else {
-                    old += 1;
-                }
+                let found = (0..=round).rev().find(|&n| text.contains(&edition(n)));
+                editions.insert(found);
             }
         }
-        if new > 0 && old > 0 {
-            interrupted_mid_write += 1;
-        }
+        assert_eq!(
+            editions.len(),
+            1,
+            "round {round}: pages of several editions: {editions:?}"
+        );
     }
     assert!(
-        interrupted_mid_write > 0,
-        "no kill landed while pages were being written"
+        killed_while_staging > 0,
+        "no kill landed while a build was staging"
     );
     assert!(run(&["build"]).status().unwrap().success());
+    assert_eq!(stages(), Vec::<String>::new(), "staging debris is removed");
     let fresh = dir.path().join("fresh");
     assert!(
         run(&["build", "-d", fresh.to_str().unwrap()])

@@ -5,6 +5,7 @@
 //! renderer highlights exactly those passages.
 
 pub mod hashes;
+mod links;
 pub mod quote;
 
 use std::collections::HashMap;
@@ -69,11 +70,14 @@ pub struct Checked {
     pub corroboration: crate::corroborate::Corroboration,
 }
 
-pub fn check(b: &Briefing, cache: &mut CheckCache) -> Checked {
+/// Checks the briefing. `statics` are the theme's static files, which links
+/// in markdown may point at.
+pub fn check(b: &Briefing, cache: &mut CheckCache, statics: &[String]) -> Checked {
     let mut out = Checked::default();
     citations(b, cache, &mut out);
     hashes::check(b, &mut cache.hashes, &out.quotes, &mut out.diagnostics);
     references(b, &mut out.diagnostics);
+    links::markdown_links(b, &out.quotes, statics, &mut out.diagnostics);
     uncited_sources(b, &mut out.diagnostics);
     orphan_notes(b, &mut out.diagnostics);
     out.corroboration = crate::corroborate::corroborate(b, &mut cache.corroboration);

@@ -25,6 +25,7 @@ use crate::check::Checked;
 use crate::diag::Diagnostic;
 use crate::markdown::{self, NoteLinks};
 use crate::model::*;
+use crate::routes;
 use theme::Theme;
 use views::*;
 
@@ -219,7 +220,7 @@ impl<'a> Renderer<'a> {
             for (n, (&(a, z), citers)) in per_source.iter_mut().enumerate() {
                 citers.sort();
                 for key in citers.iter() {
-                    anchors.insert(*key, (format!("q-{}", n + 1), si, a..z));
+                    anchors.insert(*key, (routes::passage_anchor(n + 1), si, a..z));
                 }
             }
         }
@@ -409,16 +410,16 @@ impl<'a> Renderer<'a> {
 
     fn path(&self, e: &Entry) -> String {
         match *e {
-            Entry::Front => "index.html".into(),
-            Entry::Part(k) => format!("{}/index.html", k.dir()),
+            Entry::Front => routes::FRONT.into(),
+            Entry::Part(k) => routes::part(k),
             Entry::Note(i) => {
                 let n = &self.b.notes[i];
-                format!("{}/{}.html", n.kind().dir(), n.id)
+                routes::note(n.kind(), &n.id)
             }
-            Entry::Sources => "sources/index.html".into(),
-            Entry::Source(i) => format!("sources/{}.html", self.b.sources[i].id),
-            Entry::NotFound => "404.html".into(),
-            Entry::Search => "search.html".into(),
+            Entry::Sources => routes::SOURCES_INDEX.into(),
+            Entry::Source(i) => routes::source(&self.b.sources[i].id),
+            Entry::NotFound => routes::NOT_FOUND.into(),
+            Entry::Search => routes::SEARCH.into(),
         }
     }
 
@@ -842,7 +843,7 @@ impl<'a> Renderer<'a> {
             .iter()
             .enumerate()
             .map(|(d, dis)| DisagreementView {
-                anchor: format!("d-{}", d + 1),
+                anchor: routes::disagreement_anchor(d),
                 point: dis.point.clone(),
                 sides: self.claims_from(
                     Owner::Note(i),
@@ -1141,6 +1142,10 @@ impl NoteLinks for Linker<'_, '_> {
         let &i = self.r.note_index.get(id)?;
         Some(self.note(i).href)
     }
+
+    fn site_root(&self) -> &str {
+        self.root
+    }
 }
 
 /// For each note, the notes that refer to it, in reading order (notes are
@@ -1160,15 +1165,7 @@ fn backlinks(b: &Briefing, note_index: &FxHashMap<&str, usize>) -> Vec<Vec<usize
     cited_by
 }
 
-fn claim_anchor(field: &str, ci: usize) -> String {
-    let prefix = match field {
-        "bottom_line" => "bl",
-        "key_facts" => "kf",
-        "sides" => "side",
-        _ => "c",
-    };
-    format!("{prefix}-{}", ci + 1)
-}
+use crate::routes::claim_anchor;
 
 fn window_bounds(len: usize, at: Option<usize>) -> (usize, usize) {
     let center = at.unwrap_or(0);

@@ -4,49 +4,7 @@
 
 use std::ops::Range;
 
-/// Byte ranges of a text's paragraphs, without surrounding white space.
-///
-/// If the text has blank lines, paragraphs are the blocks between them;
-/// otherwise (many articles put one paragraph per line) each non-empty line
-/// is a paragraph.
-pub fn paragraphs(text: &str) -> Vec<Range<usize>> {
-    // Lines end at \n, \r\n or a lone \r (old Mac files).
-    let mut lines = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        let ends = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-        if ends {
-            lines.push(start..i + 1);
-            start = i + 1;
-        }
-    }
-    if start < text.len() {
-        lines.push(start..text.len());
-    }
-    let blank = |r: &Range<usize>| text[r.clone()].trim().is_empty();
-    let has_blank_lines = lines.iter().any(blank);
-    let mut out = Vec::new();
-    let mut current: Option<Range<usize>> = None;
-    for line in lines {
-        if blank(&line) {
-            out.extend(current.take());
-        } else if has_blank_lines {
-            current = Some(current.map_or(line.clone(), |c| c.start..line.end));
-        } else {
-            out.push(line);
-        }
-    }
-    out.extend(current);
-    out.into_iter().map(|r| trim(text, r)).collect()
-}
-
-fn trim(text: &str, r: Range<usize>) -> Range<usize> {
-    let s = &text[r.clone()];
-    let lead = s.len() - s.trim_start().len();
-    let trail = s.len() - s.trim_end().len();
-    r.start + lead..r.end - trail
-}
+pub use crate::routes::paragraphs;
 
 /// A piece of a paragraph: which quotes cover it, start in it, end in it.
 #[derive(Debug, PartialEq, Eq)]

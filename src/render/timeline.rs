@@ -204,7 +204,7 @@ pub fn timeline(events: &[Event]) -> Option<TimelineView> {
             },
             // Every other one, the ends kept (so, with an odd number of
             // intervals, the one before the last is left out too).
-            minor: n > 7 && k + 1 != n && (k % 2 == 1 || (n % 2 == 0 && k + 2 == n)),
+            minor: n > 7 && k + 1 != n && (k % 2 == 1 || (n.is_multiple_of(2) && k + 2 == n)),
         })
         .collect();
 
