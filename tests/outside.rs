@@ -619,3 +619,31 @@ fn a_static_file_is_copied_byte_for_byte_whatever_its_bytes() {
         bytes
     );
 }
+
+#[test]
+fn a_template_cannot_publish_the_environment() {
+    let t = BriefingTest::new("basic").file(
+        "templates/note.html",
+        "{{ get_env(name=\"BRIEFING_TEST_SECRET\", default=\"none\") }}\n",
+    );
+    let run = Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .args(["build", "--format", "json"])
+        .current_dir(t.path())
+        .env("BRIEFING_TEST_SECRET", MARKER)
+        .output()
+        .unwrap();
+    let run = Run { output: run }.expect_code(1);
+    let diags = diagnostics(&run);
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == "template")
+        .unwrap_or_else(|| panic!("{diags:#?}"));
+    assert!(
+        d["notes"]
+            .to_string()
+            .contains("`get_env` is not available"),
+        "{d}"
+    );
+    assert!(!t.exists("book"));
+    assert!(!run.stdout().contains(MARKER) && !run.stderr().contains(MARKER));
+}

@@ -4,6 +4,7 @@
 //! anywhere); a briefing's own `templates/` folder replaces it file by file,
 //! as in Zola. Static files live under `templates/static/` and are copied.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -114,6 +115,14 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
+    // Tera's built-in `get_env` would let a template publish the builder's
+    // environment (a CI token, say) and make the site depend on more than
+    // the briefing; a template that asks for it fails to render, saying why.
+    tera.register_function("get_env", |_: &HashMap<String, tera::Value>| {
+        Err(tera::Error::msg(
+            "`get_env` is not available: a briefing's site is made from the briefing alone, never from the environment of the machine that builds it",
+        ))
+    });
     let raw: Vec<(&str, &str)> = templates
         .iter()
         .map(|(n, t, _)| (n.as_str(), t.as_str()))
