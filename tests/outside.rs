@@ -290,6 +290,42 @@ fn a_relative_link_outside_names_what_it_says_and_where_that_is() {
     );
 }
 
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(snapshot(&path));
+        } else {
+            let bytes = fs::read(&path).unwrap();
+            out.push((path, bytes));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_refused_link_leaves_the_previous_site_as_it_was() {
+    let out = outside();
+    let t = BriefingTest::new("basic");
+    t.run(&["build"]).expect_success();
+    let before = snapshot(&t.path().join("book"));
+    link(&t, "content/sources", out.path().join("content/sources"));
+    link(&t, "templates/static/notes.txt", out.path().join("secret"));
+    t.run(&["build"])
+        .expect_code(1)
+        .expect_stderr("error[link-outside]: `content/sources` is a link to the folder")
+        .expect_stderr("error[link-outside]: `templates/static/notes.txt` is a link to")
+        .expect_stderr("build: nothing written");
+    assert!(
+        before == snapshot(&t.path().join("book")),
+        "the site changed"
+    );
+    assert!(files_containing(&t.path().join("book"), MARKER).is_empty());
+}
+
 // ------------------------------------------------------------- links inside
 
 #[test]
