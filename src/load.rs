@@ -52,19 +52,11 @@ pub fn load(root: &Path, cache: &mut LoadCache) -> Result<(Briefing, Vec<Diagnos
         units: std::mem::take(&mut cache.units),
         seen: HashSet::new(),
         diags: Vec::new(),
+        fence: Fence::new(root),
     };
     let config = loader.config()?;
-    let content = root.join(CONTENT_DIR);
-    if !content.is_dir() {
-        anyhow::bail!(
-            "no `{CONTENT_DIR}/` folder in {}: a briefing keeps its sources and notes there (run `briefing init` to create one)",
-            root.display()
-        );
-    }
-    let sources = loader.sources(&content.join(SOURCES_DIR))?;
-    let mut notes = loader.notes(&content)?;
+    let (sources, mut notes, front) = loader.content(&root.join(CONTENT_DIR))?;
     notes.sort_unstable_by(|a, b| a.order_key().cmp(b.order_key()));
-    let front = loader.front(&content.join(FRONT_FILE))?;
     // Forget the parses of files that are gone.
     let seen = std::mem::take(&mut loader.seen);
     loader.units.retain(|id, _| seen.contains(id));
@@ -110,12 +102,16 @@ impl LoadCache {
     }
 }
 
+/// What `content/` holds: the sources, the notes and the front page.
+type Content = (Vec<Source>, Vec<Arc<Note>>, Option<Arc<Front>>);
+
 struct Loader {
     root: PathBuf,
     files: Files,
     units: HashMap<FileId, (u64, Arc<dyn Any + Send + Sync>)>,
     seen: HashSet<FileId>,
     diags: Vec<Diagnostic>,
+    fence: Fence,
 }
 
 impl Loader {
@@ -242,6 +238,15 @@ impl Loader {
 
     fn config(&mut self) -> Result<Config> {
         let path = self.root.join(CONFIG_FILE);
+        match self.what(&path) {
+            Some(What::File) | None => {}
+            // Reported; the defaults let the rest of the briefing be checked.
+            Some(What::Refused) => return Ok(Config::default()),
+            Some(what) => {
+                self.not_a_file(&path, what, "the configuration");
+                return Ok(Config::default());
+            }
+        }
         if !path.is_file() {
             anyhow::bail!(
                 "no {CONFIG_FILE} in {}: is this a briefing? (`briefing init` creates one)",
@@ -280,33 +285,10 @@ impl Loader {
         }
     }
 
-    /// Entries of a folder, sorted by name, without hidden and backup files
-    /// that editors leave behind.
-    fn entries(&mut self, dir: &Path) -> Result<Vec<PathBuf>> {
-        if !dir.is_dir() {
-            return Ok(Vec::new());
-        }
-        let mut paths = Vec::new();
-        for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') || name.ends_with('~') {
-                continue;
-            }
-            // The entry's type comes with the listing; only links need a stat.
-            let path = entry.path();
-            let is_file = match entry.file_type() {
-                Ok(t) if t.is_symlink() => path.is_file() && self.link_stays_inside(&path),
-                Ok(t) => t.is_file(),
-                Err(_) => path.is_file(),
-            };
-            if is_file {
-                paths.push(path);
-            }
-        }
-        paths.sort();
-        Ok(paths)
+    /// Entries of a folder (itself already fenced), sorted by name, with
+    /// what each is; see [`Fence::list`].
+    fn entries(&mut self, dir: &Path) -> Result<Vec<(PathBuf, What)>> {
+        self.fence.list(dir, &mut self.files, &mut self.diags)
     }
 
     /// Whether a source is usable text: not too large, no NUL bytes (which
@@ -341,39 +323,112 @@ impl Loader {
         false
     }
 
-    /// A symbolic link is followed only if it leads to a file inside the
-    /// briefing: a link to elsewhere could publish any file of the machine.
-    fn link_stays_inside(&mut self, link: &Path) -> bool {
-        let root = self
-            .root
-            .canonicalize()
-            .unwrap_or_else(|_| self.root.clone());
-        let target = link.canonicalize();
-        if target.as_ref().is_ok_and(|t| t.starts_with(&root)) {
-            return true;
-        }
-        let name = link
-            .strip_prefix(&self.root)
-            .unwrap_or(link)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let file = self.files.add(link.to_path_buf(), name, String::new());
-        let shown = target.map_or_else(|_| "nowhere".into(), |t| t.display().to_string());
+    /// What `path` is, through the [`Fence`]: `None` if nothing is there.
+    fn what(&mut self, path: &Path) -> Option<What> {
+        self.fence.what(path, &mut self.files, &mut self.diags)
+    }
+
+    /// Reports that `path` is a folder or a special file where a file
+    /// (`expected`) belongs.
+    fn not_a_file(&mut self, path: &Path, what: What, expected: &str) {
+        let d = self.fence.not_a_file(path, what, expected, &mut self.files);
+        self.diags.push(d);
+    }
+
+    /// Reports a file that a content folder does not hold and is therefore
+    /// neither read nor published: a PDF among the sources, a key copied
+    /// there by mistake. It is named so that nobody expects it on the site.
+    fn ignored_file(&mut self, path: &Path, message: String, help: String) {
+        let file = self.fence.place(path, &mut self.files);
         self.diags.push(
-            Diagnostic::error(
-                "link-outside",
-                format!("this is a link to {shown}, outside the briefing; it is not read"),
-            )
-            .at(file, 0..0)
-            .help("copy the file into the briefing instead of linking to it"),
+            Diagnostic::warning("ignored-file", message)
+                .at(file, 0..0)
+                .label("not read")
+                .help(help),
         );
-        false
+    }
+
+    /// The sources, notes and front page under `content/`. Nothing behind a
+    /// refused link is listed or read.
+    fn content(&mut self, content: &Path) -> Result<Content> {
+        match self.what(content) {
+            Some(What::Dir) => {}
+            Some(What::Refused) => return Ok((Vec::new(), Vec::new(), None)),
+            _ => anyhow::bail!(
+                "no `{CONTENT_DIR}/` folder in {}: a briefing keeps its sources and notes there (run `briefing init` to create one)",
+                self.root.display()
+            ),
+        }
+        // Listing `content/` itself fences every entry in it, so a link
+        // leading outside is reported wherever it is, even if unused.
+        let entries = self.entries(content)?;
+        let find = |name: &str| {
+            entries
+                .iter()
+                .find(|(p, _)| p.file_name().is_some_and(|n| n == name))
+                .cloned()
+        };
+        let sources = match find(SOURCES_DIR) {
+            Some((dir, What::Dir)) => self.sources(&dir)?,
+            _ => Vec::new(),
+        };
+        let mut kinds = Vec::new();
+        for kind in Kind::ALL {
+            if let Some((dir, What::Dir)) = find(kind.dir()) {
+                kinds.push((dir, kind));
+            }
+        }
+        let notes = self.notes(&kinds)?;
+        let front = match find(FRONT_FILE) {
+            Some((path, What::File)) => self.front(&path)?,
+            Some((path, what @ (What::Dir | What::Special(_)))) => {
+                self.not_a_file(&path, what, "the front page");
+                None
+            }
+            _ => None,
+        };
+        Ok((sources, notes, front))
     }
 
     fn sources(&mut self, dir: &Path) -> Result<Vec<Source>> {
         let mut texts: Vec<Source> = Vec::new();
         let mut metas: Vec<(String, Arc<SourceMeta>)> = Vec::new();
-        let paths = self.entries(dir)?;
+        // Texts that are there but unreadable (a folder named `x.txt`, a
+        // refused link): already reported, so their metadata is no orphan.
+        let mut unreadable: HashSet<String> = HashSet::new();
+        let mut paths = Vec::new();
+        for (path, what) in self.entries(dir)? {
+            let is_text = has_extension(&path, &["txt"]);
+            let named_like = is_text || is_yaml(&path);
+            match what {
+                What::File if named_like => paths.push(path),
+                What::File => {
+                    let name = self.fence.name(&path);
+                    self.ignored_file(
+                        &path,
+                        format!("`{name}` is not a source: only `.txt` files are sources; it is not read or published"),
+                        format!("save the document as plain text in a `.txt` file, or move this file out of `{CONTENT_DIR}/{SOURCES_DIR}/`"),
+                    );
+                }
+                // Other folders (`originals/`, say) are the author's business.
+                What::Dir if !named_like => {}
+                What::Dir | What::Special(_) => {
+                    let expected = if is_text {
+                        "a source"
+                    } else {
+                        "source metadata"
+                    };
+                    self.not_a_file(&path, what, expected);
+                    if is_text {
+                        unreadable.insert(stem(&path));
+                    }
+                }
+                What::Refused if is_text => {
+                    unreadable.insert(stem(&path));
+                }
+                What::Refused => {}
+            }
+        }
         let files = self.read_all(&paths)?;
         for (path, file) in paths.into_iter().zip(files) {
             if is_yaml(&path) {
@@ -419,6 +474,7 @@ impl Loader {
         for (id, meta) in metas {
             match texts.binary_search_by(|s| s.id.cmp(&id)) {
                 Ok(i) => texts[i].meta = Some(meta),
+                Err(_) if unreadable.contains(&id) => {}
                 Err(_) => self.diags.push(
                     Diagnostic::error(
                         "orphan-metadata",
@@ -449,13 +505,29 @@ impl Loader {
         Ok(texts)
     }
 
-    /// Every note of every kind, parsed in parallel where not memoised.
-    fn notes(&mut self, content: &Path) -> Result<Vec<Arc<Note>>> {
+    /// Every note in the given kind folders, parsed in parallel where not
+    /// memoised.
+    fn notes(&mut self, kinds: &[(PathBuf, Kind)]) -> Result<Vec<Arc<Note>>> {
         let mut found: Vec<(PathBuf, Kind)> = Vec::new();
-        for kind in Kind::ALL {
-            for path in self.entries(&content.join(kind.dir()))? {
-                if is_yaml(&path) {
-                    found.push((path, kind));
+        for (dir, kind) in kinds {
+            for (path, what) in self.entries(dir)? {
+                let named_like = is_yaml(&path);
+                match what {
+                    What::File if named_like => found.push((path, *kind)),
+                    What::File => {
+                        let name = self.fence.name(&path);
+                        let folder = format!("{CONTENT_DIR}/{}/", kind.dir());
+                        self.ignored_file(
+                            &path,
+                            format!("`{name}` is not a note: only `.yaml` files are notes; it is not read"),
+                            format!("if it is a note, rename it to `{}.yaml`; otherwise move it out of `{folder}`", stem(&path)),
+                        );
+                    }
+                    What::Dir if !named_like => {}
+                    What::Dir | What::Special(_) => {
+                        self.not_a_file(&path, what, "a note");
+                    }
+                    What::Refused => {}
                 }
             }
         }
@@ -476,9 +548,6 @@ impl Loader {
     }
 
     fn front(&mut self, path: &Path) -> Result<Option<Arc<Front>>> {
-        if !path.is_file() {
-            return Ok(None);
-        }
         let file = self.read(path)?;
         Ok(self.unit(file, |u| {
             let raw = u.parse::<RawFront>(file)?;
@@ -778,6 +847,286 @@ fn push_markdown_refs(refs: &mut Vec<Ref>, text: &str, path: YamlPath) {
     }));
 }
 
+/// What an entry of a briefing's folder is, once links are followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum What {
+    File,
+    Dir,
+    /// A FIFO, socket or device, described for the author ("a named pipe
+    /// (FIFO)"). Never opened: opening a FIFO blocks until someone writes.
+    Special(&'static str),
+    /// A link that leads outside the briefing, nowhere, or round in a loop.
+    /// It has been reported; nothing behind it is read.
+    Refused,
+}
+
+/// The one containment rule for every input path: a path is used only if
+/// its real path (links resolved) is inside the briefing's real root, so a
+/// briefing — one cloned from somewhere, say — cannot publish other files
+/// of the machine. `book.toml`, `content/`, each folder in it, each file,
+/// `templates/`, `templates/static/` and every file in them go through
+/// [`Fence::what`]; links that stay inside are followed.
+pub(crate) struct Fence {
+    root: PathBuf,
+    real_root: PathBuf,
+}
+
+impl Fence {
+    pub(crate) fn new(root: &Path) -> Fence {
+        // A root that cannot be resolved does not exist; reading `book.toml`
+        // reports that, as an I/O error.
+        let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        Fence {
+            root: root.to_path_buf(),
+            real_root,
+        }
+    }
+
+    /// The path as the author sees it: relative to the briefing, through
+    /// any links.
+    pub(crate) fn name(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+
+    /// What `path` is, or `None` if nothing is there. A link is followed only
+    /// if it ends inside the briefing; otherwise it is reported (at the link)
+    /// and is [`What::Refused`]. Nothing is opened.
+    pub(crate) fn what(
+        &self,
+        path: &Path,
+        files: &mut Files,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<What> {
+        let meta = fs::symlink_metadata(path).ok()?;
+        self.what_with(path, meta.file_type(), files, diags)
+    }
+
+    /// [`Fence::what`] for a path whose own type (not followed) is known,
+    /// as it is for the entries of a folder listing.
+    fn what_with(
+        &self,
+        path: &Path,
+        own: fs::FileType,
+        files: &mut Files,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<What> {
+        if !own.is_symlink() {
+            return Some(kind_of(own));
+        }
+        match path.canonicalize() {
+            // Gone between the two calls: as if it had never been there.
+            Ok(real) if real.starts_with(&self.real_root) => {
+                fs::metadata(&real).ok().map(|m| kind_of(m.file_type()))
+            }
+            Ok(real) => {
+                diags.push(self.outside(path, &real, files));
+                Some(What::Refused)
+            }
+            Err(e) => {
+                diags.push(self.dead_end(path, &e, files));
+                Some(What::Refused)
+            }
+        }
+    }
+
+    /// The entries of the folder `dir` (itself already fenced), sorted by
+    /// name, with what each is. Hidden files and the backups editors leave
+    /// behind are left out unseen.
+    pub(crate) fn list(
+        &self,
+        dir: &Path,
+        files: &mut Files,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<Vec<(PathBuf, What)>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            let name = entry.file_name();
+            if is_editor_leftover(&name.to_string_lossy()) {
+                continue;
+            }
+            let path = entry.path();
+            // The entry's own type comes with the listing: only links (and
+            // file systems that do not say) cost a stat.
+            let own = match entry.file_type() {
+                Ok(t) => t,
+                Err(_) => match fs::symlink_metadata(&path) {
+                    Ok(meta) => meta.file_type(),
+                    Err(_) => continue,
+                },
+            };
+            out.push((path, own));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out
+            .into_iter()
+            .filter_map(|(path, own)| {
+                let what = self.what_with(&path, own, files, diags)?;
+                Some((path, what))
+            })
+            .collect())
+    }
+
+    /// A file-database entry for `path` with no text, so that a diagnostic
+    /// can point at a file that is never read.
+    pub(crate) fn place(&self, path: &Path, files: &mut Files) -> FileId {
+        files.add(path.to_path_buf(), self.name(path), String::new())
+    }
+
+    fn outside(&self, link: &Path, real: &Path, files: &mut Files) -> Diagnostic {
+        let name = self.name(link);
+        // The target as the link spells it (what `ls -l` shows), and where
+        // that really is when it differs.
+        let written = fs::read_link(link).unwrap_or_else(|_| real.to_path_buf());
+        let (message, help) = if real.is_dir() {
+            (
+                format!(
+                    "`{name}` is a link to the folder `{}`, outside the briefing; nothing in it is read",
+                    written.display()
+                ),
+                "move or copy the folder into the briefing instead of linking to it",
+            )
+        } else {
+            (
+                format!(
+                    "`{name}` is a link to `{}`, outside the briefing; it is not read",
+                    written.display()
+                ),
+                "copy the file into the briefing instead of linking to it",
+            )
+        };
+        let mut d = Diagnostic::error("link-outside", message)
+            .at(self.place(link, files), 0..0)
+            .label("link leading outside the briefing")
+            .help(help);
+        if written != real {
+            d = d.note(format!("the link resolves to `{}`", real.display()));
+        }
+        d
+    }
+
+    /// The diagnostic for a link that cannot be followed: its target (or a
+    /// link on the way) does not exist, or the links go round in a loop.
+    fn dead_end(&self, link: &Path, error: &std::io::Error, files: &mut Files) -> Diagnostic {
+        let name = self.name(link);
+        let file = self.place(link, files);
+        let written = fs::read_link(link).unwrap_or_default();
+        // Follow the chain by hand: std cannot yet tell a loop (ELOOP) from
+        // other errors on stable Rust.
+        let mut seen = HashSet::new();
+        let mut at = link.to_path_buf();
+        let mut chain = vec![name.clone()];
+        let looped = loop {
+            if !seen.insert(at.clone()) || seen.len() > 40 {
+                break true;
+            }
+            match fs::read_link(&at) {
+                Ok(next) => {
+                    chain.push(next.display().to_string());
+                    at = at.parent().map_or_else(|| next.clone(), |p| p.join(&next));
+                }
+                Err(_) => break false,
+            }
+        };
+        if looped {
+            return Diagnostic::error(
+                "link-loop",
+                format!("`{name}` is a link that leads back to itself; it is not read"),
+            )
+            .at(file, 0..0)
+            .label("link in a loop")
+            .note(format!("the links go {}", chain.join(" → ")))
+            .help("point the link at a file inside the briefing, or remove it");
+        }
+        let direct = link.parent().map(|p| p.join(&written)) == Some(at.clone());
+        let why = if fs::symlink_metadata(&at).is_ok() {
+            // A folder on the way is itself a broken link, say.
+            format!("which cannot be followed ({error})")
+        } else if direct {
+            "which does not exist".to_owned()
+        } else {
+            format!("which leads to `{}`, which does not exist", self.name(&at))
+        };
+        Diagnostic::error(
+            "dangling-link",
+            format!(
+                "`{name}` is a link to `{}`, {why}; it is not read",
+                written.display()
+            ),
+        )
+        .at(file, 0..0)
+        .label("link leading nowhere")
+        .help("point the link at a file inside the briefing, or remove it")
+    }
+
+    /// The diagnostic for something that is in the place of a file but is
+    /// not one (a folder named `x.txt`, a FIFO).
+    pub(crate) fn not_a_file(
+        &self,
+        path: &Path,
+        what: What,
+        expected: &str,
+        files: &mut Files,
+    ) -> Diagnostic {
+        let name = self.name(path);
+        let (is, help) = match what {
+            What::Dir => (
+                "a folder",
+                format!(
+                    "{expected} is a file, not a folder: rename this folder, or move it elsewhere"
+                ),
+            ),
+            What::Special(is) => (
+                is,
+                format!("{expected} is a regular file: replace this with one, or remove it"),
+            ),
+            What::File | What::Refused => (
+                "not a regular file",
+                format!("{expected} is a regular file"),
+            ),
+        };
+        Diagnostic::error(
+            "not-a-file",
+            format!("`{name}` is {is}, not a file; it is not read"),
+        )
+        .at(self.place(path, files), 0..0)
+        .label("not a file")
+        .help(help)
+    }
+}
+
+fn kind_of(t: fs::FileType) -> What {
+    if t.is_file() {
+        return What::File;
+    }
+    if t.is_dir() {
+        return What::Dir;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return What::Special("a named pipe (FIFO)");
+        }
+        if t.is_socket() {
+            return What::Special("a socket");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return What::Special("a device");
+        }
+    }
+    What::Special("neither a regular file nor a folder")
+}
+
+/// Hidden files (`.x.swp`, `.#x.yaml`) and the backups and autosaves editors
+/// leave behind (`x.yaml~`, `#x.yaml#`): never the author's content.
+fn is_editor_leftover(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#'))
+}
+
 fn duplicate_ids(b: &Briefing) -> Vec<Diagnostic> {
     let mut seen: std::collections::HashMap<&str, FileId> = Default::default();
     let mut diags = Vec::new();
@@ -798,10 +1147,22 @@ fn duplicate_ids(b: &Briefing) -> Vec<Diagnostic> {
 }
 
 fn is_yaml(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
+    has_extension(path, &["yaml", "yml"])
+}
+
+/// Whether the file name ends in one of `extensions` (exactly: `X.TXT` is
+/// not a source, and is reported as a file the build does not read).
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.contains(&e))
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }
 
 pub fn is_valid_id(id: &str) -> bool {

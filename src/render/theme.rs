@@ -4,14 +4,16 @@
 //! anywhere); a briefing's own `templates/` folder replaces it file by file,
 //! as in Zola. Static files live under `templates/static/` and are copied.
 
+use std::collections::HashMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use tera::Tera;
 
 use crate::diag::Diagnostic;
-use crate::files::Files;
+use crate::files::{FileId, Files};
+use crate::load::{Fence, What};
 
 /// The built-in templates, by name.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -70,10 +72,11 @@ pub struct Theme {
 }
 
 /// Loads the theme for the briefing at `root`. Template syntax errors are
-/// diagnostics naming the template and its line; unreadable files are I/O
-/// errors.
+/// diagnostics naming the template and its line, and so are templates that
+/// are not UTF-8, links leading outside the briefing and things that are not
+/// files; unlistable folders and unreadable files are I/O errors.
 pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnostic>>> {
-    let mut templates: Vec<(String, String, Option<crate::files::FileId>)> = TEMPLATES
+    let mut templates: Vec<(String, String, Option<FileId>)> = TEMPLATES
         .iter()
         .map(|(n, t)| ((*n).to_owned(), (*t).to_owned(), None))
         .collect();
@@ -81,40 +84,45 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
         .iter()
         .map(|(n, b)| ((*n).to_owned(), b.to_vec()))
         .collect();
-    let dir = root.join(USER_TEMPLATES_DIR);
-    if dir.is_dir() {
-        for path in sorted_files(&dir)? {
-            let name = path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            let text = fs::read_to_string(&path)
-                .with_context(|| format!("cannot read template {}", path.display()))?;
-            let display = format!("{USER_TEMPLATES_DIR}/{name}");
-            let id = files.add(path.clone(), display, text.clone());
-            templates.retain(|(n, ..)| *n != name);
-            templates.push((name, text, Some(id)));
+    let mut diags = Vec::new();
+    let user = user_files(root, files, &mut diags)?;
+    for (path, name) in user.templates {
+        let display = format!("{USER_TEMPLATES_DIR}/{name}");
+        let id = files
+            .read(&path, || display)
+            .with_context(|| format!("cannot read template {}", path.display()))?;
+        if let Some(offset) = files.get(id).invalid_utf8_at {
+            diags.push(
+                Diagnostic::error("encoding", "this template is not valid UTF-8")
+                    .at(id, offset..offset + 1)
+                    .label("invalid byte here")
+                    .help("save the file as UTF-8"),
+            );
         }
-        let static_dir = dir.join("static");
-        if static_dir.is_dir() {
-            for path in sorted_files(&static_dir)? {
-                let name = path
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned();
-                let bytes =
-                    fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-                statics.retain(|(n, _)| *n != name);
-                statics.push((name, bytes));
-            }
-        }
+        let text = files.text(id).to_owned();
+        templates.retain(|(n, ..)| *n != name);
+        templates.push((name, text, Some(id)));
+    }
+    for (path, name) in user.statics {
+        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        statics.retain(|(n, _)| *n != name);
+        statics.push((name, bytes));
+    }
+    if !diags.is_empty() {
+        return Ok(Err(diags));
     }
     statics.sort();
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
+    // Tera's built-in `get_env` would let a template publish the builder's
+    // environment (a CI token, say) and make the site depend on more than
+    // the briefing; a template that asks for it fails to render, saying why.
+    tera.register_function("get_env", |_: &HashMap<String, tera::Value>| {
+        Err(tera::Error::msg(
+            "`get_env` is not available: a briefing's site is made from the briefing alone, never from the environment of the machine that builds it",
+        ))
+    });
     let raw: Vec<(&str, &str)> = templates
         .iter()
         .map(|(n, t, _)| (n.as_str(), t.as_str()))
@@ -135,19 +143,53 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
     }
 }
 
-fn sorted_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
-    let mut out = Vec::new();
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let path = entry?.path();
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if path.is_file() && !hidden {
-            out.push(path);
+/// The briefing's own templates and static files: (path, name) pairs.
+#[derive(Default)]
+struct UserFiles {
+    templates: Vec<(PathBuf, String)>,
+    statics: Vec<(PathBuf, String)>,
+}
+
+/// Lists `templates/` and `templates/static/` through the same fence as the
+/// content: templates are the author's code, but a link leading outside the
+/// briefing would still copy a file of the machine into the site, so it is
+/// refused and reported. Sub-folders other than `static/` are not read.
+fn user_files(root: &Path, files: &mut Files, diags: &mut Vec<Diagnostic>) -> Result<UserFiles> {
+    let fence = Fence::new(root);
+    let mut out = UserFiles::default();
+    let dir = root.join(USER_TEMPLATES_DIR);
+    if fence.what(&dir, files, diags) != Some(What::Dir) {
+        return Ok(out);
+    }
+    let mut static_dir = None;
+    for (path, what) in fence.list(&dir, files, diags)? {
+        let name = file_name(&path);
+        match what {
+            What::File => out.templates.push((path, name)),
+            What::Dir if name == "static" => static_dir = Some(path),
+            What::Dir | What::Refused => {}
+            What::Special(_) => diags.push(fence.not_a_file(&path, what, "a template", files)),
         }
     }
-    out.sort();
+    let Some(static_dir) = static_dir else {
+        return Ok(out);
+    };
+    for (path, what) in fence.list(&static_dir, files, diags)? {
+        let name = file_name(&path);
+        match what {
+            What::File => out.statics.push((path, name)),
+            What::Dir | What::Refused => {}
+            What::Special(_) => diags.push(fence.not_a_file(&path, what, "a static file", files)),
+        }
+    }
     Ok(out)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The whole chain of a Tera error, which is where the useful part (the
@@ -165,7 +207,7 @@ pub fn error_chain(e: &tera::Error) -> String {
 
 fn template_diagnostic(
     e: &tera::Error,
-    templates: &[(String, String, Option<crate::files::FileId>)],
+    templates: &[(String, String, Option<FileId>)],
     files: &Files,
 ) -> Diagnostic {
     let message = error_chain(e);
