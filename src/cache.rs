@@ -23,3 +23,14 @@ pub struct Cache {
     pub links: LinkCache,
     pub output: OutputCache,
 }
+
+impl Cache {
+    /// For `watch`: also keeps the swapped-out site, so that publishing a
+    /// rebuild costs the changed files only.
+    pub fn watching() -> Cache {
+        Cache {
+            output: OutputCache::keeping_spare(),
+            ..Cache::default()
+        }
+    }
+}

@@ -113,10 +113,45 @@ pub fn check_dest(root: &Path, dest: &Path) -> Result<()> {
 }
 
 /// What publishing keeps between builds: the hash of each page's bytes by
-/// its key, so a rebuild does not hash unchanged pages again.
+/// its key, so a rebuild does not hash unchanged pages again; and in watch
+/// mode the previous site, once swapped out, to be the next stage — so a
+/// rebuild touches only the files that changed, not every file of the site.
 #[derive(Default)]
 pub struct OutputCache {
     hashes: HashMap<String, (u64, u64)>,
+    keep_spare: bool,
+    spare: Option<Spare>,
+}
+
+/// A swapped-out site kept as the next stage.
+struct Spare {
+    path: PathBuf,
+    /// The build directory it was swapped out of.
+    dest: PathBuf,
+    /// What it holds (its manifest when it was live).
+    holds: Manifest,
+    /// What was published in its place: if the live manifest says anything
+    /// else, another build has published since, and the spare is dropped.
+    live: Manifest,
+}
+
+impl OutputCache {
+    /// For `watch`: keeps the swapped-out site to stage the next rebuild in.
+    pub fn keeping_spare() -> OutputCache {
+        OutputCache {
+            hashes: HashMap::new(),
+            keep_spare: true,
+            spare: None,
+        }
+    }
+}
+
+impl Drop for OutputCache {
+    fn drop(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            let _ = fs::remove_dir_all(spare.path);
+        }
+    }
 }
 
 /// Path → hash of the bytes a build published there.
@@ -127,11 +162,15 @@ pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<Wri
     let (parent, name) = split(dest)?;
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
     let _lock = Lock::acquire(&parent, &name)?;
-    remove_stale_stages(&parent, &name);
     if dest.exists() && !dest.is_dir() {
         bail!("{} exists and is not a directory", dest.display());
     }
     let previous = read_manifest(dest);
+    let spare = cache
+        .spare
+        .take()
+        .filter(|s| s.dest == dest && s.live == previous && s.path.is_dir());
+    remove_stale_stages(&parent, &name, spare.as_ref().map(|s| s.path.as_path()));
     let hashes: Vec<u64> = pages
         .par_iter()
         .map(|p| match cache.hashes.get(&p.path) {
@@ -139,9 +178,18 @@ pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<Wri
             _ => hash_bytes(&p.bytes),
         })
         .collect();
-    let stage = Stage::create(&parent, &name)?;
-    let stats = stage.fill(dest, pages, &hashes, &previous)?;
-    stage.publish(dest)?;
+    let stage = match spare {
+        Some(spare) => Stage::reuse(spare.path, spare.holds),
+        None => Stage::create(&parent, &name)?,
+    };
+    let (stats, published) = stage.fill(dest, pages, &hashes, &previous)?;
+    let old = stage.publish(dest, cache.keep_spare)?;
+    cache.spare = old.map(|path| Spare {
+        path,
+        dest: dest.to_path_buf(),
+        holds: previous,
+        live: published,
+    });
     cache.hashes = pages
         .iter()
         .zip(&hashes)
@@ -192,8 +240,9 @@ impl Lock {
 }
 
 /// Removes staging directories that an interrupted build of this site left
-/// behind. Called under the lock, so none of them is in use.
-fn remove_stale_stages(parent: &Path, name: &str) {
+/// behind, but `keep` (our own spare). Called under the lock, so none of
+/// them is in use.
+fn remove_stale_stages(parent: &Path, name: &str, keep: Option<&Path>) {
     let prefix = format!(".{name}{STAGE_MARK}");
     let Ok(entries) = fs::read_dir(parent) else {
         return;
@@ -204,7 +253,10 @@ fn remove_stale_stages(parent: &Path, name: &str) {
             .to_str()
             .and_then(|n| n.strip_prefix(&prefix))
             .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
-        if is_ours && entry.file_type().is_ok_and(|t| t.is_dir()) {
+        if is_ours
+            && keep != Some(entry.path().as_path())
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+        {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
@@ -214,6 +266,8 @@ fn remove_stale_stages(parent: &Path, name: &str) {
 /// it is removed, and the live site was never touched.
 struct Stage {
     path: PathBuf,
+    /// What the stage already holds (a spare: the site before last).
+    holds: Manifest,
     published: bool,
 }
 
@@ -224,20 +278,31 @@ impl Stage {
             .with_context(|| format!("cannot create the staging directory {}", path.display()))?;
         Ok(Stage {
             path,
+            holds: Manifest::new(),
             published: false,
         })
     }
 
-    /// Puts every page into the stage (linked from `dest` when the manifest
-    /// says its bytes are already there), carries over what the author
-    /// keeps in `dest`, and writes the new manifest.
+    fn reuse(path: PathBuf, holds: Manifest) -> Stage {
+        Stage {
+            path,
+            holds,
+            published: false,
+        }
+    }
+
+    /// Puts every page into the stage — kept if the stage already holds its
+    /// bytes, linked from `dest` when the live manifest says its bytes are
+    /// there, else written — removes what the stage holds that is no longer
+    /// produced, carries over what the author keeps in `dest`, and writes
+    /// the new manifest, which it also returns.
     fn fill(
         &self,
         dest: &Path,
         pages: &[Page],
         hashes: &[u64],
         previous: &Manifest,
-    ) -> Result<WriteStats> {
+    ) -> Result<(WriteStats, Manifest)> {
         let dirs: BTreeSet<&Path> = pages
             .iter()
             .filter_map(|p| Path::new(&p.path).parent())
@@ -256,9 +321,13 @@ impl Stage {
                     bail!("refusing to write outside the site: {}", page.path);
                 }
                 let to = self.path.join(&page.path);
-                if previous.get(&page.path) == Some(hash)
-                    && fs::hard_link(dest.join(&page.path), &to).is_ok()
-                {
+                let unchanged = previous.get(&page.path) == Some(hash);
+                match self.holds.get(&page.path) {
+                    Some(held) if held == hash => return Ok(unchanged),
+                    Some(_) => remove_if_there(&to)?,
+                    None => {}
+                }
+                if unchanged && fs::hard_link(dest.join(&page.path), &to).is_ok() {
                     return Ok(true);
                 }
                 write_new(&to, &page.bytes)?;
@@ -278,23 +347,42 @@ impl Stage {
             .keys()
             .filter(|p| !produced.contains(p.as_str()) && dest.join(p).is_file())
             .count();
+        for gone in self.holds.keys().filter(|p| !produced.contains(p.as_str())) {
+            if is_safe_relative(gone) {
+                let path = self.path.join(gone);
+                remove_if_there(&path)?;
+                remove_empty_parents(&self.path, &path);
+            }
+        }
+        let ours =
+            |rel: &str| rel == MANIFEST || previous.contains_key(rel) || produced.contains(rel);
         if dest.is_dir() {
-            carry_over(dest, &self.path, Path::new(""), &|rel: &str| {
-                rel == MANIFEST || previous.contains_key(rel) || produced.contains(rel)
+            carry_over(dest, &self.path, Path::new(""), &ours)?;
+        }
+        if !self.holds.is_empty() {
+            // The author's files that were carried into this stage before
+            // and are gone from the live site since.
+            prune(dest, &self.path, Path::new(""), &|rel: &str| {
+                rel == MANIFEST || produced.contains(rel)
             })?;
         }
-        let mut manifest = String::from(MANIFEST_HEADER);
-        manifest.push('\n');
-        for (page, hash) in pages.iter().zip(hashes) {
-            manifest.push_str(&format!("{hash:016x} {}\n", page.path));
+        let mut text = String::from(MANIFEST_HEADER);
+        text.push('\n');
+        let mut manifest = Manifest::new();
+        for (page, &hash) in pages.iter().zip(hashes) {
+            text.push_str(&format!("{hash:016x} {}\n", page.path));
+            manifest.insert(page.path.clone(), hash);
         }
-        write_new(&self.path.join(MANIFEST), manifest.as_bytes())?;
-        Ok(stats)
+        let path = self.path.join(MANIFEST);
+        remove_if_there(&path)?;
+        write_new(&path, text.as_bytes())?;
+        Ok((stats, manifest))
     }
 
-    /// Makes the stage the live site in one atomic step, then removes the
-    /// previous site (now at the stage's path).
-    fn publish(mut self, dest: &Path) -> Result<()> {
+    /// Makes the stage the live site in one atomic step. The previous site
+    /// (now at the stage's path) is removed, or returned to be kept as the
+    /// next stage.
+    fn publish(mut self, dest: &Path, keep_old: bool) -> Result<Option<PathBuf>> {
         let swapped = if dest.exists() {
             exchange(&self.path, dest)
                 .with_context(|| format!("cannot publish the new site into {}", dest.display()))?;
@@ -305,17 +393,21 @@ impl Stage {
             false
         };
         self.published = true;
-        if swapped {
-            // The previous site: every file worth keeping has a link in the
-            // new one, so this only drops names.
-            if let Err(e) = fs::remove_dir_all(&self.path) {
-                eprintln!(
-                    "warning: the site is published, but the previous one could not be removed from {}: {e}",
-                    self.path.display()
-                );
-            }
+        if !swapped {
+            return Ok(None);
         }
-        Ok(())
+        if keep_old {
+            return Ok(Some(self.path.clone()));
+        }
+        // The previous site: every file worth keeping has a link in the
+        // new one, so this only drops names.
+        if let Err(e) = fs::remove_dir_all(&self.path) {
+            eprintln!(
+                "warning: the site is published, but the previous one could not be removed from {}: {e}",
+                self.path.display()
+            );
+        }
+        Ok(None)
     }
 }
 
@@ -381,19 +473,71 @@ fn carry_over(live: &Path, stage: &Path, rel: &Path, ours: &dyn Fn(&str) -> bool
             if created && !was_empty {
                 let _ = fs::remove_dir(&to);
             }
-        } else if ours(&key) {
+        } else if ours(&key) || same_file(&entry.path(), &to) {
             continue;
         } else if kind.is_symlink() {
             let target = fs::read_link(entry.path())
                 .with_context(|| format!("cannot read {}", entry.path().display()))?;
+            remove_if_there(&to)?;
             symlink(&target, &to).with_context(|| format!("cannot create {}", to.display()))?;
         } else {
+            remove_if_there(&to)?;
             fs::hard_link(entry.path(), &to)
                 .or_else(|_| fs::copy(entry.path(), &to).map(drop))
                 .with_context(|| format!("cannot keep {}", entry.path().display()))?;
         }
     }
     Ok(())
+}
+
+/// Removes from a reused `stage` (below `rel`) the files that are neither
+/// produced by this build nor in the live site any more: the author's
+/// files carried over before and deleted since.
+fn prune(live: &Path, stage: &Path, rel: &Path, produced: &dyn Fn(&str) -> bool) -> Result<()> {
+    let dir = stage.join(rel);
+    let entries = fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let rel = rel.join(entry.file_name());
+        let key = rel.to_string_lossy().replace('\\', "/");
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir {
+            prune(live, stage, &rel, produced)?;
+            if fs::symlink_metadata(live.join(&rel)).is_err() {
+                let _ = fs::remove_dir(entry.path());
+            }
+        } else if !produced(&key) && fs::symlink_metadata(live.join(&rel)).is_err() {
+            remove_if_there(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file (the same inode), without following
+/// symbolic links.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
+fn remove_if_there(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(unix)]
@@ -435,7 +579,7 @@ pub fn clean(dest: &Path) -> Result<usize> {
     }
     let (parent, name) = split(dest)?;
     let _lock = Lock::acquire(&parent, &name)?;
-    remove_stale_stages(&parent, &name);
+    remove_stale_stages(&parent, &name, None);
     let mut removed = 0;
     for rel in read_manifest(dest).keys() {
         if !is_safe_relative(rel) {
@@ -561,6 +705,64 @@ mod tests {
         );
         assert_eq!(clean(&dest).unwrap(), 2);
         assert!(dest.join("mine.txt").exists());
+    }
+
+    /// The files of `dir` (without our manifest), as text.
+    fn files(dir: &Path) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.file_name().unwrap() != MANIFEST {
+                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                    out.insert(rel, fs::read_to_string(&p).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_kept_spare_site_is_restaged_with_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("book");
+        let mut cache = OutputCache::keeping_spare();
+        let generations: [&[(&str, &str)]; 5] = [
+            &[("a.html", "1"), ("x/b.html", "2"), ("c.html", "3")],
+            &[("a.html", "1"), ("x/b.html", "2b"), ("c.html", "3")],
+            &[("a.html", "1"), ("x/b.html", "2b"), ("d.html", "4")],
+            &[("a.html", "1c"), ("d.html", "4")],
+            &[("a.html", "1c"), ("x/b.html", "2"), ("d.html", "4")],
+        ];
+        let mut stats = Vec::new();
+        for (g, pages) in generations.iter().enumerate() {
+            if g == 2 {
+                fs::write(dest.join("CNAME"), "mine").unwrap();
+            }
+            if g == 4 {
+                fs::remove_file(dest.join("CNAME")).unwrap();
+            }
+            let pages: Vec<Page> = pages.iter().map(|(p, t)| page(p, t)).collect();
+            stats.push(write(&dest, &pages, &mut cache).unwrap());
+            let mut expected: BTreeMap<String, String> = pages
+                .iter()
+                .map(|p| (p.path.clone(), String::from_utf8(p.bytes.to_vec()).unwrap()))
+                .collect();
+            if (2..4).contains(&g) {
+                expected.insert("CNAME".into(), "mine".into());
+            }
+            assert_eq!(files(&dest), expected, "generation {g}");
+        }
+        assert_eq!(stats[1].written, 1, "only the changed page: {:?}", stats[1]);
+        assert_eq!((stats[2].written, stats[2].removed), (1, 1));
+        assert_eq!((stats[3].written, stats[3].removed), (1, 1));
+        let spare = cache.spare.as_ref().map(|s| s.path.clone()).unwrap();
+        assert!(spare.is_dir(), "the spare is kept while watching");
+        drop(cache);
+        assert!(!spare.exists(), "and removed when watching ends");
     }
 
     #[test]

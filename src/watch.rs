@@ -142,7 +142,7 @@ pub fn run(
     // Watch before the first build, so that no save after it starts is missed.
     let mut watched: Vec<PathBuf> = Vec::new();
     watch_inputs(&mut watcher, &root, &mut watched);
-    let mut cache = Cache::default();
+    let mut cache = Cache::watching();
     let mut outcome = Outcome::default();
     rebuild(options, &root, &mut cache, &mut outcome, "build");
     on_outcome(&outcome);
