@@ -1,10 +1,10 @@
 //! `briefing watch`: rebuild on every save.
 //!
-//! File events are debounced (notify-debouncer-full), filtered to the inputs
-//! of a build, and answered with the very pipeline `briefing build` runs,
-//! keeping a [`Cache`] between rebuilds so only what changed is redone. The
-//! rebuild does not trust the events for *what* changed — it re-stats every
-//! input — so a missed, merged or reordered event (editors that save by
+//! File events are filtered to the inputs of a build, gathered into bursts
+//! (see [`settle`]) and answered with the very pipeline `briefing build`
+//! runs, keeping a [`Cache`] between rebuilds so only what changed is redone.
+//! The rebuild does not trust the events for *what* changed — it re-stats
+//! every input — so a missed, merged or reordered event (editors that save by
 //! rename, `git checkout`, a watcher that overflows) still ends in the right
 //! site. Events only say *when* to look.
 
@@ -103,11 +103,20 @@ impl Watcher {
 }
 
 /// A debounced watcher of type `W` that sends each batch of events to `tx`.
+///
+/// notify-debouncer-full holds each path's events until that path has been
+/// quiet for its timeout, each path on its own clock, so one burst across
+/// many files reaches us as several batches, spread over more than one of
+/// its ticks. It only merges an event with its immediate companions here
+/// (a rename's two halves, a create and its first write); the quiet window
+/// that makes a burst one rebuild is [`settle`]'s, over all paths at once.
+/// So it gets half the debounce: a save waits for both before its rebuild.
 fn debounced<W: notify::Watcher>(
     debounce: Duration,
     tx: mpsc::Sender<DebounceEventResult>,
     config: notify::Config,
 ) -> Result<Debouncer<W, RecommendedCache>> {
+    let debounce = debounce / 2;
     let tick = Some((debounce / 4).max(Duration::from_millis(1)));
     let handler = move |result: DebounceEventResult| {
         let _ = tx.send(result);
@@ -150,23 +159,118 @@ pub fn run(
         "watch: watching {} for changes (Ctrl-C to stop)",
         root.display()
     );
+    let window = Window::for_debounce(options.debounce);
     while !stop.load(Ordering::SeqCst) {
         watch_inputs(&mut watcher, &root, &mut watched);
-        let first = match rx.recv_timeout(Duration::from_millis(100)) {
+        let first = match rx.recv_timeout(STOP_CHECK) {
             Ok(result) => result,
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
-        // Everything already queued belongs to the same burst.
-        let batch: Vec<DebounceEventResult> = std::iter::once(first).chain(rx.try_iter()).collect();
-        if !batch.iter().any(|r| matters(&root, r, &mut watched)) {
+        if !matters(&root, &first, &mut watched) {
             continue;
+        }
+        let settled = settle(&rx, window, stop, |result| {
+            let relevant = matters(&root, result, &mut watched);
+            // A removed input folder that is back is watched again before
+            // the rebuild reads it, so no save into it after that is missed.
+            watch_inputs(&mut watcher, &root, &mut watched);
+            relevant
+        });
+        if settled == Settled::Stopped {
+            break;
         }
         rebuild(options, &root, &mut cache, &mut outcome, "rebuild");
         on_outcome(&outcome);
+        if settled == Settled::Disconnected {
+            break;
+        }
     }
     eprintln!("watch: stopped");
     Ok(())
+}
+
+/// How often a wait looks at the stop flag, so Ctrl-C is answered promptly.
+const STOP_CHECK: Duration = Duration::from_millis(100);
+
+/// The waits that turn a burst of events into one rebuild.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// How long the inputs must be left alone before the rebuild.
+    quiet: Duration,
+    /// The longest a burst may postpone its rebuild: a process that writes
+    /// without pause (a log file under `content/`, a generator in a loop)
+    /// must not keep the site stale for ever.
+    longest: Duration,
+}
+
+impl Window {
+    fn for_debounce(debounce: Duration) -> Window {
+        Window {
+            quiet: debounce,
+            longest: (debounce * 4).max(Duration::from_secs(2)),
+        }
+    }
+}
+
+/// How a burst ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settled {
+    /// Nothing relevant for `quiet`: the burst is over.
+    Quiet,
+    /// Still going after `longest`: rebuild anyway, then keep listening.
+    TooLong,
+    /// Stop was asked for.
+    Stopped,
+    /// The watcher is gone: nothing more will come.
+    Disconnected,
+}
+
+/// Called once a relevant batch has arrived: takes in everything that
+/// follows until no relevant batch has come for `window.quiet` and none is
+/// waiting (so a burst spread over any number of batches is one rebuild),
+/// or until `window.longest` has passed since it began. `matters` hears
+/// every batch and says whether it is relevant; irrelevant ones (the build
+/// reading its inputs, editor debris) do not extend the burst.
+fn settle<T>(
+    rx: &mpsc::Receiver<T>,
+    window: Window,
+    stop: &AtomicBool,
+    mut matters: impl FnMut(&T) -> bool,
+) -> Settled {
+    let began = Instant::now();
+    let give_up = began + window.longest;
+    let mut quiet_from = began;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return Settled::Stopped;
+        }
+        let now = Instant::now();
+        if now >= give_up {
+            return Settled::TooLong;
+        }
+        let left = (quiet_from + window.quiet).saturating_duration_since(now);
+        let next = if left.is_zero() {
+            // Quiet for long enough, unless a batch is already waiting: that
+            // one belongs to the burst, however late this thread got to it.
+            match rx.try_recv() {
+                Ok(batch) => Ok(batch),
+                Err(mpsc::TryRecvError::Empty) => return Settled::Quiet,
+                Err(mpsc::TryRecvError::Disconnected) => Err(mpsc::RecvTimeoutError::Disconnected),
+            }
+        } else {
+            rx.recv_timeout(left.min(give_up - now).min(STOP_CHECK))
+        };
+        match next {
+            Ok(batch) => {
+                if matters(&batch) {
+                    quiet_from = Instant::now();
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Settled::Disconnected,
+        }
+    }
 }
 
 /// Watches `content/` and `templates/` (recursively) if they exist and are
@@ -280,5 +384,96 @@ mod tests {
         ] {
             assert!(!relevant(root, Path::new(no)), "{no}");
         }
+    }
+
+    /// A window that no busy machine can close by accident: these tests end
+    /// on what the burst does, never on the clock.
+    const NEVER_QUIET: Window = Window {
+        quiet: Duration::from_secs(3600),
+        longest: Duration::from_secs(3600),
+    };
+
+    /// Runs `settle` on its own thread, so that a `settle` that never
+    /// returns fails the test instead of hanging it.
+    fn settle_on_a_thread(
+        rx: mpsc::Receiver<bool>,
+        window: Window,
+        stop: Arc<AtomicBool>,
+    ) -> mpsc::Receiver<(Settled, usize)> {
+        let (done, result) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut seen = 0;
+            let settled = settle(&rx, window, &stop, |&relevant| {
+                seen += 1;
+                relevant
+            });
+            let _ = done.send((settled, seen));
+        });
+        result
+    }
+
+    const PATIENCE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn a_burst_spread_over_many_batches_is_taken_in_whole_before_the_rebuild() {
+        // A rendezvous channel: each send returns only once `settle` has
+        // taken the batch, so every batch after the first one reaches it
+        // while it is still waiting for the burst to end, however slowly
+        // this thread runs.
+        let (tx, rx) = mpsc::sync_channel(0);
+        let result = settle_on_a_thread(rx, NEVER_QUIET, Arc::new(AtomicBool::new(false)));
+        for i in 0..20 {
+            tx.send(i % 3 != 0)
+                .unwrap_or_else(|_| panic!("the burst ended before batch {i}"));
+        }
+        drop(tx);
+        let (settled, seen) = result.recv_timeout(PATIENCE).expect("settle returned");
+        assert_eq!((settled, seen), (Settled::Disconnected, 20));
+    }
+
+    #[test]
+    fn a_burst_is_over_once_it_has_been_quiet_and_leaves_nothing_queued() {
+        let (tx, rx) = mpsc::channel();
+        for relevant in [true, false, true, true] {
+            tx.send(relevant).unwrap();
+        }
+        let window = Window {
+            quiet: Duration::from_millis(1),
+            longest: Duration::from_secs(3600),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let (settled, seen) = settle_on_a_thread(rx, window, stop)
+            .recv_timeout(PATIENCE)
+            .expect("settle returned");
+        assert_eq!(settled, Settled::Quiet);
+        assert_eq!(seen, 4, "everything queued belongs to the burst");
+        drop(tx);
+    }
+
+    #[test]
+    fn a_writer_that_never_stops_does_not_postpone_the_rebuild_for_ever() {
+        let (tx, rx) = mpsc::sync_channel(0);
+        let window = Window {
+            quiet: Duration::from_secs(3600),
+            longest: Duration::from_millis(100),
+        };
+        let result = settle_on_a_thread(rx, window, Arc::new(AtomicBool::new(false)));
+        // Relevant batches without pause, until `settle` stops taking them.
+        std::thread::spawn(move || while tx.send(true).is_ok() {});
+        let (settled, seen) = result.recv_timeout(PATIENCE).expect("settle returned");
+        assert_eq!(settled, Settled::TooLong);
+        assert!(seen > 0);
+    }
+
+    #[test]
+    fn stopping_ends_a_burst_without_waiting_for_it() {
+        let (tx, rx) = mpsc::sync_channel(0);
+        let stop = Arc::new(AtomicBool::new(false));
+        let result = settle_on_a_thread(rx, NEVER_QUIET, stop.clone());
+        tx.send(true).unwrap();
+        stop.store(true, Ordering::SeqCst);
+        let (settled, _) = result.recv_timeout(PATIENCE).expect("settle returned");
+        assert_eq!(settled, Settled::Stopped);
+        drop(tx);
     }
 }

@@ -328,7 +328,7 @@ fn without_javascript_the_citation_still_goes_to_the_passage() {
     assert_eq!(b.eval("document.activeElement.hasAttribute('title')"), true);
     b.press("Enter");
     let (page, fragment) = href.trim_start_matches("../").split_once('#').unwrap();
-    b.wait_for(&format!(
+    b.wait_for_document(&format!(
         "location.pathname === '/{page}' && location.hash === '#{fragment}'"
     ));
     // The passage it lands on is the highlighted quote.

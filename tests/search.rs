@@ -378,8 +378,15 @@ fn results(b: &mut Browser) -> Vec<Value> {
     v.as_array().unwrap().clone()
 }
 
-fn wait_for_results(b: &mut Browser) {
-    b.wait_for("document.querySelectorAll('#search-results > li').length > 0");
+/// Waits until the page shows the results of `query` itself: while a query
+/// is typed, the page may search for the part typed so far (a slow machine
+/// types slowly), and those results can come first.
+fn wait_for_results_of(b: &mut Browser, query: &str) {
+    b.wait_for(&format!(
+        "document.getElementById('search-status').textContent.includes({}) \
+         && document.querySelectorAll('#search-results > li').length > 0",
+        json!(format!("for “{query}”"))
+    ));
 }
 
 fn assert_quiet(b: &mut Browser, what: &str) {
@@ -454,17 +461,15 @@ fn typing_a_query_finds_notes_and_source_paragraphs_from_file_urls() {
     );
     b.focus("#search-query");
     b.type_text("APT31");
-    wait_for_results(&mut b);
+    wait_for_results_of(&mut b, "APT31");
     check_apt31(&results(&mut b));
-    let status = b.eval("document.getElementById('search-status').textContent");
-    assert!(status.as_str().unwrap().contains("for “APT31”"), "{status}");
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("artifacts/search/file-apt31.png");
     b.screenshot(&shot);
 
     // A new query replaces the results.
     b.eval("document.getElementById('search-query').select()");
     b.type_text("Electoral Commission");
-    b.wait_for("document.querySelector('#search-results .search-title a').textContent === 'Electoral Commission'");
+    wait_for_results_of(&mut b, "Electoral Commission");
     check_electoral_commission(&results(&mut b));
 
     // A word being typed already matches the words it begins.
@@ -492,7 +497,7 @@ fn typing_a_query_finds_notes_and_source_paragraphs_from_file_urls() {
 
     // The link of a paragraph result opens the source at that paragraph.
     b.open(&format!("{url}?q=APT31"));
-    wait_for_results(&mut b);
+    wait_for_results_of(&mut b, "APT31");
     let target = b.eval(
         "[...document.querySelectorAll('#search-results .search-title a')].find(a => a.getAttribute('href').includes('#p-')).href",
     );
@@ -520,7 +525,7 @@ fn searching_works_under_a_sub_path_over_http_from_the_form_on_every_page() {
     // A query in the address (as the form in every page's header sends).
     let url = server.url("briefing/search.html?q=Electoral+Commission");
     b.open(&url);
-    wait_for_results(&mut b);
+    wait_for_results_of(&mut b, "Electoral Commission");
     let found = results(&mut b);
     check_electoral_commission(&found);
     let prefix = server.url("briefing/");
@@ -537,13 +542,14 @@ fn searching_works_under_a_sub_path_over_http_from_the_form_on_every_page() {
     b.focus(".site-search input[name=q]");
     b.type_text("APT31");
     b.press("Enter");
-    b.wait_for("location.pathname.endsWith('/briefing/search.html') && document.querySelectorAll('#search-results > li').length > 0");
+    b.wait_for_document("location.pathname.endsWith('/briefing/search.html')");
+    wait_for_results_of(&mut b, "APT31");
     check_apt31(&results(&mut b));
     assert_eq!(b.eval("location.search"), json!("?q=APT31"));
 
     // Following the first result.
     b.eval("document.querySelector('#search-results .search-title a').click()");
-    b.wait_for("location.pathname.endsWith('/briefing/who/apt31.html') && document.readyState === 'complete'");
+    b.wait_for_document("location.pathname.endsWith('/briefing/who/apt31.html')");
     assert_eq!(
         b.eval("document.querySelector('h1').textContent"),
         json!("APT31")

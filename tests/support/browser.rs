@@ -12,6 +12,7 @@
 //! b.focus("main input[type=search]");
 //! b.type_text("APT31");                     // real key events: keydown, input, keyup
 //! b.press("Enter");                         // or "Tab", "Shift+Tab", "Escape", "ArrowDown"…
+//! b.wait_for_document("location.search === '?q=APT31'"); // after a navigation: loaded, and which
 //! b.wait_for("document.querySelectorAll('#search-results li').length > 0");
 //! b.wait_for_selector("#search-results li a");
 //! let title: serde_json::Value = b.eval("document.title"); // awaits promises, returns JSON
@@ -23,6 +24,12 @@
 //! Every method panics with a clear message on failure or after a timeout
 //! (`Browser::TIMEOUT`), as a test assertion would. Each `Browser` is its own
 //! Chromium with a fresh profile in a temporary folder; it is closed on drop.
+//!
+//! Pages navigate on their own (a form sent with Enter, a link clicked), and
+//! an evaluation can land while the old document is gone and the new one
+//! has no JavaScript context yet. `eval` and `wait_for` then wait for the
+//! new context and evaluate again, and `wait_for_document` waits for the new
+//! document to have loaded: tests wait for states, never for time.
 //!
 //! Why no CDP crate: `headless_chrome` (the best kept one) would add about 95
 //! crates to the lock file and generates the whole protocol at build time;
@@ -133,6 +140,9 @@ impl Browser {
         for method in ["Page.enable", "Runtime.enable", "Log.enable"] {
             browser.call(method, json!({}));
         }
+        // For `open`: the load of *its* document, told apart by loader ID
+        // from the load of one a click or a form started earlier.
+        browser.call("Page.setLifecycleEventsEnabled", json!({"enabled": true}));
         // Keyboard focus behaves as in a focused window even though headless.
         browser.call(
             "Emulation.setFocusEmulationEnabled",
@@ -194,23 +204,50 @@ impl Browser {
         if let Some(error) = nav["errorText"].as_str() {
             panic!("cannot open {url}: {error}");
         }
-        if nav["loaderId"].is_null() {
+        let Some(loader) = nav["loaderId"].as_str() else {
             // A same-document navigation (only the #fragment changed).
             return;
-        }
-        self.wait_event("Page.loadEventFired", url);
+        };
+        let loader = loader.to_owned();
+        self.wait_event(url, |e| {
+            e["method"] == "Page.lifecycleEvent"
+                && e["params"]["name"] == "load"
+                && e["params"]["loaderId"] == loader.as_str()
+        });
     }
 
     /// Evaluates `js` in the page (awaiting it if it is a promise) and
     /// returns its value as JSON (`null` for `undefined`). Panics if it throws.
+    ///
+    /// If the page is between two documents (it navigated on its own: a
+    /// form, a link) and the evaluation was lost with the old one, waits for
+    /// the new document's context and evaluates `js` there. So `js` should
+    /// not both act and await a promise (start a navigation, then wait for
+    /// something): it would act again in the new document. Act in one
+    /// `eval`, then wait with `wait_for` or `wait_for_document`.
     pub fn eval(&mut self, js: &str) -> Value {
-        let out = self.call(
-            "Runtime.evaluate",
-            json!({
-                "expression": js, "returnByValue": true, "awaitPromise": true,
-                "userGesture": true, "allowUnsafeEvalBlockedByCSP": true,
-            }),
-        );
+        let deadline = Instant::now() + Self::TIMEOUT;
+        let params = json!({
+            "expression": js, "returnByValue": true, "awaitPromise": true,
+            "userGesture": true, "allowUnsafeEvalBlockedByCSP": true,
+        });
+        let out = loop {
+            let session = self.session.clone();
+            match self.try_send("Runtime.evaluate", params.clone(), Some(&session)) {
+                Ok(out) => break out,
+                Err(error) if between_documents(&error) && Instant::now() < deadline => {
+                    // Take in what Chromium says meanwhile (the new
+                    // document's context among it) before asking again.
+                    if let Some(msg) = self.read(Instant::now() + Duration::from_millis(20)) {
+                        self.note(msg);
+                    }
+                }
+                Err(error) => panic!(
+                    "Runtime.evaluate failed: {error}\n--- script\n{}",
+                    abbreviate(js)
+                ),
+            }
+        };
         if let Some(e) = out.get("exceptionDetails") {
             panic!(
                 "script threw: {}\n--- script\n{}",
@@ -224,7 +261,8 @@ impl Browser {
         out["result"]["value"].clone()
     }
 
-    /// Waits until the JS expression `condition` is truthy.
+    /// Waits until the JS expression `condition` is truthy, in whichever
+    /// document the page shows when it is evaluated (see `eval`).
     pub fn wait_for(&mut self, condition: &str) {
         let deadline = Instant::now() + Self::TIMEOUT;
         loop {
@@ -239,6 +277,16 @@ impl Browser {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// After an action that navigates (Enter in a form, a click on a link):
+    /// waits until the page shows a document for which `condition` holds
+    /// (say which by its `location`, so the old document cannot pass) and
+    /// that has finished loading, its scripts run.
+    pub fn wait_for_document(&mut self, condition: &str) {
+        self.wait_for(&format!(
+            "document.readyState === 'complete' && ({condition})"
+        ));
     }
 
     /// Waits until an element matches `selector`.
@@ -358,6 +406,18 @@ impl Browser {
     }
 
     fn send(&mut self, method: &str, params: Value, session: Option<&str>) -> Value {
+        self.try_send(method, params, session)
+            .unwrap_or_else(|error| panic!("{method} failed: {error}"))
+    }
+
+    /// Sends a CDP command and waits for its answer: its result, or the
+    /// protocol error.
+    fn try_send(
+        &mut self,
+        method: &str,
+        params: Value,
+        session: Option<&str>,
+    ) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut msg = json!({"id": id, "method": method, "params": params});
@@ -374,25 +434,26 @@ impl Browser {
             };
             if reply["id"].as_u64() == Some(id) {
                 if let Some(error) = reply.get("error") {
-                    panic!("{method} failed: {error}");
+                    return Err(error.clone());
                 }
-                return reply["result"].clone();
+                return Ok(reply["result"].clone());
             }
             self.note(reply);
         }
     }
 
-    /// Waits for an event of the page; `what` names the wait in a failure.
-    fn wait_event(&mut self, method: &str, what: &str) -> Value {
-        if let Some(i) = self.events.iter().position(|e| e["method"] == method) {
+    /// Waits for an event of the page that `wanted` accepts, and returns its
+    /// parameters; `what` names the wait in a failure.
+    fn wait_event(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.events.iter().position(&wanted) {
             return self.events.remove(i).unwrap()["params"].clone();
         }
         let deadline = Instant::now() + Self::TIMEOUT;
         loop {
             let Some(msg) = self.read(deadline) else {
-                panic!("timed out waiting for {method} ({what})");
+                panic!("timed out waiting for {what} to load");
             };
-            if msg["method"] == method {
+            if wanted(&msg) {
                 return msg["params"].clone();
             }
             self.note(msg);
@@ -483,6 +544,22 @@ impl Drop for Browser {
         let _ = self.child.wait();
         let _ = &self.profile;
     }
+}
+
+/// Whether a protocol error says the page is between two documents: the
+/// old one's JavaScript context is gone and the new one's not there yet.
+fn between_documents(error: &Value) -> bool {
+    let message = error["message"].as_str().unwrap_or("");
+    [
+        "Execution context was destroyed",
+        "Cannot find default execution context",
+        "Cannot find context with specified id",
+        // An evaluation on its way to the old document when the new one
+        // took over, answered for neither.
+        "Inspected target navigated or closed",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 fn abbreviate(js: &str) -> String {
