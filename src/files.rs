@@ -17,7 +17,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use codespan_reporting::files::{self as cs, line_starts};
+use codespan_reporting::files::line_starts;
 
 /// Index of a file in [`Files`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -160,7 +160,7 @@ impl Files {
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
         let file = self.get(id);
         let offset = offset.min(file.text.len());
-        let line = file.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_index(id, offset);
         let start = file.line_starts[line];
         let col = file.text[start..floor_char_boundary(&file.text, offset)]
             .chars()
@@ -183,13 +183,35 @@ impl Files {
     /// The byte range of the line that holds `offset`, without its line break.
     pub fn line_range(&self, id: FileId, offset: usize) -> Range<usize> {
         let file = self.get(id);
-        let start = file.text[..offset.min(file.text.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        // From the line index, not by searching backwards: on a one-line
+        // file of many megabytes that search is what took the time.
+        let start = file.line_starts[self.line_index(id, offset)];
         let end = file.text[start..]
             .find(['\n', '\r'])
             .map_or(file.text.len(), |i| start + i);
         start..end
+    }
+
+    /// 0-based index of the line (as split at `\n`) that holds `offset`.
+    pub fn line_index(&self, id: FileId, offset: usize) -> usize {
+        let file = self.get(id);
+        let offset = offset.min(file.text.len());
+        file.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// The byte offset where line `index` (0-based) starts, and its text
+    /// without the line break (`\n` or `\r\n`).
+    pub fn line_text(&self, id: FileId, index: usize) -> (usize, &str) {
+        let file = self.get(id);
+        let start = file.line_starts[index.min(file.line_starts.len() - 1)];
+        let end = file
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(file.text.len());
+        let line = &file.text[start..end];
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        (start, line.strip_suffix('\r').unwrap_or(line))
     }
 }
 
@@ -217,48 +239,6 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-impl<'a> cs::Files<'a> for Files {
-    type FileId = FileId;
-    type Name = &'a str;
-    type Source = &'a str;
-
-    fn name(&'a self, id: FileId) -> Result<&'a str, cs::Error> {
-        self.files
-            .get(id.0)
-            .map(|f| f.name.as_str())
-            .ok_or(cs::Error::FileMissing)
-    }
-
-    fn source(&'a self, id: FileId) -> Result<&'a str, cs::Error> {
-        self.files
-            .get(id.0)
-            .map(|f| f.text.as_str())
-            .ok_or(cs::Error::FileMissing)
-    }
-
-    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, cs::Error> {
-        let file = self.files.get(id.0).ok_or(cs::Error::FileMissing)?;
-        Ok(file.line_starts.partition_point(|&s| s <= byte_index) - 1)
-    }
-
-    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, cs::Error> {
-        let file = self.files.get(id.0).ok_or(cs::Error::FileMissing)?;
-        let start = *file
-            .line_starts
-            .get(line_index)
-            .ok_or(cs::Error::LineTooLarge {
-                given: line_index,
-                max: file.line_starts.len() - 1,
-            })?;
-        let end = file
-            .line_starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(file.text.len());
-        Ok(start..end)
-    }
 }
 
 #[cfg(test)]
