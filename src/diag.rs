@@ -197,9 +197,11 @@ const SPAN_TAIL_LINES: usize = 2;
 /// Places besides the primary one shown per diagnostic.
 const MAX_SECONDARY: usize = 3;
 /// Caps on the free texts, in bytes: the message and the help, a label's
-/// remark, one note, and all notes together.
+/// remark, one line of a note (some quote a whole line of the file, as
+/// Tera's syntax errors do), one note, and all notes together.
 const MAX_MESSAGE_BYTES: usize = 600;
 const MAX_LABEL_BYTES: usize = 300;
+const MAX_NOTE_LINE_BYTES: usize = 300;
 const MAX_NOTE_BYTES: usize = 2000;
 const MAX_NOTES_BYTES: usize = 3000;
 /// The most one diagnostic prints. The caps above keep real ones far
@@ -229,13 +231,29 @@ fn clip(text: &str, max: usize) -> String {
     out
 }
 
+/// A note cut to [`MAX_NOTE_LINE_BYTES`] a line and [`MAX_NOTE_BYTES`] in
+/// all, so that one long line does not crowd out the notes after it.
+fn clip_lines(note: &str) -> String {
+    let mut out = String::new();
+    for line in note.split('\n') {
+        if out.len() >= MAX_NOTE_BYTES {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&clip(line, MAX_NOTE_LINE_BYTES));
+    }
+    clip(&out, MAX_NOTE_BYTES)
+}
+
 /// The notes to print, within [`MAX_NOTES_BYTES`]; notes past it are
 /// counted in a last note.
 fn bounded_notes(notes: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut used = 0;
     for (i, note) in notes.iter().enumerate() {
-        let note = clip(note, MAX_NOTE_BYTES);
+        let note = clip_lines(note);
         if used + note.len() > MAX_NOTES_BYTES {
             let left = notes.len() - i;
             out.push(format!(
@@ -906,6 +924,23 @@ mod tests {
         assert!(json.len() < 10 * 1024, "{} bytes", json.len());
         let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert!(value["message"].as_str().unwrap().ends_with('…'));
+    }
+
+    #[test]
+    fn a_note_quoting_a_long_line_leaves_room_for_the_next_ones() {
+        // As Tera reports a syntax error: the whole line, a caret under the
+        // column, then what it expected.
+        let long = "b".repeat(500_000);
+        let notes = vec![
+            "  |".to_owned(),
+            format!("1 | {long}"),
+            format!("  | {}^---", " ".repeat(250_000)),
+            "  = expected an identifier".to_owned(),
+        ];
+        let shown = bounded_notes(&notes);
+        assert_eq!(shown.len(), 4, "{shown:?}");
+        assert_eq!(shown[3], "  = expected an identifier");
+        assert!(shown[1].len() <= MAX_NOTE_LINE_BYTES);
     }
 
     #[test]
