@@ -5,6 +5,10 @@
 //! location, so locating is done once, when (and only if) a diagnostic is
 //! printed.
 //!
+//! Files are read with a size limit, checked from the file's metadata before
+//! anything is read and enforced while reading (see [`read_bounded`]), so an
+//! oversized file never has its text in memory.
+//!
 //! The database also remembers, per path, the size and modification time of
 //! what it read. A rebuild in watch mode keeps the database, so a file whose
 //! stamp has not changed is not read again and keeps its [`FileId`] and
@@ -12,7 +16,7 @@
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::io;
+use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -37,7 +41,51 @@ pub struct File {
     /// Byte offset of the first invalid UTF-8 sequence, if the file had one
     /// (the text then holds a lossy decoding).
     pub invalid_utf8_at: Option<usize>,
+    /// Set when the file was over its size limit: it was not read, and
+    /// `text` is empty.
+    pub too_large: Option<TooLarge>,
     stamp: Option<(SystemTime, u64)>,
+}
+
+/// A file that was not read because it is over its size limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLarge {
+    /// Its size in bytes, when its metadata told it; `None` when only
+    /// reading found it longer than `limit` (a file that grew after it was
+    /// measured, or one whose metadata has no size, such as those of /proc).
+    pub size: Option<u64>,
+    pub limit: u64,
+}
+
+/// What [`read_bounded`] found.
+#[derive(Debug)]
+pub enum Bounded {
+    /// The whole file, at most the limit long.
+    Bytes(Vec<u8>),
+    TooLarge(TooLarge),
+}
+
+/// Reads `path` if it is at most `limit` bytes long. The size is checked
+/// from the open file's metadata first, and reading stops one byte past the
+/// limit whatever the metadata said, so memory stays bounded even for a file
+/// that grows while it is read or reports no size.
+pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Bounded> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limit {
+        return Ok(Bounded::TooLarge(TooLarge {
+            size: Some(size),
+            limit,
+        }));
+    }
+    // The metadata's size is only a hint for the allocation, never trusted
+    // beyond the limit.
+    let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Bounded::TooLarge(TooLarge { size: None, limit }));
+    }
+    Ok(Bounded::Bytes(bytes))
 }
 
 /// The file database. Ids are never reused, so a [`FileId`] stays valid.
@@ -51,30 +99,38 @@ pub struct Files {
 impl Files {
     /// Adds a file that does not come from disk (or replaces its text).
     pub fn add(&mut self, path: PathBuf, name: String, text: String) -> FileId {
-        self.put(path, name, text, None, None)
+        self.put(path, name, text, None, None, None)
     }
 
-    /// Reads `path` unless its size and modification time are what they were
-    /// at the last read, in which case the stored text is reused. `name`
-    /// (the path shown to authors) is only made when the file is read.
-    pub fn read(&mut self, path: &Path, name: impl FnOnce() -> String) -> io::Result<FileId> {
+    /// Reads `path` (at most `limit` bytes, see [`read_bounded`]) unless its
+    /// size and modification time are what they were at the last read, in
+    /// which case the stored text is reused. `name` (the path shown to
+    /// authors) is only made when the file is read. A file over the limit
+    /// gets an entry with empty text and [`File::too_large`] set.
+    pub fn read(
+        &mut self,
+        path: &Path,
+        limit: u64,
+        name: impl FnOnce() -> String,
+    ) -> io::Result<FileId> {
         let mut name = Some(name);
         let make = |_: &Path| name.take().map(|f| f()).unwrap_or_default();
-        self.read_all(&[path.to_path_buf()], make)
+        self.read_all(&[path.to_path_buf()], |_| limit, make)
             .pop()
             .expect("one path, one result")
     }
 
-    /// [`Files::read`] for many files: stats (and reads what changed) in
-    /// parallel, then records the results in order.
+    /// [`Files::read`] for many files, each with its own limit: stats (and
+    /// reads what changed) in parallel, then records the results in order.
     pub fn read_all(
         &mut self,
         paths: &[PathBuf],
+        limit: impl Fn(&Path) -> u64 + Sync,
         mut name: impl FnMut(&Path) -> String,
     ) -> Vec<io::Result<FileId>> {
         enum Seen {
             Same(FileId),
-            Changed(Vec<u8>, Option<(SystemTime, u64)>),
+            Changed(Bounded, Option<(SystemTime, u64)>),
         }
         let seen: Vec<io::Result<Seen>> = paths
             .par_iter()
@@ -87,7 +143,7 @@ impl Files {
                 {
                     return Ok(Seen::Same(id));
                 }
-                Ok(Seen::Changed(std::fs::read(path)?, stamp))
+                Ok(Seen::Changed(read_bounded(path, limit(path))?, stamp))
             })
             .collect();
         paths
@@ -95,10 +151,18 @@ impl Files {
             .zip(seen)
             .map(|(path, seen)| match seen? {
                 Seen::Same(id) => Ok(id),
-                Seen::Changed(bytes, stamp) => {
+                Seen::Changed(Bounded::Bytes(bytes), stamp) => {
                     let (text, invalid) = decode(bytes);
-                    Ok(self.put(path.clone(), name(path), text, invalid, stamp))
+                    Ok(self.put(path.clone(), name(path), text, invalid, None, stamp))
                 }
+                Seen::Changed(Bounded::TooLarge(over), stamp) => Ok(self.put(
+                    path.clone(),
+                    name(path),
+                    String::new(),
+                    None,
+                    Some(over),
+                    stamp,
+                )),
             })
             .collect()
     }
@@ -109,6 +173,7 @@ impl Files {
         name: String,
         text: String,
         invalid_utf8_at: Option<usize>,
+        too_large: Option<TooLarge>,
         stamp: Option<(SystemTime, u64)>,
     ) -> FileId {
         self.next_version += 1;
@@ -120,6 +185,7 @@ impl Files {
             line_starts,
             version: self.next_version,
             invalid_utf8_at,
+            too_large,
             stamp,
         };
         match self.by_path.get(&path) {
@@ -254,5 +320,45 @@ mod tests {
         let x = files.text(id).find('x').unwrap();
         assert_eq!(files.line_col(id, x), (2, 5));
         assert_eq!(files.offset_of(id, 2, 5), x);
+    }
+
+    /// What `read_bounded` refused, if anything.
+    fn refused(path: &Path, limit: u64) -> Option<TooLarge> {
+        match read_bounded(path, limit).unwrap() {
+            Bounded::Bytes(_) => None,
+            Bounded::TooLarge(over) => Some(over),
+        }
+    }
+
+    #[test]
+    fn files_over_their_limit_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "0123456789").unwrap();
+        assert!(
+            matches!(read_bounded(&path, 10).unwrap(), Bounded::Bytes(b) if b == b"0123456789")
+        );
+        let size = Some(10);
+        assert_eq!(refused(&path, 9), Some(TooLarge { size, limit: 9 }));
+        // Sparse: a gigabyte that costs no disk, refused from its metadata.
+        let huge = dir.path().join("huge.txt");
+        let file = std::fs::File::create(&huge).unwrap();
+        file.set_len(1 << 30).unwrap();
+        let (size, limit) = (Some(1 << 30), 1_000_000);
+        assert_eq!(refused(&huge, limit), Some(TooLarge { size, limit }));
+        let mut files = Files::default();
+        let id = files.read(&huge, limit, || "huge.txt".into()).unwrap();
+        assert_eq!(files.text(id), "");
+        assert_eq!(files.get(id).too_large, Some(TooLarge { size, limit }));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_longer_than_its_metadata_says_is_still_cut_at_the_limit() {
+        // /proc files report a size of 0 and have more to read.
+        let path = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(path).unwrap().len(), 0);
+        let limit = 10;
+        assert_eq!(refused(path, limit), Some(TooLarge { size: None, limit }));
     }
 }

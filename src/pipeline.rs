@@ -14,7 +14,7 @@ use crate::check;
 use crate::config::SiteUrl;
 use crate::diag::{self, Diagnostic, Format, Tally};
 use crate::export;
-use crate::files::Files;
+use crate::files::{self, Files};
 use crate::links;
 use crate::load;
 use crate::output::{self, WriteStats};
@@ -223,8 +223,7 @@ pub fn clean(root: &Path, dest: Option<&Path>) -> Result<Status> {
 pub fn build_dir(root: &Path, dest: Option<&Path>) -> Result<PathBuf> {
     let configured = match dest {
         Some(d) => d.to_path_buf(),
-        None => std::fs::read_to_string(root.join(load::CONFIG_FILE))
-            .ok()
+        None => config_text(root)
             .and_then(|text| crate::config::Config::from_str(&text).ok())
             .map_or_else(|| PathBuf::from("book"), |c| c.build.build_dir),
     };
@@ -234,13 +233,21 @@ pub fn build_dir(root: &Path, dest: Option<&Path>) -> Result<PathBuf> {
 /// The path the site is published under: `--site-url`, else
 /// `[output.html] site-url`, else `/`.
 pub fn site_path(root: &Path, opts: &Options) -> Result<String> {
-    let configured = std::fs::read_to_string(root.join(load::CONFIG_FILE))
-        .ok()
+    let configured = config_text(root)
         .and_then(|text| crate::config::Config::from_str(&text).ok())
         .and_then(|c| c.output.html.site_url);
     match opts.site_url.as_ref().or(configured.as_ref()) {
         Some(url) => Ok(SiteUrl::parse(url).map_err(|e| anyhow::anyhow!(e))?.path),
         None => Ok("/".into()),
+    }
+}
+
+/// The text of `book.toml`, if it can be read and is within its size limit
+/// (the build reports it otherwise).
+fn config_text(root: &Path) -> Option<String> {
+    match files::read_bounded(&root.join(load::CONFIG_FILE), load::MAX_CONFIG_BYTES) {
+        Ok(files::Bounded::Bytes(bytes)) => String::from_utf8(bytes).ok(),
+        _ => None,
     }
 }
 
