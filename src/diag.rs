@@ -138,6 +138,9 @@ impl Tally {
 /// Sorts diagnostics by file and position so output is stable and reads top
 /// to bottom, then prints them in the chosen format: for people on stderr,
 /// as JSON lines on stdout. Everything goes through one buffer per run.
+///
+/// A write that fails is returned as is; [`reader_gone`] tells whether it
+/// only means that nobody reads any more.
 pub fn emit(files: &Files, diagnostics: &mut [Diagnostic], format: Format) -> io::Result<()> {
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
@@ -166,6 +169,20 @@ pub fn emit(files: &Files, diagnostics: &mut [Diagnostic], format: Format) -> io
             out.flush()
         }
     }
+}
+
+/// Whether a failed write only means that the reader has gone, as when
+/// `briefing check | head -1` has read its line: a normal end, after which
+/// the command stops printing and exits with the content's status.
+pub fn reader_gone(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe
+}
+
+/// Prints one line for people on stderr. Unlike `eprintln!`, which panics
+/// when stderr is closed, a line nobody can read is dropped.
+pub fn say(line: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{line}");
 }
 
 /// The diagnostics as plain text, as `Format::Human` prints them but without

@@ -105,12 +105,18 @@ fn compile(
     Ok(outcome)
 }
 
-/// Prints diagnostics and, for people, a summary line.
+/// Prints diagnostics and, for people, a summary line. A reader that has
+/// gone (`briefing check --format json | head -1`) ends the printing, not
+/// the command: the exit status still tells whether the content has errors.
 fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -> Result<()> {
-    diag::emit(files, diags, format).context("cannot print diagnostics")?;
+    match diag::emit(files, diags, format) {
+        Ok(()) => {}
+        Err(e) if diag::reader_gone(&e) => return Ok(()),
+        Err(e) => return Err(e).context("cannot print diagnostics"),
+    }
     let tally = Tally::of(diags);
     if format == Format::Human && tally.errors > 0 {
-        eprintln!("{}", diag::summary(verb, tally));
+        diag::say(&diag::summary(verb, tally));
     }
     Ok(())
 }
@@ -125,11 +131,11 @@ pub fn check(root: &Path, opts: Options) -> Result<Status> {
     match compiled {
         Ok(r) => {
             if opts.format == Format::Human {
-                eprintln!(
+                diag::say(&format!(
                     "check: ok{} in {} ms",
                     warnings_suffix(r.warnings),
                     started.elapsed().as_millis()
-                );
+                ));
             }
             Ok(Status::Ok)
         }
@@ -145,14 +151,14 @@ pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> 
     // The process ends right after; freeing every table would only cost time.
     std::mem::forget(cache);
     if report.status == Status::Ok && opts.format == Format::Human {
-        eprintln!(
+        diag::say(&format!(
             "build: {} pages in {} ({}){} in {} ms",
             report.pages,
             report.dest.display(),
             describe(report.stats),
             warnings_suffix(report.warnings),
             started.elapsed().as_millis()
-        );
+        ));
     }
     Ok(report.status)
 }
@@ -180,7 +186,7 @@ pub fn build_with(
     let rendered = match compile(root, opts, "build", true, cache)? {
         Ok(rendered) => rendered,
         Err(problems) => {
-            eprintln!("build: nothing written");
+            diag::say("build: nothing written");
             return Ok(BuildReport {
                 status: Status::ContentErrors,
                 stats: WriteStats::default(),
@@ -214,7 +220,10 @@ pub fn clean(root: &Path, dest: Option<&Path>) -> Result<Status> {
     };
     let dest = destination(root, &build_dir)?;
     let removed = output::clean(&dest)?;
-    eprintln!("clean: removed {removed} files from {}", dest.display());
+    diag::say(&format!(
+        "clean: removed {removed} files from {}",
+        dest.display()
+    ));
     Ok(Status::Ok)
 }
 

@@ -10,7 +10,7 @@ mod support;
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{Read, Seek};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::process::{Command, Stdio};
 
 use support::BriefingTest;
@@ -394,4 +394,80 @@ fn a_long_line_template_is_shown_around_its_syntax_error() {
     let run = measured(&t, &["check", "--format", "json"]);
     run.expect_code(1);
     run.json("template");
+}
+
+// ------------------------------------------------------------ closed pipes
+
+/// A briefing with a thousand errors: more output than a pipe holds.
+fn many_errors() -> BriefingTest {
+    let t = BriefingTest::new("basic");
+    for i in 0..1000 {
+        let path = t.path().join(format!("content/who/n{i}.yaml"));
+        fs::write(
+            path,
+            "title: N\ntype: person\nclaims:\n  - text: x\n    cite: [{source: nosuch}]\n",
+        )
+        .unwrap();
+    }
+    t
+}
+
+/// Runs `briefing ARGS`, reads the first line of its stdout or stderr, then
+/// closes that pipe; returns the exit code and the other stream.
+fn first_line_then_close(
+    t: &BriefingTest,
+    args: &[&str],
+    from_stderr: bool,
+) -> (Option<i32>, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_briefing"));
+    cmd.args(args)
+        .current_dir(t.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let (read, other): (Box<dyn Read>, Box<dyn Read>) = if from_stderr {
+        (
+            Box::new(child.stderr.take().unwrap()),
+            Box::new(child.stdout.take().unwrap()),
+        )
+    } else {
+        (
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        )
+    };
+    let mut first = String::new();
+    BufReader::new(read).read_line(&mut first).unwrap();
+    // Dropping the reader closed the pipe; what the other stream says
+    // comes to an end with the process.
+    let mut rest = String::new();
+    BufReader::new(other).read_to_string(&mut rest).unwrap();
+    (child.wait().unwrap().code(), first, rest)
+}
+
+#[test]
+fn json_into_a_pipe_closed_after_the_first_line_exits_with_the_content_status() {
+    let t = many_errors();
+    let (code, first, stderr) = first_line_then_close(&t, &["check", "--format", "json"], false);
+    assert!(first.starts_with('{'), "{first}");
+    assert_eq!(code, Some(1), "stderr: {}", cut(&stderr));
+    assert!(stderr.is_empty(), "{}", cut(&stderr));
+}
+
+#[test]
+fn human_output_into_a_closed_stderr_exits_with_the_content_status() {
+    let t = many_errors();
+    let (code, first, stdout) = first_line_then_close(&t, &["check"], true);
+    assert!(
+        first.starts_with("warning[") || first.starts_with("error["),
+        "{first}"
+    );
+    assert_eq!(code, Some(1));
+    assert!(stdout.is_empty(), "{}", cut(&stdout));
+    // The same for `build`, which has more to say after the diagnostics.
+    let (code, _, _) = first_line_then_close(&t, &["build"], true);
+    assert_eq!(code, Some(1));
+    assert!(!t.path().join("book").exists(), "nothing written");
 }
