@@ -314,7 +314,8 @@ fn render(files: &Files, d: &Diagnostic, color: bool) -> Vec<u8> {
         out.clear();
         let place = d.primary.as_ref().map_or(String::new(), |l| {
             let (line, col) = files.line_col(l.file, l.range.start);
-            format!("\n  --> {}:{line}:{col}", files.name(l.file))
+            let name = clip(files.name(l.file), MAX_MESSAGE_BYTES);
+            format!("\n  --> {name}:{line}:{col}")
         });
         out.extend_from_slice(
             format!(
@@ -458,7 +459,9 @@ impl Snippet {
             }
         }
         let mut snippet = Snippet {
-            name: files.name(file).to_owned(),
+            // File names come from the content too (an invalid ID is
+            // reported by its name).
+            name: clip(files.name(file), MAX_MESSAGE_BYTES),
             text: String::new(),
             line_starts: Vec::new(),
             numbers: Vec::new(),
@@ -841,6 +844,14 @@ mod tests {
         assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
         let clipped = clip("x\x1b]0;title\x07\nnext\tline", 100);
         assert_eq!(clipped, "x\u{FFFD}]0;title\u{FFFD}\nnext\tline");
+        // Nor from a file's name, its message or its line.
+        let mut files = Files::default();
+        let name = "content/who/\x1b[2J.yaml";
+        let id = files.add(name.into(), name.into(), "title: \x1b[31mred\n".into());
+        let d = Diagnostic::error("invalid-id", "`\x1b[2J` is not a valid ID").at(id, 7..12);
+        let out = to_plain(&files, &[d]);
+        assert!(!out.contains('\x1b'), "{out:?}");
+        assert!(out.contains("content/who/\u{FFFD}[2J.yaml:1:8"), "{out}");
     }
 
     #[test]
