@@ -675,7 +675,8 @@ struct JsonDiagnostic<'a> {
     notes: Vec<String>,
 }
 
-/// One diagnostic as a JSON line, its texts bounded as for people.
+/// One diagnostic as a JSON line, its texts bounded as for people and the
+/// line at most [`MAX_DIAGNOSTIC_BYTES`] (escaping can double a text).
 fn to_json(files: &Files, d: &Diagnostic) -> Vec<u8> {
     let start = d
         .primary
@@ -685,7 +686,7 @@ fn to_json(files: &Files, d: &Diagnostic) -> Vec<u8> {
         .primary
         .as_ref()
         .map(|l| files.line_col(l.file, l.range.end));
-    let json = JsonDiagnostic {
+    let mut json = JsonDiagnostic {
         severity: d.severity,
         code: d.code,
         message: clip(&d.message, MAX_MESSAGE_BYTES),
@@ -697,9 +698,21 @@ fn to_json(files: &Files, d: &Diagnostic) -> Vec<u8> {
         help: d.help.as_deref().map(|h| clip(h, MAX_MESSAGE_BYTES)),
         notes: bounded_notes(&d.notes),
     };
-    let mut line = serde_json::to_vec(&json).expect("plain data serialises");
-    line.push(b'\n');
-    line
+    const CUT: &str = "… (notes cut: this diagnostic is too long)";
+    loop {
+        let mut line = serde_json::to_vec(&json).expect("plain data serialises");
+        let cut_already = json.notes.last().is_some_and(|n| n == CUT);
+        if line.len() + CUT.len() < MAX_DIAGNOSTIC_BYTES || json.notes.len() <= 1 {
+            line.push(b'\n');
+            return line;
+        }
+        // The last notes go first, and the last note says so.
+        json.notes.pop();
+        if cut_already {
+            json.notes.pop();
+        }
+        json.notes.push(CUT.to_owned());
+    }
 }
 
 /// The closing line, e.g. `check: 2 errors, 1 warning`.
@@ -949,7 +962,26 @@ mod tests {
         assert!(out.contains("more notes not shown"), "{out}");
         assert!(out.contains("= help: yyy"), "help is kept:\n{out}");
         let json = to_json(&files, &d);
-        assert!(json.len() < 10 * 1024, "{} bytes", json.len());
+        assert!(json.len() <= MAX_DIAGNOSTIC_BYTES, "{} bytes", json.len());
+        // Quotes and backslashes double in JSON.
+        let quotes = "\"\\".repeat(1_000_000);
+        let mut d = Diagnostic::error("x", quotes.clone()).help(quotes.clone());
+        for _ in 0..20 {
+            d = d.note(quotes.clone());
+        }
+        let json = to_json(&files, &d);
+        assert!(json.len() <= MAX_DIAGNOSTIC_BYTES, "{} bytes", json.len());
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert!(
+            value["notes"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .contains("notes cut")
+        );
         let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert!(value["message"].as_str().unwrap().ends_with('…'));
     }
