@@ -36,15 +36,28 @@ pub const MAX_SOURCE_BYTES: u64 = 16_000_000;
 /// `book.toml` holds a few settings.
 pub const MAX_CONFIG_BYTES: u64 = 1_000_000;
 
-/// The size limit of a file of the briefing, by what the file is: YAML
-/// (notes, source metadata, `front.yaml`), `book.toml`, or a source text.
-fn limit_of(path: &Path) -> u64 {
+/// The size limit of a file of the briefing, by what the file is:
+/// `book.toml`, YAML (notes, source metadata, `front.yaml`) or a source
+/// text; and what its `too-large` diagnostic says (see [`too_large`]).
+fn limit_of(path: &Path) -> (u64, &'static str, &'static str) {
     if path.file_name().is_some_and(|n| n == CONFIG_FILE) {
-        MAX_CONFIG_BYTES
+        (
+            MAX_CONFIG_BYTES,
+            "book.toml",
+            "book.toml holds a few settings (see the README's `book.toml` section)",
+        )
     } else if is_yaml(path) {
-        MAX_YAML_BYTES
+        (
+            MAX_YAML_BYTES,
+            "a note or metadata file",
+            "split it into several notes; long texts belong in content/sources/",
+        )
     } else {
-        MAX_SOURCE_BYTES
+        (
+            MAX_SOURCE_BYTES,
+            "a source",
+            "a source is one article or report: split the document, or keep the part the notes cite",
+        )
     }
 }
 
@@ -168,7 +181,7 @@ impl Loader {
         };
         let id = self
             .files
-            .read(path, limit_of(path), name)
+            .read(path, limit_of(path).0, name)
             .with_context(|| format!("cannot read {}", path.display()))?;
         self.note_read(id);
         Ok(id)
@@ -183,7 +196,7 @@ impl Loader {
                 .to_string_lossy()
                 .replace('\\', "/")
         };
-        let results = self.files.read_all(paths, limit_of, name);
+        let results = self.files.read_all(paths, |p| limit_of(p).0, name);
         let mut ids = Vec::with_capacity(paths.len());
         for (path, result) in paths.iter().zip(results) {
             let id = result.with_context(|| format!("cannot read {}", path.display()))?;
@@ -197,30 +210,8 @@ impl Loader {
     /// to read or badly encoded.
     fn note_read(&mut self, id: FileId) {
         self.seen.insert(id);
-        let path = self.files.path(id);
-        let oversize = if path.file_name().is_some_and(|n| n == CONFIG_FILE) {
-            too_large(
-                &self.files,
-                id,
-                "book.toml",
-                "book.toml holds a few settings (see the README's `book.toml` section)",
-            )
-        } else if is_yaml(path) {
-            too_large(
-                &self.files,
-                id,
-                "a note or metadata file",
-                "split it into several notes; long texts belong in content/sources/",
-            )
-        } else {
-            too_large(
-                &self.files,
-                id,
-                "a source",
-                "a source is one article or report: split the document, or keep the part the notes cite",
-            )
-        };
-        self.diags.extend(oversize);
+        let (_, allowed, help) = limit_of(self.files.path(id));
+        self.diags.extend(too_large(&self.files, id, allowed, help));
         if let Some(offset) = self.files.get(id).invalid_utf8_at {
             self.diags.push(
                 Diagnostic::error("encoding", "this file is not valid UTF-8")
