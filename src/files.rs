@@ -5,6 +5,10 @@
 //! location, so locating is done once, when (and only if) a diagnostic is
 //! printed.
 //!
+//! Files are read with a size limit, checked from the file's metadata before
+//! anything is read and enforced while reading (see [`read_bounded`]), so an
+//! oversized file never has its text in memory.
+//!
 //! The database also remembers, per path, the size and modification time of
 //! what it read. A rebuild in watch mode keeps the database, so a file whose
 //! stamp has not changed is not read again and keeps its [`FileId`] and
@@ -12,12 +16,12 @@
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::io;
+use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use codespan_reporting::files::{self as cs, line_starts};
+use codespan_reporting::files::line_starts;
 
 /// Index of a file in [`Files`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,7 +41,51 @@ pub struct File {
     /// Byte offset of the first invalid UTF-8 sequence, if the file had one
     /// (the text then holds a lossy decoding).
     pub invalid_utf8_at: Option<usize>,
+    /// Set when the file was over its size limit: it was not read, and
+    /// `text` is empty.
+    pub too_large: Option<TooLarge>,
     stamp: Option<(SystemTime, u64)>,
+}
+
+/// A file that was not read because it is over its size limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLarge {
+    /// Its size in bytes, when its metadata told it; `None` when only
+    /// reading found it longer than `limit` (a file that grew after it was
+    /// measured, or one whose metadata has no size, such as those of /proc).
+    pub size: Option<u64>,
+    pub limit: u64,
+}
+
+/// What [`read_bounded`] found.
+#[derive(Debug)]
+pub enum Bounded {
+    /// The whole file, at most the limit long.
+    Bytes(Vec<u8>),
+    TooLarge(TooLarge),
+}
+
+/// Reads `path` if it is at most `limit` bytes long. The size is checked
+/// from the open file's metadata first, and reading stops one byte past the
+/// limit whatever the metadata said, so memory stays bounded even for a file
+/// that grows while it is read or reports no size.
+pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Bounded> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limit {
+        return Ok(Bounded::TooLarge(TooLarge {
+            size: Some(size),
+            limit,
+        }));
+    }
+    // The metadata's size is only a hint for the allocation, never trusted
+    // beyond the limit.
+    let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Bounded::TooLarge(TooLarge { size: None, limit }));
+    }
+    Ok(Bounded::Bytes(bytes))
 }
 
 /// The file database. Ids are never reused, so a [`FileId`] stays valid.
@@ -51,30 +99,38 @@ pub struct Files {
 impl Files {
     /// Adds a file that does not come from disk (or replaces its text).
     pub fn add(&mut self, path: PathBuf, name: String, text: String) -> FileId {
-        self.put(path, name, text, None, None)
+        self.put(path, name, text, None, None, None)
     }
 
-    /// Reads `path` unless its size and modification time are what they were
-    /// at the last read, in which case the stored text is reused. `name`
-    /// (the path shown to authors) is only made when the file is read.
-    pub fn read(&mut self, path: &Path, name: impl FnOnce() -> String) -> io::Result<FileId> {
+    /// Reads `path` (at most `limit` bytes, see [`read_bounded`]) unless its
+    /// size and modification time are what they were at the last read, in
+    /// which case the stored text is reused. `name` (the path shown to
+    /// authors) is only made when the file is read. A file over the limit
+    /// gets an entry with empty text and [`File::too_large`] set.
+    pub fn read(
+        &mut self,
+        path: &Path,
+        limit: u64,
+        name: impl FnOnce() -> String,
+    ) -> io::Result<FileId> {
         let mut name = Some(name);
         let make = |_: &Path| name.take().map(|f| f()).unwrap_or_default();
-        self.read_all(&[path.to_path_buf()], make)
+        self.read_all(&[path.to_path_buf()], |_| limit, make)
             .pop()
             .expect("one path, one result")
     }
 
-    /// [`Files::read`] for many files: stats (and reads what changed) in
-    /// parallel, then records the results in order.
+    /// [`Files::read`] for many files, each with its own limit: stats (and
+    /// reads what changed) in parallel, then records the results in order.
     pub fn read_all(
         &mut self,
         paths: &[PathBuf],
+        limit: impl Fn(&Path) -> u64 + Sync,
         mut name: impl FnMut(&Path) -> String,
     ) -> Vec<io::Result<FileId>> {
         enum Seen {
             Same(FileId),
-            Changed(Vec<u8>, Option<(SystemTime, u64)>),
+            Changed(Bounded, Option<(SystemTime, u64)>),
         }
         let seen: Vec<io::Result<Seen>> = paths
             .par_iter()
@@ -87,7 +143,7 @@ impl Files {
                 {
                     return Ok(Seen::Same(id));
                 }
-                Ok(Seen::Changed(std::fs::read(path)?, stamp))
+                Ok(Seen::Changed(read_bounded(path, limit(path))?, stamp))
             })
             .collect();
         paths
@@ -95,10 +151,18 @@ impl Files {
             .zip(seen)
             .map(|(path, seen)| match seen? {
                 Seen::Same(id) => Ok(id),
-                Seen::Changed(bytes, stamp) => {
+                Seen::Changed(Bounded::Bytes(bytes), stamp) => {
                     let (text, invalid) = decode(bytes);
-                    Ok(self.put(path.clone(), name(path), text, invalid, stamp))
+                    Ok(self.put(path.clone(), name(path), text, invalid, None, stamp))
                 }
+                Seen::Changed(Bounded::TooLarge(over), stamp) => Ok(self.put(
+                    path.clone(),
+                    name(path),
+                    String::new(),
+                    None,
+                    Some(over),
+                    stamp,
+                )),
             })
             .collect()
     }
@@ -109,6 +173,7 @@ impl Files {
         name: String,
         text: String,
         invalid_utf8_at: Option<usize>,
+        too_large: Option<TooLarge>,
         stamp: Option<(SystemTime, u64)>,
     ) -> FileId {
         self.next_version += 1;
@@ -120,6 +185,7 @@ impl Files {
             line_starts,
             version: self.next_version,
             invalid_utf8_at,
+            too_large,
             stamp,
         };
         match self.by_path.get(&path) {
@@ -160,7 +226,7 @@ impl Files {
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
         let file = self.get(id);
         let offset = offset.min(file.text.len());
-        let line = file.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_index(id, offset);
         let start = file.line_starts[line];
         let col = file.text[start..floor_char_boundary(&file.text, offset)]
             .chars()
@@ -183,13 +249,35 @@ impl Files {
     /// The byte range of the line that holds `offset`, without its line break.
     pub fn line_range(&self, id: FileId, offset: usize) -> Range<usize> {
         let file = self.get(id);
-        let start = file.text[..offset.min(file.text.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        // From the line index, not by searching backwards: on a one-line
+        // file of many megabytes that search is what took the time.
+        let start = file.line_starts[self.line_index(id, offset)];
         let end = file.text[start..]
             .find(['\n', '\r'])
             .map_or(file.text.len(), |i| start + i);
         start..end
+    }
+
+    /// 0-based index of the line (as split at `\n`) that holds `offset`.
+    pub fn line_index(&self, id: FileId, offset: usize) -> usize {
+        let file = self.get(id);
+        let offset = offset.min(file.text.len());
+        file.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// The byte offset where line `index` (0-based) starts, and its text
+    /// without the line break (`\n` or `\r\n`).
+    pub fn line_text(&self, id: FileId, index: usize) -> (usize, &str) {
+        let file = self.get(id);
+        let start = file.line_starts[index.min(file.line_starts.len() - 1)];
+        let end = file
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(file.text.len());
+        let line = &file.text[start..end];
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        (start, line.strip_suffix('\r').unwrap_or(line))
     }
 }
 
@@ -219,48 +307,6 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-impl<'a> cs::Files<'a> for Files {
-    type FileId = FileId;
-    type Name = &'a str;
-    type Source = &'a str;
-
-    fn name(&'a self, id: FileId) -> Result<&'a str, cs::Error> {
-        self.files
-            .get(id.0)
-            .map(|f| f.name.as_str())
-            .ok_or(cs::Error::FileMissing)
-    }
-
-    fn source(&'a self, id: FileId) -> Result<&'a str, cs::Error> {
-        self.files
-            .get(id.0)
-            .map(|f| f.text.as_str())
-            .ok_or(cs::Error::FileMissing)
-    }
-
-    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, cs::Error> {
-        let file = self.files.get(id.0).ok_or(cs::Error::FileMissing)?;
-        Ok(file.line_starts.partition_point(|&s| s <= byte_index) - 1)
-    }
-
-    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, cs::Error> {
-        let file = self.files.get(id.0).ok_or(cs::Error::FileMissing)?;
-        let start = *file
-            .line_starts
-            .get(line_index)
-            .ok_or(cs::Error::LineTooLarge {
-                given: line_index,
-                max: file.line_starts.len() - 1,
-            })?;
-        let end = file
-            .line_starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(file.text.len());
-        Ok(start..end)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +320,45 @@ mod tests {
         let x = files.text(id).find('x').unwrap();
         assert_eq!(files.line_col(id, x), (2, 5));
         assert_eq!(files.offset_of(id, 2, 5), x);
+    }
+
+    /// What `read_bounded` refused, if anything.
+    fn refused(path: &Path, limit: u64) -> Option<TooLarge> {
+        match read_bounded(path, limit).unwrap() {
+            Bounded::Bytes(_) => None,
+            Bounded::TooLarge(over) => Some(over),
+        }
+    }
+
+    #[test]
+    fn files_over_their_limit_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "0123456789").unwrap();
+        assert!(
+            matches!(read_bounded(&path, 10).unwrap(), Bounded::Bytes(b) if b == b"0123456789")
+        );
+        let size = Some(10);
+        assert_eq!(refused(&path, 9), Some(TooLarge { size, limit: 9 }));
+        // Sparse: a gigabyte that costs no disk, refused from its metadata.
+        let huge = dir.path().join("huge.txt");
+        let file = std::fs::File::create(&huge).unwrap();
+        file.set_len(1 << 30).unwrap();
+        let (size, limit) = (Some(1 << 30), 1_000_000);
+        assert_eq!(refused(&huge, limit), Some(TooLarge { size, limit }));
+        let mut files = Files::default();
+        let id = files.read(&huge, limit, || "huge.txt".into()).unwrap();
+        assert_eq!(files.text(id), "");
+        assert_eq!(files.get(id).too_large, Some(TooLarge { size, limit }));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_longer_than_its_metadata_says_is_still_cut_at_the_limit() {
+        // /proc files report a size of 0 and have more to read.
+        let path = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(path).unwrap().len(), 0);
+        let limit = 10;
+        assert_eq!(refused(path, limit), Some(TooLarge { size: None, limit }));
     }
 }

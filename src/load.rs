@@ -29,9 +29,61 @@ pub const SOURCES_DIR: &str = "sources";
 pub const FRONT_FILE: &str = "front.yaml";
 /// Real notes are a few kilobytes; a limit keeps a runaway file (or a
 /// YAML bomb written out long-hand) from taking the machine's memory.
-pub const MAX_YAML_BYTES: usize = 1_000_000;
+/// Limits are checked before a file is read (see [`crate::files::read_bounded`]).
+pub const MAX_YAML_BYTES: u64 = 1_000_000;
 /// Sources are articles and reports; larger files are surely not one.
-pub const MAX_SOURCE_BYTES: usize = 16_000_000;
+pub const MAX_SOURCE_BYTES: u64 = 16_000_000;
+/// `book.toml` holds a few settings.
+pub const MAX_CONFIG_BYTES: u64 = 1_000_000;
+
+/// The size limit of a file of the briefing, by what the file is:
+/// `book.toml`, YAML (notes, source metadata, `front.yaml`) or a source
+/// text; and what its `too-large` diagnostic says (see [`too_large`]).
+fn limit_of(path: &Path) -> (u64, &'static str, &'static str) {
+    if path.file_name().is_some_and(|n| n == CONFIG_FILE) {
+        (
+            MAX_CONFIG_BYTES,
+            "book.toml",
+            "book.toml holds a few settings (see the README's `book.toml` section)",
+        )
+    } else if is_yaml(path) {
+        (
+            MAX_YAML_BYTES,
+            "a note or metadata file",
+            "split it into several notes; long texts belong in content/sources/",
+        )
+    } else {
+        (
+            MAX_SOURCE_BYTES,
+            "a source",
+            "a source is one article or report: split the document, or keep the part the notes cite",
+        )
+    }
+}
+
+/// The `too-large` diagnostic for a file that was not read because it is
+/// over its size limit (`None` if it was read). `allowed` names what may be
+/// at most the limit ("a template"); `help` says what to do instead.
+pub fn too_large(files: &Files, file: FileId, allowed: &str, help: &str) -> Option<Diagnostic> {
+    let over = files.get(file).too_large?;
+    let mb = |n: u64| n as f64 / 1e6;
+    let size = match over.size {
+        Some(size) => format!("{:.1} MB", mb(size)),
+        None => format!("more than {} MB", mb(over.limit)),
+    };
+    Some(
+        Diagnostic::error(
+            "too-large",
+            format!(
+                "this file is {size}; {allowed} may be at most {} MB",
+                mb(over.limit)
+            ),
+        )
+        .at(file, 0..0)
+        .label("not read")
+        .help(help),
+    )
+}
 
 /// What loading keeps between builds (see [`crate::cache`]): the file
 /// database, and each file's parsed result keyed by its content version.
@@ -125,7 +177,7 @@ impl Loader {
         };
         let id = self
             .files
-            .read(path, name)
+            .read(path, limit_of(path).0, name)
             .with_context(|| format!("cannot read {}", path.display()))?;
         self.note_read(id);
         Ok(id)
@@ -140,7 +192,7 @@ impl Loader {
                 .to_string_lossy()
                 .replace('\\', "/")
         };
-        let results = self.files.read_all(paths, name);
+        let results = self.files.read_all(paths, |p| limit_of(p).0, name);
         let mut ids = Vec::with_capacity(paths.len());
         for (path, result) in paths.iter().zip(results) {
             let id = result.with_context(|| format!("cannot read {}", path.display()))?;
@@ -150,9 +202,12 @@ impl Loader {
         Ok(ids)
     }
 
-    /// Records that `id` belongs to this build, and reports bad encoding.
+    /// Records that `id` belongs to this build, and reports a file too large
+    /// to read or badly encoded.
     fn note_read(&mut self, id: FileId) {
         self.seen.insert(id);
+        let (_, allowed, help) = limit_of(self.files.path(id));
+        self.diags.extend(too_large(&self.files, id, allowed, help));
         if let Some(offset) = self.files.get(id).invalid_utf8_at {
             self.diags.push(
                 Diagnostic::error("encoding", "this file is not valid UTF-8")
@@ -225,7 +280,9 @@ impl Loader {
             Err(why) => {
                 let file = self
                     .files
-                    .read(&self.root.join(CONFIG_FILE), || CONFIG_FILE.to_owned())
+                    .read(&self.root.join(CONFIG_FILE), MAX_CONFIG_BYTES, || {
+                        CONFIG_FILE.to_owned()
+                    })
                     .ok()?;
                 let at = self.files.text(file).find("site-url").unwrap_or(0);
                 let end = self.files.line_range(file, at).end;
@@ -254,6 +311,10 @@ impl Loader {
             );
         }
         let file = self.read(&path)?;
+        if self.files.get(file).too_large.is_some() {
+            // Reported when read; the defaults let the content be checked.
+            return Ok(Config::default());
+        }
         match Config::from_str(self.files.text(file)) {
             Ok(config) => {
                 if let Some(updated) = &config.book.updated
@@ -291,34 +352,23 @@ impl Loader {
         self.fence.list(dir, &mut self.files, &mut self.diags)
     }
 
-    /// Whether a source is usable text: not too large, no NUL bytes (which
+    /// Whether a source is usable text: read (not over its size limit,
+    /// which was reported when it was read) and without NUL bytes (which
     /// mean a binary or damaged file). Reports why not.
     fn plain_text(&mut self, file: FileId) -> bool {
-        let text = self.files.text(file);
-        let problem = if text.len() > MAX_SOURCE_BYTES {
-            Some((
-                0,
-                format!(
-                    "this source is {:.1} MB; sources may be at most {} MB",
-                    text.len() as f64 / 1e6,
-                    MAX_SOURCE_BYTES / 1_000_000
-                ),
-            ))
-        } else {
-            text.find('\0').map(|at| {
-                (
-                    at,
-                    "this source contains a NUL byte, so it is not plain text".to_owned(),
-                )
-            })
-        };
-        let Some((at, message)) = problem else {
+        if self.files.get(file).too_large.is_some() {
+            return false;
+        }
+        let Some(at) = self.files.text(file).find('\0') else {
             return true;
         };
         self.diags.push(
-            Diagnostic::error("not-text", message)
-                .at(file, at..at)
-                .help("sources are plain UTF-8 text; convert the document to text first"),
+            Diagnostic::error(
+                "not-text",
+                "this source contains a NUL byte, so it is not plain text",
+            )
+            .at(file, at..at)
+            .help("sources are plain UTF-8 text; convert the document to text first"),
         );
         false
     }
@@ -623,22 +673,11 @@ impl Unit<'_> {
     }
 
     fn parse<T: for<'de> Deserialize<'de>>(&mut self, file: FileId) -> Option<T> {
-        let text = self.files.text(file);
-        if text.len() > MAX_YAML_BYTES {
-            self.diags.push(
-                Diagnostic::error(
-                    "too-large",
-                    format!(
-                        "this file is {:.1} MB; a note or metadata file may be at most {} MB",
-                        text.len() as f64 / 1e6,
-                        MAX_YAML_BYTES / 1_000_000
-                    ),
-                )
-                .at(file, 0..0)
-                .help("split it into several notes; long texts belong in content/sources/"),
-            );
+        if self.files.get(file).too_large.is_some() {
+            // Not read, and already reported when it was read.
             return None;
         }
+        let text = self.files.text(file);
         if let Some(at) = text.find('\0') {
             self.diags.push(
                 Diagnostic::error(

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use briefing::cli::{BuildArgs, Cli, Command, WatchArgs};
+use briefing::diag;
 use briefing::pipeline::{self, Options, Status};
 use briefing::serve::ServeOptions;
 use briefing::watch::WatchOptions;
@@ -23,8 +24,17 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(Status::Ok) => ExitCode::SUCCESS,
         Ok(Status::ContentErrors) => ExitCode::from(1),
+        // Output into a pipe whose reader has gone (`| head`) is a normal
+        // end, as in ripgrep; `check` and `build` already handle it and
+        // keep the content's status.
+        Err(e)
+            if e.chain()
+                .any(|c| c.downcast_ref().is_some_and(diag::reader_gone)) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            diag::say(&format!("error: {e:#}"));
             ExitCode::from(2)
         }
     }

@@ -14,7 +14,7 @@ use crate::check;
 use crate::config::SiteUrl;
 use crate::diag::{self, Diagnostic, Format, Tally};
 use crate::export;
-use crate::files::Files;
+use crate::files::{self, Files};
 use crate::links;
 use crate::load;
 use crate::output::{self, WriteStats};
@@ -109,12 +109,18 @@ fn compile(
     Ok(outcome)
 }
 
-/// Prints diagnostics and, for people, a summary line.
+/// Prints diagnostics and, for people, a summary line. A reader that has
+/// gone (`briefing check --format json | head -1`) ends the printing, not
+/// the command: the exit status still tells whether the content has errors.
 fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -> Result<()> {
-    diag::emit(files, diags, format).context("cannot print diagnostics")?;
+    match diag::emit(files, diags, format) {
+        Ok(()) => {}
+        Err(e) if diag::reader_gone(&e) => return Ok(()),
+        Err(e) => return Err(e).context("cannot print diagnostics"),
+    }
     let tally = Tally::of(diags);
     if format == Format::Human && tally.errors > 0 {
-        eprintln!("{}", diag::summary(verb, tally));
+        diag::say(&diag::summary(verb, tally));
     }
     Ok(())
 }
@@ -129,11 +135,11 @@ pub fn check(root: &Path, opts: Options) -> Result<Status> {
     match compiled {
         Ok(r) => {
             if opts.format == Format::Human {
-                eprintln!(
+                diag::say(&format!(
                     "check: ok{} in {} ms",
                     warnings_suffix(r.warnings),
                     started.elapsed().as_millis()
-                );
+                ));
             }
             Ok(Status::Ok)
         }
@@ -149,14 +155,14 @@ pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> 
     // The process ends right after; freeing every table would only cost time.
     std::mem::forget(cache);
     if report.status == Status::Ok && opts.format == Format::Human {
-        eprintln!(
+        diag::say(&format!(
             "build: {} pages in {} ({}){} in {} ms",
             report.pages,
             report.dest.display(),
             describe(report.stats),
             warnings_suffix(report.warnings),
             started.elapsed().as_millis()
-        );
+        ));
     }
     Ok(report.status)
 }
@@ -184,7 +190,7 @@ pub fn build_with(
     let rendered = match compile(root, opts, "build", true, cache)? {
         Ok(rendered) => rendered,
         Err(problems) => {
-            eprintln!("build: nothing written");
+            diag::say("build: nothing written");
             return Ok(BuildReport {
                 status: Status::ContentErrors,
                 stats: WriteStats::default(),
@@ -218,7 +224,10 @@ pub fn clean(root: &Path, dest: Option<&Path>) -> Result<Status> {
     };
     let dest = destination(root, &build_dir)?;
     let removed = output::clean(&dest)?;
-    eprintln!("clean: removed {removed} files from {}", dest.display());
+    diag::say(&format!(
+        "clean: removed {removed} files from {}",
+        dest.display()
+    ));
     Ok(Status::Ok)
 }
 
@@ -227,8 +236,7 @@ pub fn clean(root: &Path, dest: Option<&Path>) -> Result<Status> {
 pub fn build_dir(root: &Path, dest: Option<&Path>) -> Result<PathBuf> {
     let configured = match dest {
         Some(d) => d.to_path_buf(),
-        None => std::fs::read_to_string(root.join(load::CONFIG_FILE))
-            .ok()
+        None => config_text(root)
             .and_then(|text| crate::config::Config::from_str(&text).ok())
             .map_or_else(|| PathBuf::from("book"), |c| c.build.build_dir),
     };
@@ -238,13 +246,21 @@ pub fn build_dir(root: &Path, dest: Option<&Path>) -> Result<PathBuf> {
 /// The path the site is published under: `--site-url`, else
 /// `[output.html] site-url`, else `/`.
 pub fn site_path(root: &Path, opts: &Options) -> Result<String> {
-    let configured = std::fs::read_to_string(root.join(load::CONFIG_FILE))
-        .ok()
+    let configured = config_text(root)
         .and_then(|text| crate::config::Config::from_str(&text).ok())
         .and_then(|c| c.output.html.site_url);
     match opts.site_url.as_ref().or(configured.as_ref()) {
         Some(url) => Ok(SiteUrl::parse(url).map_err(|e| anyhow::anyhow!(e))?.path),
         None => Ok("/".into()),
+    }
+}
+
+/// The text of `book.toml`, if it can be read and is within its size limit
+/// (the build reports it otherwise).
+fn config_text(root: &Path) -> Option<String> {
+    match files::read_bounded(&root.join(load::CONFIG_FILE), load::MAX_CONFIG_BYTES) {
+        Ok(files::Bounded::Bytes(bytes)) => String::from_utf8(bytes).ok(),
+        _ => None,
     }
 }
 

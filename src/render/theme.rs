@@ -5,7 +5,6 @@
 //! as in Zola. Static files live under `templates/static/` and are copied.
 
 use std::collections::HashMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -63,6 +62,11 @@ const STATIC: &[(&str, &[u8])] = &[
 ];
 
 pub const USER_TEMPLATES_DIR: &str = "templates";
+/// Templates are page layouts of a few kilobytes.
+const MAX_TEMPLATE_BYTES: u64 = 1_000_000;
+/// Static files (styles, scripts, fonts, images) are held in memory while
+/// the site is built; media larger than this belong elsewhere.
+const MAX_STATIC_BYTES: u64 = 64_000_000;
 
 pub struct Theme {
     pub tera: Tera,
@@ -89,8 +93,17 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
     for (path, name) in user.templates {
         let display = format!("{USER_TEMPLATES_DIR}/{name}");
         let id = files
-            .read(&path, || display)
+            .read(&path, MAX_TEMPLATE_BYTES, || display)
             .with_context(|| format!("cannot read template {}", path.display()))?;
+        if let Some(d) = crate::load::too_large(
+            files,
+            id,
+            "a template",
+            "a template is a page layout of a few kilobytes; is this the right file?",
+        ) {
+            diags.push(d);
+            continue;
+        }
         if let Some(offset) = files.get(id).invalid_utf8_at {
             diags.push(
                 Diagnostic::error("encoding", "this template is not valid UTF-8")
@@ -104,7 +117,32 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
         templates.push((name, text, Some(id)));
     }
     for (path, name) in user.statics {
-        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let read = crate::files::read_bounded(&path, MAX_STATIC_BYTES)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = match read {
+            crate::files::Bounded::Bytes(bytes) => bytes,
+            crate::files::Bounded::TooLarge(over) => {
+                let display = format!("{USER_TEMPLATES_DIR}/static/{name}");
+                let id = files.add(path.clone(), display, String::new());
+                let size = over.size.map_or_else(
+                    || format!("more than {} MB", over.limit / 1_000_000),
+                    |s| format!("{:.1} MB", s as f64 / 1e6),
+                );
+                diags.push(
+                    Diagnostic::error(
+                        "too-large",
+                        format!(
+                            "this file is {size}; a static file may be at most {} MB",
+                            MAX_STATIC_BYTES / 1_000_000
+                        ),
+                    )
+                    .at(id, 0..0)
+                    .label("not read")
+                    .help("publish large media elsewhere and link to it"),
+                );
+                continue;
+            }
+        };
         statics.retain(|(n, _)| *n != name);
         statics.push((name, bytes));
     }
