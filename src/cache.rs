@@ -34,3 +34,16 @@ impl Cache {
         }
     }
 }
+
+impl Cache {
+    /// Forgets every remembered result (after a build stopped half-way on
+    /// an I/O error, nothing it left in the tables is trusted), keeping only
+    /// how publishing works for this command.
+    pub fn forget(&mut self) {
+        let output = std::mem::take(&mut self.output).fresh_like();
+        *self = Cache {
+            output,
+            ..Cache::default()
+        };
+    }
+}

@@ -93,7 +93,6 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Bounded> {
 pub struct Files {
     files: Vec<File>,
     by_path: FxHashMap<PathBuf, FileId>,
-    next_version: u64,
 }
 
 impl Files {
@@ -176,14 +175,18 @@ impl Files {
         too_large: Option<TooLarge>,
         stamp: Option<(SystemTime, u64)>,
     ) -> FileId {
-        self.next_version += 1;
+        // Versions are unique in the process, not per database: a database
+        // dropped after an I/O error and started anew must never hand out
+        // an (id, version) pair that a memo table has seen before.
+        static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let version = NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let line_starts = line_starts(&text).collect();
         let file = File {
             path: path.clone(),
             name,
             text,
             line_starts,
-            version: self.next_version,
+            version,
             invalid_utf8_at,
             too_large,
             stamp,

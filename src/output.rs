@@ -146,6 +146,17 @@ impl OutputCache {
     }
 }
 
+impl OutputCache {
+    /// An empty cache that publishes the way this one does.
+    pub fn fresh_like(&self) -> OutputCache {
+        if self.keep_spare {
+            OutputCache::keeping_spare()
+        } else {
+            OutputCache::default()
+        }
+    }
+}
+
 impl Drop for OutputCache {
     fn drop(&mut self) {
         if let Some(spare) = self.spare.take() {

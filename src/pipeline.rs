@@ -187,6 +187,21 @@ pub fn build_with(
     opts: &Options,
     cache: &mut Cache,
 ) -> Result<BuildReport> {
+    let report = build_once(root, dest, opts, cache);
+    if report.is_err() {
+        // A build that stopped half-way may have left any table half
+        // updated: the next one starts from nothing rather than trust them.
+        cache.forget();
+    }
+    report
+}
+
+fn build_once(
+    root: &Path,
+    dest: Option<&Path>,
+    opts: &Options,
+    cache: &mut Cache,
+) -> Result<BuildReport> {
     let rendered = match compile(root, opts, "build", true, cache)? {
         Ok(rendered) => rendered,
         Err(problems) => {

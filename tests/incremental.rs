@@ -204,6 +204,161 @@ fn rebuilds_after_random_edits_equal_fresh_builds() {
     );
 }
 
+/// What a build says: its status and diagnostics, or its I/O error.
+fn outcome(
+    root: &Path,
+    dest: &Path,
+    cache: &mut Cache,
+) -> Result<(Status, Option<String>), String> {
+    pipeline::build_with(root, Some(dest), &Options::default(), cache)
+        .map(|r| (r.status, r.problems))
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// Replaces every citation of source `id` in every note by a citation of
+/// source 0's first sentence, then deletes the source: a cited source
+/// deleted together with its citations.
+fn delete_source(root: &Path, id: &str) {
+    let quote = first_sentence(root);
+    for entry in walk(&root.join("content")) {
+        if entry.extension().is_some_and(|e| e == "yaml") {
+            let text = fs::read_to_string(&entry).unwrap();
+            let needle = format!("- source: {id}\n");
+            if !text.contains(&needle) {
+                continue;
+            }
+            let mut out = Vec::new();
+            let mut replace_quote = false;
+            for line in text.lines() {
+                if line.trim_start() == needle.trim_end() {
+                    out.push(line.replace(id, "s00000"));
+                    replace_quote = true;
+                } else if replace_quote && line.trim_start().starts_with("quote: ") {
+                    let indent = &line[..line.len() - line.trim_start().len()];
+                    out.push(format!("{indent}quote: \"{quote}\""));
+                    replace_quote = false;
+                } else {
+                    out.push(line.to_owned());
+                }
+            }
+            fs::write(&entry, out.join("\n") + "\n").unwrap();
+        }
+    }
+    for ext in ["txt", "yaml"] {
+        let _ = fs::remove_file(root.join(format!("content/sources/{id}.{ext}")));
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Watch's differential test: random edits, failing steps among them (I/O
+/// errors, book.toml away and back, a broken then fixed template, content/
+/// missing and replaced, cited sources deleted with their citations). After
+/// every step the cached rebuild says what a fresh build of the same files
+/// says — the same error, the same diagnostics, the same site.
+#[test]
+fn rebuilds_through_failing_steps_equal_fresh_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("b");
+    let notes = 40;
+    synth::generate(&root, notes, 3);
+    let served = dir.path().join("served");
+    let mut cache = Cache::default();
+    assert_eq!(build(&root, &served, &mut cache), Status::Ok);
+    let aside = dir.path().join("aside");
+    let mut rng = Rng::new(17);
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut next_source = notes / 10;
+    for step in 0..60 {
+        let what = rng.below(9);
+        kinds.insert(what);
+        match what {
+            0 => {
+                // book.toml away for one build, and back.
+                fs::rename(root.join("book.toml"), &aside).unwrap();
+            }
+            1 => {
+                // A template that is not UTF-8.
+                let tpl = root.join("templates/404.html");
+                fs::create_dir_all(tpl.parent().unwrap()).unwrap();
+                fs::write(&tpl, b"{% extends \"base.html\" %}\xff\xfe").unwrap();
+            }
+            2 => {
+                // content/ missing for one build.
+                fs::rename(root.join("content"), &aside).unwrap();
+            }
+            3 => {
+                // content/ replaced by a copy (as `git checkout` may do).
+                fs::rename(root.join("content"), &aside).unwrap();
+                support::copy_dir(&aside, &root.join("content"));
+                fs::remove_dir_all(&aside).unwrap();
+            }
+            4 if next_source > 1 => {
+                // A cited source deleted with its citations (the highest
+                // numbered, so source 0 stays to be quoted).
+                next_source -= 1;
+                delete_source(&root, &format!("s{next_source:05}"));
+            }
+            5 => {
+                let i = rng.below(notes);
+                set_line(
+                    &root.join(synth::note_path(i)),
+                    0,
+                    "title: ",
+                    &format!("\"Retitled {step}\""),
+                );
+            }
+            6 => {
+                let i = rng.below(notes);
+                set_line(&root.join(synth::note_path(i)), 0, "- source: ", "s99999");
+            }
+            _ => {}
+        }
+        let cached = outcome(&root, &served, &mut cache);
+        let fresh_dir = dir.path().join(format!("fresh{step}"));
+        let fresh = outcome(&root, &fresh_dir, &mut Cache::default());
+        assert_eq!(
+            cached, fresh,
+            "step {step} (edit {what}): the rebuild says something else than a fresh build"
+        );
+        if matches!(fresh, Ok((Status::Ok, _))) {
+            support::assert_same_site(&served, &fresh_dir, &format!("step {step} (edit {what})"));
+        }
+        let _ = fs::remove_dir_all(&fresh_dir);
+        // Undo what was only meant to fail one build, and repair.
+        match what {
+            0 => fs::rename(&aside, root.join("book.toml")).unwrap(),
+            1 => fs::remove_file(root.join("templates/404.html")).unwrap(),
+            2 => fs::rename(&aside, root.join("content")).unwrap(),
+            _ => {}
+        }
+        if rng.below(3) == 0 {
+            for k in 0..notes {
+                let p = root.join(synth::note_path(k));
+                if line_value(&p, "- source: ", 0).as_deref() == Some("s99999") {
+                    set_line(&p, 0, "- source: ", "s00000");
+                    set_line(&p, 0, "quote: ", &format!("\"{}\"", first_sentence(&root)));
+                }
+            }
+        }
+    }
+    assert!(kinds.len() >= 8, "every kind of step was taken: {kinds:?}");
+}
+
 /// The first sentence of source 0, which the generator always makes quotable.
 fn first_sentence(root: &Path) -> String {
     let text = fs::read_to_string(root.join("content/sources/s00000.txt")).unwrap();

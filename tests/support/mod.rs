@@ -237,13 +237,16 @@ pub fn assert_same_site(served: &Path, fresh: &Path, context: &str) {
         b.keys().collect::<Vec<_>>(),
         "{context}: same files"
     );
-    for (path, bytes) in &b {
-        assert!(
-            a[path] == *bytes,
-            "{context}: {} differs from a fresh build",
-            path.display()
-        );
-    }
+    let differ: Vec<String> = b
+        .iter()
+        .filter(|(path, bytes)| a[*path] != **bytes)
+        .map(|(path, _)| path.display().to_string())
+        .take(10)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{context}: these files differ from a fresh build: {differ:?}"
+    );
 }
 
 /// A program from Debian's packages, or a failure that says how to get it.
