@@ -8,6 +8,7 @@
 //! rename, `git checkout`, a watcher that overflows) still ends in the right
 //! site. Events only say *when* to look.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -100,6 +101,35 @@ impl Watcher {
             Watcher::Poll(d) => d.watch(path, mode),
         }
     }
+
+    fn unwatch(&mut self, path: &Path) {
+        let _ = match self {
+            Watcher::Native(d) => d.unwatch(path),
+            Watcher::Poll(d) => d.unwatch(path),
+        };
+    }
+}
+
+/// An input folder being watched, and which folder it was when the watch
+/// began: a watch follows the folder, not its name, so `content/` moved
+/// away and another put in its place (`mv`, `cp -r`, a `git checkout`) is
+/// only seen by comparing identities.
+struct Watched {
+    path: PathBuf,
+    identity: Option<(u64, u64)>,
+}
+
+/// The device and inode of a folder, where the platform has them.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        fs::metadata(path).ok().map(|_| (0, 0))
+    }
 }
 
 /// A debounced watcher of type `W` that sends each batch of events to `tx`.
@@ -149,7 +179,7 @@ pub fn run(
         .watch(&root, RecursiveMode::NonRecursive)
         .with_context(|| format!("cannot watch {}", root.display()))?;
     // Watch before the first build, so that no save after it starts is missed.
-    let mut watched: Vec<PathBuf> = Vec::new();
+    let mut watched: Vec<Watched> = Vec::new();
     watch_inputs(&mut watcher, &root, &mut watched);
     let mut cache = Cache::watching();
     let mut outcome = Outcome::default();
@@ -161,21 +191,25 @@ pub fn run(
     );
     let window = Window::for_debounce(options.debounce);
     while !stop.load(Ordering::SeqCst) {
-        watch_inputs(&mut watcher, &root, &mut watched);
-        let first = match rx.recv_timeout(STOP_CHECK) {
-            Ok(result) => result,
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        };
-        if !matters(&root, &first, &mut watched) {
-            continue;
+        // A replaced input folder calls for a rebuild by itself: its files
+        // changed without an event this watch could see.
+        let replaced = watch_inputs(&mut watcher, &root, &mut watched);
+        if !replaced {
+            let first = match rx.recv_timeout(STOP_CHECK) {
+                Ok(result) => result,
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            if !matters(&root, &first, &mut watched) {
+                continue;
+            }
         }
         let settled = settle(&rx, window, stop, |result| {
             let relevant = matters(&root, result, &mut watched);
             // A removed input folder that is back is watched again before
             // the rebuild reads it, so no save into it after that is missed.
-            watch_inputs(&mut watcher, &root, &mut watched);
-            relevant
+            let replaced = watch_inputs(&mut watcher, &root, &mut watched);
+            relevant || replaced
         });
         if settled == Settled::Stopped {
             break;
@@ -274,23 +308,39 @@ fn settle<T>(
 }
 
 /// Watches `content/` and `templates/` (recursively) if they exist and are
-/// not watched yet: they may appear, or be deleted and recreated, at any time.
-fn watch_inputs(watcher: &mut Watcher, root: &Path, watched: &mut Vec<PathBuf>) {
+/// not watched yet: they may appear, be deleted and recreated, or be
+/// replaced by another folder at any time. Returns whether one of them was
+/// replaced or appeared since the last look (then the files changed with no
+/// event this watch could have seen, and a rebuild is due).
+fn watch_inputs(watcher: &mut Watcher, root: &Path, watched: &mut Vec<Watched>) -> bool {
+    let mut changed = false;
     for dir in [CONTENT_DIR, USER_TEMPLATES_DIR] {
         let path = root.join(dir);
-        if path.is_dir()
-            && !watched.contains(&path)
-            && watcher.watch(&path, RecursiveMode::Recursive).is_ok()
-        {
-            watched.push(path);
+        let now = if path.is_dir() { identity(&path) } else { None };
+        if let Some(i) = watched.iter().position(|w| w.path == path) {
+            if watched[i].identity == now {
+                continue;
+            }
+            // Gone or replaced: drop the watch on the old folder.
+            watcher.unwatch(&path);
+            watched.remove(i);
+            changed = true;
+        }
+        if now.is_some() && watcher.watch(&path, RecursiveMode::Recursive).is_ok() {
+            watched.push(Watched {
+                path,
+                identity: now,
+            });
+            changed = true;
         }
     }
+    changed
 }
 
 /// Whether a debounced batch calls for a rebuild. Errors and rescans always
 /// do (something may have been missed); removed watched folders are
 /// forgotten so they are watched again when they come back.
-fn matters(root: &Path, result: &DebounceEventResult, watched: &mut Vec<PathBuf>) -> bool {
+fn matters(root: &Path, result: &DebounceEventResult, watched: &mut Vec<Watched>) -> bool {
     match result {
         Err(errors) => {
             for e in errors {
@@ -310,7 +360,7 @@ fn matters(root: &Path, result: &DebounceEventResult, watched: &mut Vec<PathBuf>
                 }
                 for path in &event.paths {
                     if event.kind.is_remove() {
-                        watched.retain(|w| w != path);
+                        watched.retain(|w| w.path != *path);
                     }
                     any |= relevant(root, path);
                 }

@@ -434,6 +434,36 @@ fn delete_and_recreate_and_a_burst_of_files_end_in_one_correct_site() {
 }
 
 #[test]
+fn content_replaced_by_another_folder_is_still_watched() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &[]);
+    let events = s.events();
+    let mut last = wait_for(&events, &s, "initial state", |_| true);
+    let content = t.path().join("content");
+    let aside = t.path().join("aside");
+    for (round, how) in ["moved and copied back", "deleted and copied back"]
+        .iter()
+        .enumerate()
+    {
+        // `mv content aside && cp -r aside content`, or `rm -rf content &&
+        // cp -r aside content`: the folder the watch was on is gone.
+        if round == 0 {
+            fs::rename(&content, &aside).unwrap();
+        } else {
+            support::copy_dir(&content, &aside);
+            fs::remove_dir_all(&content).unwrap();
+        }
+        support::copy_dir(&aside, &content);
+        fs::remove_dir_all(&aside).unwrap();
+        // An edit in the new folder is seen.
+        let text = format!("Edited after the folder was {how}.");
+        fs::write(content.join("who/ministry.yaml"), note(&text)).unwrap();
+        last = wait_for_page(&events, &s, &last, "/who/ministry.html", &text);
+        wait_for_fresh_build_site(&t, &events, &s);
+    }
+}
+
+#[test]
 fn template_changes_are_picked_up() {
     let t = BriefingTest::new("basic").file(
         "templates/404.html",
