@@ -43,6 +43,10 @@ pub struct Outcome {
     /// The diagnostics, while the content has errors (the last good site is
     /// still on disk).
     pub problems: Option<String>,
+    /// Where the last good build published the site (`[build] build-dir`
+    /// may change while watching).
+    #[serde(skip)]
+    pub dest: Option<PathBuf>,
 }
 
 /// Whether a change to `path` can change the site: `book.toml`, or a file
@@ -385,6 +389,7 @@ fn rebuild(
                 outcome.generation += 1;
             }
             outcome.problems = None;
+            outcome.dest = Some(report.dest.clone());
             eprintln!(
                 "{verb}: {} pages, {} written, {} removed in {:.1} ms",
                 report.pages,

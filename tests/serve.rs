@@ -464,6 +464,40 @@ fn content_replaced_by_another_folder_is_still_watched() {
 }
 
 #[test]
+fn a_changed_build_directory_is_followed_by_the_server() {
+    let t = BriefingTest::new("basic");
+    let s = Server::start(t.path(), &[]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    fs::write(
+        t.path().join("book.toml"),
+        "[book]\ntitle = \"Basic fixture\"\n\n[build]\nbuild-dir = \"public\"\n",
+    )
+    .unwrap();
+    s.wait_for_log("serve: now serving");
+    assert!(t.exists("public/index.html"));
+    // The old folder is not what is served any more.
+    fs::remove_dir_all(t.path().join("book")).unwrap();
+    assert_eq!(s.get("/who/ministry.html").0, 200);
+    fs::write(
+        t.path().join("content/who/ministry.yaml"),
+        note("Served from the new folder."),
+    )
+    .unwrap();
+    wait_for_page(
+        &events,
+        &s,
+        &first,
+        "/who/ministry.html",
+        "Served from the new folder.",
+    );
+    assert!(
+        t.read("public/who/ministry.html")
+            .contains("Served from the new folder.")
+    );
+}
+
+#[test]
 fn template_changes_are_picked_up() {
     let t = BriefingTest::new("basic").file(
         "templates/404.html",

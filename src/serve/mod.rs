@@ -11,7 +11,6 @@ mod site;
 
 use std::convert::Infallible;
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -62,7 +61,11 @@ pub fn run(options: &ServeOptions, stop: &Arc<AtomicBool>) -> Result<()> {
         );
     }
     let (tx, rx) = channel::channel(Outcome::default());
-    let app = router(dest.clone(), &base, rx);
+    let (site_tx, site_rx) = channel::channel(Arc::new(site::Site {
+        root: dest.clone(),
+        base: base.clone(),
+    }));
+    let app = router(site_rx, rx);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -79,6 +82,25 @@ pub fn run(options: &ServeOptions, stop: &Arc<AtomicBool>) -> Result<()> {
     let url = format!("http://{addr}{base}");
     let mut first = true;
     watch::run(&options.watch, stop, |outcome| {
+        // `[build] build-dir` or `site-url` edited while serving: serve the
+        // new site where the build now puts it, and say so.
+        if let Some(now) = &outcome.dest {
+            let base = crate::pipeline::site_path(&options.watch.root, &options.watch.opts)
+                .unwrap_or_else(|_| site_tx.borrow().base.clone());
+            let current = site_tx.borrow().clone();
+            if *now != current.root || base != current.base {
+                if !first {
+                    eprintln!(
+                        "serve: now serving {} at http://{addr}{base}",
+                        now.display()
+                    );
+                }
+                site_tx.send_replace(Arc::new(site::Site {
+                    root: now.clone(),
+                    base,
+                }));
+            }
+        }
         tx.send_replace(outcome.clone());
         if first {
             first = false;
@@ -95,23 +117,18 @@ pub fn run(options: &ServeOptions, stop: &Arc<AtomicBool>) -> Result<()> {
     Ok(())
 }
 
-/// What every request handler can see: the live state and the site.
+/// What every request handler can see: the live state and the site (which
+/// moves if the build directory or the site's path changes).
 #[derive(Clone)]
 struct AppState {
     outcome: channel::Receiver<Outcome>,
-    site: Arc<site::Site>,
+    site: channel::Receiver<Arc<site::Site>>,
 }
 
-/// The site at `base` (its site-url path, `/` by default), as a static host
-/// would serve it; the live-reload endpoints beside it.
-fn router(dest: PathBuf, base: &str, rx: channel::Receiver<Outcome>) -> Router {
-    let state = AppState {
-        outcome: rx,
-        site: Arc::new(site::Site {
-            root: dest,
-            base: base.to_owned(),
-        }),
-    };
+/// The site at its site-url path (`/` by default), as a static host would
+/// serve it; the live-reload endpoints beside it.
+fn router(site: channel::Receiver<Arc<site::Site>>, rx: channel::Receiver<Outcome>) -> Router {
+    let state = AppState { outcome: rx, site };
     Router::new()
         .route(EVENTS_PATH, get(events))
         .route(SCRIPT_PATH, get(script))
@@ -135,7 +152,8 @@ async fn events(
 }
 
 async fn files(State(state): State<AppState>, request: Request) -> Response {
-    site::serve(&state.site, request).await
+    let site = state.site.borrow().clone();
+    site::serve(&site, request).await
 }
 
 async fn script() -> impl IntoResponse {
