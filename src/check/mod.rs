@@ -22,7 +22,7 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use crate::files::{FileId, floor_char_boundary};
 use crate::model::{Briefing, CiteKey, ClaimList};
 use crate::yaml::Seg;
-use quote::{Normalized, normalize};
+use quote::{Normalized, Occurrences, normalize};
 
 /// A quote located in a source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,8 +56,8 @@ struct ListResult {
 struct SourceMemo {
     version: u64,
     normalized: Arc<Normalized>,
-    /// Quote → where it occurs (`None`: nowhere).
-    found: FxHashMap<String, Option<Range<usize>>>,
+    /// Quote → where it occurs.
+    found: FxHashMap<String, Occurrences>,
 }
 
 /// The outcome of checking: problems, and where each quote was found.
@@ -93,6 +93,7 @@ fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
             (&s.id, s.file, b.files.version(s.file)).hash(&mut h);
         }
         (b.config.check.uncited_claims == Level::Error).hash(&mut h);
+        b.config.check.min_quote_length.hash(&mut h);
         h.finish()
     };
     let all = b.claim_lists();
@@ -125,8 +126,8 @@ fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
     for ((list, key), redo) in all.iter().zip(keys).zip(redone) {
         let result = match redo {
             Some((result, found)) => {
-                for (si, quote, range) in found {
-                    memos[si].found.insert(quote, range);
+                for (si, quote, occurrences) in found {
+                    memos[si].found.insert(quote, occurrences);
                 }
                 Arc::new(result)
             }
@@ -148,7 +149,7 @@ fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
 }
 
 /// A quote searched for in a source: (source, quote, where).
-type Found = (usize, String, Option<Range<usize>>);
+type Found = (usize, String, Occurrences);
 
 fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListResult, Vec<Found>) {
     let mut out = ListResult::default();
@@ -175,25 +176,69 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
             let found = match memo.found.get(quote.as_str()) {
                 Some(found) => found.clone(),
                 None => {
-                    let found = memo.normalized.find(quote);
+                    let found = memo.normalized.occurrences(quote, 1);
                     searched.push((si, quote.clone(), found.clone()));
                     found
                 }
             };
-            match found {
-                Some(range) => out.found.push(((ci, k), QuoteMatch { source: si, range })),
-                None => out.diags.push(quote_not_found(
+            let at = |leaf| span_of(&b.files, list.file, &list.cite_path(&key, leaf));
+            if found.count == 0 {
+                out.diags.push(quote_not_found(
                     b,
                     list.file,
                     &list.cite_path(&key, "quote"),
                     si,
                     quote,
                     &memo.normalized,
-                )),
+                ));
+                continue;
             }
+            let min = b.config.check.min_quote_length.get();
+            let short = found.chars < min;
+            if short {
+                let d = short_quote(b, si, &found, min);
+                out.diags
+                    .push(d.at(list.file, at("quote")).label("quoted here"));
+            }
+            let range = found.first[0].clone();
+            out.found.push(((ci, k), QuoteMatch { source: si, range }));
         }
     }
     (out, searched)
+}
+
+/// A quote of a few characters is found almost anywhere, so it shows
+/// neither that the source supports the claim nor which passage does.
+fn short_quote(b: &Briefing, si: usize, found: &Occurrences, min: usize) -> Diagnostic {
+    let d = Diagnostic::warning(
+        "short-quote",
+        format!(
+            "this quote is only {} long: too short to show what the source says",
+            plural(found.chars, "character")
+        ),
+    )
+    .note(format!(
+        "`[check] min-quote-length` is {min} characters (white space runs count as one)"
+    ));
+    let d = if found.count > 1 {
+        d.note(format!(
+            "it occurs {} times in source `{}`",
+            found.count, b.sources[si].id
+        ))
+    } else {
+        d
+    };
+    d.help(format!(
+        "quote the source's words that state what the claim says, at least {min} characters (or lower `[check] min-quote-length` in book.toml)"
+    ))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Each source's memo, refreshed where the source's text changed, in the
