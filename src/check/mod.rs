@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use crate::config::Level;
 use crate::diag::{Diagnostic, span_of};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use std::hash::{Hash, Hasher};
 
@@ -58,7 +58,14 @@ struct SourceMemo {
     normalized: Arc<Normalized>,
     /// Quote → where it occurs.
     found: FxHashMap<String, Occurrences>,
+    /// The source's paragraphs as its page numbers them; made only when a
+    /// diagnostic names occurrences, once however many do.
+    paragraphs: OnceLock<Vec<Range<usize>>>,
 }
+
+/// How many occurrences of a quote are remembered and named in a
+/// diagnostic; the rest are counted.
+const LISTED: usize = 5;
 
 /// The outcome of checking: problems, and where each quote was found.
 #[derive(Debug, Default)]
@@ -171,12 +178,25 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 ));
                 continue;
             };
-            let Some(quote) = &cite.quote else { continue };
+            let Some(quote) = &cite.quote else {
+                if cite.occurrence.is_some() {
+                    let at = &list.cite_path(&key, "occurrence");
+                    out.diags.push(
+                        Diagnostic::error(
+                            "invalid-occurrence",
+                            "`occurrence` chooses where a quote is in its source, but this citation has no `quote`",
+                        )
+                        .at(list.file, span_of(&b.files, list.file, at))
+                        .help("add the `quote:` it is meant for, or remove `occurrence:`"),
+                    );
+                }
+                continue;
+            };
             let memo = memos[si];
             let found = match memo.found.get(quote.as_str()) {
                 Some(found) => found.clone(),
                 None => {
-                    let found = memo.normalized.occurrences(quote, 1);
+                    let found = memo.normalized.occurrences(quote, LISTED);
                     searched.push((si, quote.clone(), found.clone()));
                     found
                 }
@@ -200,7 +220,36 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 out.diags
                     .push(d.at(list.file, at("quote")).label("quoted here"));
             }
-            let range = found.first[0].clone();
+            let range = match cite.occurrence {
+                Some(written) => {
+                    let valid = usize::try_from(written)
+                        .ok()
+                        .filter(|n| (1..=found.count).contains(n));
+                    let Some(n) = valid else {
+                        let d = invalid_occurrence(b, si, memo, &found, written);
+                        out.diags
+                            .push(d.at(list.file, at("occurrence")).label("chosen here"));
+                        continue;
+                    };
+                    match found.first.get(n - 1) {
+                        Some(range) => range.clone(),
+                        // Beyond the few remembered: search again (rare).
+                        None => memo
+                            .normalized
+                            .nth(quote, n)
+                            .expect("n is at most the number of occurrences counted"),
+                    }
+                }
+                None => {
+                    // A short quote's warning already says how often it occurs.
+                    if found.count > 1 && !short {
+                        let d = ambiguous_quote(b, si, memo, &found);
+                        out.diags
+                            .push(d.at(list.file, at("quote")).label("quoted here"));
+                    }
+                    found.first[0].clone()
+                }
+            };
             out.found.push(((ci, k), QuoteMatch { source: si, range }));
         }
     }
@@ -231,6 +280,85 @@ fn short_quote(b: &Briefing, si: usize, found: &Occurrences, min: usize) -> Diag
     d.help(format!(
         "quote the source's words that state what the claim says, at least {min} characters (or lower `[check] min-quote-length` in book.toml)"
     ))
+}
+
+/// A quote found in several places links the first, which may not be the
+/// passage the author read.
+fn ambiguous_quote(b: &Briefing, si: usize, memo: &SourceMemo, found: &Occurrences) -> Diagnostic {
+    Diagnostic::warning(
+        "ambiguous-quote",
+        format!(
+            "this quote occurs {} times in source `{}`",
+            found.count, b.sources[si].id
+        ),
+    )
+    .note(places(b, si, memo, found))
+    .help(format!(
+        "lengthen the quote with the source's words around the passage you mean until it occurs once, or choose it with `occurrence:` (1 to {}) on this citation; until then citations link to #1",
+        found.count
+    ))
+}
+
+fn invalid_occurrence(
+    b: &Briefing,
+    si: usize,
+    memo: &SourceMemo,
+    found: &Occurrences,
+    n: i64,
+) -> Diagnostic {
+    let id = &b.sources[si].id;
+    let d = if n < 1 {
+        Diagnostic::error(
+            "invalid-occurrence",
+            format!("occurrences are counted from 1, not {n}"),
+        )
+    } else {
+        Diagnostic::error(
+            "invalid-occurrence",
+            format!(
+                "there is no occurrence {n}: this quote occurs {} in source `{id}`",
+                match found.count {
+                    1 => "once".to_owned(),
+                    c => format!("{c} times"),
+                }
+            ),
+        )
+    };
+    if found.count == 1 {
+        d.help("remove `occurrence:`: the quote is in one place only")
+    } else {
+        d.note(places(b, si, memo, found))
+            .help(format!("choose a number from 1 to {}", found.count))
+    }
+}
+
+/// `#1 at ¶2 (line 3, column 15), #2 at ¶5 (…), … and 7 more`: the first
+/// occurrences as the source's page numbers its paragraphs and as an
+/// editor finds them in the text file.
+fn places(b: &Briefing, si: usize, memo: &SourceMemo, found: &Occurrences) -> String {
+    let file = b.sources[si].file;
+    let paragraphs = memo
+        .paragraphs
+        .get_or_init(|| crate::render::passages::paragraphs(b.files.text(file)));
+    let mut listed: Vec<String> = found
+        .first
+        .iter()
+        .enumerate()
+        .map(|(i, range)| {
+            let (line, col) = b.files.line_col(file, range.start);
+            let para = paragraphs.partition_point(|p| p.end <= range.start) + 1;
+            format!("#{} at ¶{para} (line {line}, column {col})", i + 1)
+        })
+        .collect();
+    let more = found.count - found.first.len();
+    if more > 0 {
+        listed.push(format!("… and {more} more"));
+    }
+    format!(
+        "occurrences in {}: {}",
+        b.files.name(file),
+        listed.join(", ")
+    )
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -264,6 +392,7 @@ fn source_memos<'c>(
             version,
             normalized: Arc::new(normalized),
             found: FxHashMap::default(),
+            paragraphs: OnceLock::new(),
         };
         sources.insert(file, memo);
     }
