@@ -193,12 +193,12 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 continue;
             };
             let memo = memos[si];
-            let found = match memo.found.get(quote.as_str()) {
-                Some(found) => found.clone(),
+            let found: &Occurrences = match memo.found.get(quote.as_str()) {
+                Some(found) => found,
                 None => {
                     let found = memo.normalized.occurrences(quote, LISTED);
-                    searched.push((si, quote.clone(), found.clone()));
-                    found
+                    searched.push((si, quote.clone(), found));
+                    &searched.last().expect("just pushed").2
                 }
             };
             let at = |leaf| span_of(&b.files, list.file, &list.cite_path(&key, leaf));
@@ -216,7 +216,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
             let min = b.config.check.min_quote_length.get();
             let short = found.chars < min;
             if short {
-                let d = short_quote(b, si, &found, min);
+                let d = short_quote(b, si, found, min);
                 out.diags
                     .push(d.at(list.file, at("quote")).label("quoted here"));
             }
@@ -226,7 +226,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                         .ok()
                         .filter(|n| (1..=found.count).contains(n));
                     let Some(n) = valid else {
-                        let d = invalid_occurrence(b, si, memo, &found, written);
+                        let d = invalid_occurrence(b, si, memo, found, written);
                         out.diags
                             .push(d.at(list.file, at("occurrence")).label("chosen here"));
                         continue;
@@ -243,7 +243,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 None => {
                     // A short quote's warning already says how often it occurs.
                     if found.count > 1 && !short {
-                        let d = ambiguous_quote(b, si, memo, &found);
+                        let d = ambiguous_quote(b, si, memo, found);
                         out.diags
                             .push(d.at(list.file, at("quote")).label("quoted here"));
                     }
