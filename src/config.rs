@@ -160,6 +160,49 @@ pub struct CheckConfig {
     /// Treat every warning as an error (for CI).
     #[serde(default)]
     pub deny_warnings: bool,
+    /// Quotes shorter than this (in characters, as matched) get a warning.
+    #[serde(default)]
+    pub min_quote_length: MinQuoteLength,
+}
+
+/// The number of characters below which a quote proves too little: a word
+/// or two (`"e"`, `"said"`) is found in almost any source, so it shows
+/// neither that the source says what the claim says nor where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct MinQuoteLength(usize);
+
+impl MinQuoteLength {
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl Default for MinQuoteLength {
+    /// About two words: the shortest quotes of the shipped briefing (a
+    /// date with a word, `date 2024-03-26`) have 15 characters, while a
+    /// single word or a bare name has fewer than 12.
+    fn default() -> Self {
+        MinQuoteLength(12)
+    }
+}
+
+impl TryFrom<i64> for MinQuoteLength {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        match usize::try_from(v) {
+            Ok(n) if n <= MinQuoteLength::MAX => Ok(MinQuoteLength(n)),
+            _ => Err(format!(
+                "min-quote-length must be a number of characters from 0 (no minimum) to {}, not {v}",
+                MinQuoteLength::MAX
+            )),
+        }
+    }
+}
+
+impl MinQuoteLength {
+    /// More than this would flag whole paragraphs: almost surely a typo.
+    const MAX: usize = 1000;
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -258,6 +301,29 @@ mod tests {
         assert_eq!(c.book.language, "en");
         assert_eq!(c.build.build_dir, PathBuf::from("book"));
         assert_eq!(c.check.uncited_claims, Level::Error);
+        assert_eq!(c.check.min_quote_length.get(), 12);
+    }
+
+    #[test]
+    fn min_quote_length_is_a_whole_number_in_range() {
+        let with = |v: &str| {
+            Config::from_str(&format!(
+                "[book]\ntitle = \"T\"\n[check]\nmin-quote-length = {v}\n"
+            ))
+        };
+        assert_eq!(with("0").unwrap().check.min_quote_length.get(), 0);
+        assert_eq!(with("1000").unwrap().check.min_quote_length.get(), 1000);
+        for bad in ["-1", "1001", "12.5", "\"12\"", "true"] {
+            let e = with(bad).unwrap_err();
+            assert!(e.range.is_some(), "{bad}: located");
+            if bad.parse::<i64>().is_ok() {
+                assert!(
+                    e.message.contains("from 0 (no minimum) to 1000"),
+                    "{bad}: {}",
+                    e.message
+                );
+            }
+        }
     }
 
     #[test]

@@ -864,6 +864,7 @@ fn claim(c: RawClaim) -> Claim {
             .map(|c| Citation {
                 source: c.source,
                 quote: c.quote,
+                occurrence: c.occurrence,
                 comment: c.comment,
             })
             .collect(),
@@ -1263,6 +1264,8 @@ struct RawCitation {
     quote: Option<String>,
     #[serde(default)]
     comment: Option<String>,
+    #[serde(default)]
+    occurrence: Option<i64>,
 }
 
 #[derive(Deserialize)]

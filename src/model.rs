@@ -261,6 +261,9 @@ pub struct Claim {
 pub struct Citation {
     pub source: String,
     pub quote: Option<String>,
+    /// Which place of the source the quote means (from 1), when it occurs
+    /// more than once. As written: `check` says what is wrong with 0 or -1.
+    pub occurrence: Option<i64>,
     pub comment: Option<String>,
 }
 

@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use crate::config::Level;
 use crate::diag::{Diagnostic, span_of};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use std::hash::{Hash, Hasher};
 
@@ -23,7 +23,7 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use crate::files::{FileId, floor_char_boundary};
 use crate::model::{Briefing, CiteKey, ClaimList};
 use crate::yaml::Seg;
-use quote::{Normalized, normalize};
+use quote::{Normalized, Occurrences, normalize};
 
 /// A quote located in a source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,9 +57,16 @@ struct ListResult {
 struct SourceMemo {
     version: u64,
     normalized: Arc<Normalized>,
-    /// Quote → where it occurs (`None`: nowhere).
-    found: FxHashMap<String, Option<Range<usize>>>,
+    /// Quote → where it occurs.
+    found: FxHashMap<String, Occurrences>,
+    /// The source's paragraphs as its page numbers them; made only when a
+    /// diagnostic names occurrences, once however many do.
+    paragraphs: OnceLock<Vec<Range<usize>>>,
 }
+
+/// How many occurrences of a quote are remembered and named in a
+/// diagnostic; the rest are counted.
+const LISTED: usize = 5;
 
 /// The outcome of checking: problems, and where each quote was found.
 #[derive(Debug, Default)]
@@ -97,6 +104,7 @@ fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
             (&s.id, s.file, b.files.version(s.file)).hash(&mut h);
         }
         (b.config.check.uncited_claims == Level::Error).hash(&mut h);
+        b.config.check.min_quote_length.hash(&mut h);
         h.finish()
     };
     let all = b.claim_lists();
@@ -129,8 +137,8 @@ fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
     for ((list, key), redo) in all.iter().zip(keys).zip(redone) {
         let result = match redo {
             Some((result, found)) => {
-                for (si, quote, range) in found {
-                    memos[si].found.insert(quote, range);
+                for (si, quote, occurrences) in found {
+                    memos[si].found.insert(quote, occurrences);
                 }
                 Arc::new(result)
             }
@@ -152,7 +160,7 @@ fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
 }
 
 /// A quote searched for in a source: (source, quote, where).
-type Found = (usize, String, Option<Range<usize>>);
+type Found = (usize, String, Occurrences);
 
 fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListResult, Vec<Found>) {
     let mut out = ListResult::default();
@@ -174,30 +182,195 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 ));
                 continue;
             };
-            let Some(quote) = &cite.quote else { continue };
+            let Some(quote) = &cite.quote else {
+                if cite.occurrence.is_some() {
+                    let at = &list.cite_path(&key, "occurrence");
+                    out.diags.push(
+                        Diagnostic::error(
+                            "invalid-occurrence",
+                            "`occurrence` chooses where a quote is in its source, but this citation has no `quote`",
+                        )
+                        .at(list.file, span_of(&b.files, list.file, at))
+                        .help("add the `quote:` it is meant for, or remove `occurrence:`"),
+                    );
+                }
+                continue;
+            };
             let memo = memos[si];
-            let found = match memo.found.get(quote.as_str()) {
-                Some(found) => found.clone(),
+            let found: &Occurrences = match memo.found.get(quote.as_str()) {
+                Some(found) => found,
                 None => {
-                    let found = memo.normalized.find(quote);
-                    searched.push((si, quote.clone(), found.clone()));
-                    found
+                    let found = memo.normalized.occurrences(quote, LISTED);
+                    searched.push((si, quote.clone(), found));
+                    &searched.last().expect("just pushed").2
                 }
             };
-            match found {
-                Some(range) => out.found.push(((ci, k), QuoteMatch { source: si, range })),
-                None => out.diags.push(quote_not_found(
+            let at = |leaf| span_of(&b.files, list.file, &list.cite_path(&key, leaf));
+            if found.count == 0 {
+                out.diags.push(quote_not_found(
                     b,
                     list.file,
                     &list.cite_path(&key, "quote"),
                     si,
                     quote,
                     &memo.normalized,
-                )),
+                ));
+                continue;
             }
+            let min = b.config.check.min_quote_length.get();
+            let short = found.chars < min;
+            if short {
+                let d = short_quote(b, si, found, min);
+                out.diags
+                    .push(d.at(list.file, at("quote")).label("quoted here"));
+            }
+            let range = match cite.occurrence {
+                Some(written) => {
+                    let valid = usize::try_from(written)
+                        .ok()
+                        .filter(|n| (1..=found.count).contains(n));
+                    let Some(n) = valid else {
+                        let d = invalid_occurrence(b, si, memo, found, written);
+                        out.diags
+                            .push(d.at(list.file, at("occurrence")).label("chosen here"));
+                        continue;
+                    };
+                    match found.first.get(n - 1) {
+                        Some(range) => range.clone(),
+                        // Beyond the few remembered: search again (rare).
+                        None => memo
+                            .normalized
+                            .nth(quote, n)
+                            .expect("n is at most the number of occurrences counted"),
+                    }
+                }
+                None => {
+                    // A short quote's warning already says how often it occurs.
+                    if found.count > 1 && !short {
+                        let d = ambiguous_quote(b, si, memo, found);
+                        out.diags
+                            .push(d.at(list.file, at("quote")).label("quoted here"));
+                    }
+                    found.first[0].clone()
+                }
+            };
+            out.found.push(((ci, k), QuoteMatch { source: si, range }));
         }
     }
     (out, searched)
+}
+
+/// A quote of a few characters is found almost anywhere, so it shows
+/// neither that the source supports the claim nor which passage does.
+fn short_quote(b: &Briefing, si: usize, found: &Occurrences, min: usize) -> Diagnostic {
+    let d = Diagnostic::warning(
+        "short-quote",
+        format!(
+            "this quote is only {} long: too short to show what the source says",
+            plural(found.chars, "character")
+        ),
+    )
+    .note(format!(
+        "`[check] min-quote-length` is {min} characters (white space runs count as one)"
+    ));
+    let d = if found.count > 1 {
+        d.note(format!(
+            "it occurs {} times in source `{}`",
+            found.count, b.sources[si].id
+        ))
+    } else {
+        d
+    };
+    d.help(format!(
+        "quote the source's words that state what the claim says, at least {min} characters (or lower `[check] min-quote-length` in book.toml)"
+    ))
+}
+
+/// A quote found in several places links the first, which may not be the
+/// passage the author read.
+fn ambiguous_quote(b: &Briefing, si: usize, memo: &SourceMemo, found: &Occurrences) -> Diagnostic {
+    Diagnostic::warning(
+        "ambiguous-quote",
+        format!(
+            "this quote occurs {} times in source `{}`",
+            found.count, b.sources[si].id
+        ),
+    )
+    .note(places(b, si, memo, found))
+    .help(format!(
+        "lengthen the quote with the source's words around the passage you mean until it occurs once, or choose it with `occurrence:` (1 to {}) on this citation; until then citations link to #1",
+        found.count
+    ))
+}
+
+fn invalid_occurrence(
+    b: &Briefing,
+    si: usize,
+    memo: &SourceMemo,
+    found: &Occurrences,
+    n: i64,
+) -> Diagnostic {
+    let id = &b.sources[si].id;
+    let d = if n < 1 {
+        Diagnostic::error(
+            "invalid-occurrence",
+            format!("occurrences are counted from 1, not {n}"),
+        )
+    } else {
+        Diagnostic::error(
+            "invalid-occurrence",
+            format!(
+                "there is no occurrence {n}: this quote occurs {} in source `{id}`",
+                match found.count {
+                    1 => "once".to_owned(),
+                    c => format!("{c} times"),
+                }
+            ),
+        )
+    };
+    if found.count == 1 {
+        d.help("remove `occurrence:`: the quote is in one place only")
+    } else {
+        d.note(places(b, si, memo, found))
+            .help(format!("choose a number from 1 to {}", found.count))
+    }
+}
+
+/// `#1 at ¶2 (line 3, column 15), #2 at ¶5 (…), … and 7 more`: the first
+/// occurrences as the source's page numbers its paragraphs and as an
+/// editor finds them in the text file.
+fn places(b: &Briefing, si: usize, memo: &SourceMemo, found: &Occurrences) -> String {
+    let file = b.sources[si].file;
+    let paragraphs = memo
+        .paragraphs
+        .get_or_init(|| crate::render::passages::paragraphs(b.files.text(file)));
+    let mut listed: Vec<String> = found
+        .first
+        .iter()
+        .enumerate()
+        .map(|(i, range)| {
+            let (line, col) = b.files.line_col(file, range.start);
+            let para = paragraphs.partition_point(|p| p.end <= range.start) + 1;
+            format!("#{} at ¶{para} (line {line}, column {col})", i + 1)
+        })
+        .collect();
+    let more = found.count - found.first.len();
+    if more > 0 {
+        listed.push(format!("… and {more} more"));
+    }
+    format!(
+        "occurrences in {}: {}",
+        b.files.name(file),
+        listed.join(", ")
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Each source's memo, refreshed where the source's text changed, in the
@@ -223,6 +396,7 @@ fn source_memos<'c>(
             version,
             normalized: Arc::new(normalized),
             found: FxHashMap::default(),
+            paragraphs: OnceLock::new(),
         };
         sources.insert(file, memo);
     }

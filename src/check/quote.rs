@@ -30,6 +30,17 @@ fn fold(c: char) -> Option<char> {
     })
 }
 
+/// Where a quote occurs in a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrences {
+    /// The first few occurrences, as ranges of the original text, in order.
+    pub first: Vec<Range<usize>>,
+    /// How many there are in all (0: the quote is not in the source).
+    pub count: usize,
+    /// The quote's length in characters, as matched: trimmed and normalised.
+    pub chars: usize,
+}
+
 /// How much of a quote [`Normalized::closest`] compares.
 const CLOSEST_MAX_CHARS: usize = 400;
 
@@ -68,15 +79,52 @@ impl Normalized {
         self.origin[range.start] as usize..self.origin[range.end] as usize
     }
 
-    /// Where `quote` occurs, as a range of the original text.
+    /// Where `quote` first occurs, as a range of the original text.
     pub fn find(&self, quote: &str) -> Option<Range<usize>> {
+        self.occurrences(quote, 1).first.into_iter().next()
+    }
+
+    /// Every place `quote` occurs, counting overlapping ones (`ha ha` is
+    /// twice in `ha ha ha`: each is a passage a reader could mean), with
+    /// the first `keep` of them as ranges of the original text. Only the
+    /// first few are kept because a short quote may occur millions of
+    /// times in a large source; [`Normalized::nth`] finds any other.
+    pub fn occurrences(&self, quote: &str, keep: usize) -> Occurrences {
         let needle = normalize(quote.trim()).text;
-        if needle.is_empty() {
-            return None;
+        let mut out = Occurrences {
+            first: Vec::new(),
+            count: 0,
+            chars: needle.chars().count(),
+        };
+        for start in self.starts(&needle) {
+            out.count += 1;
+            if out.first.len() < keep {
+                out.first.push(self.original(start..start + needle.len()));
+            }
         }
-        let start = memmem::find(self.text.as_bytes(), needle.as_bytes())?;
-        let original = self.original(start..start + needle.len());
-        Some(original)
+        out
+    }
+
+    /// The `n`th place (from 1) `quote` occurs, as a range of the original text.
+    pub fn nth(&self, quote: &str, n: usize) -> Option<Range<usize>> {
+        let needle = normalize(quote.trim()).text;
+        let start = self.starts(&needle).nth(n.checked_sub(1)?)?;
+        Some(self.original(start..start + needle.len()))
+    }
+
+    /// Normalised byte offsets at which `needle` (already normalised) starts.
+    fn starts<'a>(&'a self, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let finder = memmem::Finder::new(needle.as_bytes());
+        let hay = self.text.as_bytes();
+        // The next search starts one character after the last match, so
+        // overlapping occurrences are counted too.
+        let step = needle.chars().next().map_or(1, char::len_utf8);
+        let mut from = if needle.is_empty() { None } else { Some(0) };
+        std::iter::from_fn(move || {
+            let at = from? + finder.find(&hay[from?..])?;
+            from = Some(at + step);
+            Some(at)
+        })
     }
 
     /// The passage most like `quote`, as an original range and a similarity
@@ -171,6 +219,36 @@ mod tests {
         assert!(n.find("Commission was attacked!").is_none(), "punctuation");
         assert!(n.find("Commission was attacked…").is_none(), "ellipsis");
         assert!(n.find("").is_none(), "an empty quote proves nothing");
+    }
+
+    #[test]
+    fn every_occurrence_is_counted_as_the_matcher_sees_it() {
+        let src = "He said “no”.\nShe said \"no\". They\n  said ‘no’ – said \"no\".";
+        let n = normalize(src);
+        let o = n.occurrences("said \"no\"", 2);
+        assert_eq!(o.count, 3, "curly and straight quotes are one");
+        assert_eq!(o.chars, 9);
+        let firsts: Vec<&str> = o.first.iter().map(|r| &src[r.clone()]).collect();
+        assert_eq!(firsts, ["said “no”", "said \"no\""]);
+        let third = n.nth("said \"no\"", 3).unwrap();
+        assert_eq!(&src[third.clone()], "said \"no\"");
+        assert!(third.start > o.first[1].end);
+        assert_eq!(n.nth("said \"no\"", 4), None);
+        assert_eq!(n.nth("said \"no\"", 0), None);
+        // Across a line break and white space, as one space.
+        assert_eq!(n.occurrences("They said", 5).count, 1);
+        assert_eq!(n.occurrences("absent", 5).count, 0);
+        assert_eq!(n.occurrences("  ", 5).count, 0, "an empty quote is nowhere");
+    }
+
+    #[test]
+    fn overlapping_occurrences_are_each_a_place() {
+        let n = normalize("ha ha ha, é é é");
+        assert_eq!(n.occurrences("ha ha", 5).count, 2);
+        assert_eq!(n.occurrences("é é", 5).count, 2);
+        assert_eq!(n.nth("é é", 2), Some(13..18));
+        assert_eq!(n.occurrences("a", 0).count, 3);
+        assert!(n.occurrences("a", 0).first.is_empty(), "none kept");
     }
 
     #[test]

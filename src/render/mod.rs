@@ -5,7 +5,7 @@
 //! list of `(path, bytes)`; writing them is [`crate::output`]'s job.
 
 mod context;
-mod passages;
+pub(crate) mod passages;
 mod print;
 pub mod search;
 pub mod theme;
