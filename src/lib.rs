@@ -13,6 +13,7 @@ pub mod config;
 pub mod corroborate;
 pub mod date;
 pub mod diag;
+pub mod engine;
 pub mod export;
 pub mod files;
 pub mod init;
