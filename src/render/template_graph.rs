@@ -61,6 +61,13 @@ pub const MAX_TEXT_DEPTH: usize = 2 * MAX_DEPTH;
 /// nested tag in a debug build (measured: 125 nested calls fill 2 MB).
 const MACRO_CALL: usize = 3;
 
+/// How deeply brackets may nest inside one tag. Tera's parser backtracks
+/// through every alternative at each level of a call or array, so its time
+/// grows about threefold per level of `f(a=f(a=…))` (nine levels: two
+/// seconds) and sevenfold per `[f([f(…)])]`. Real templates nest two or
+/// three.
+const MAX_BRACKETS: usize = 6;
+
 /// The longest chain of `extends` and `import` allowed: loading macros and
 /// building the inheritance chain recurse once per link.
 const MAX_CHAIN: usize = 32;
@@ -175,11 +182,13 @@ fn tag_end(bytes: &[u8], from: usize, close: &[u8], quotes: bool) -> Option<usiz
     None
 }
 
-/// An upper bound on how many levels the expression in a tag adds: every
-/// bracket and every operator may open one.
-fn expression_weight(inner: &str) -> usize {
+/// An upper bound on how many levels the expression in a tag adds (every
+/// bracket and every operator may open one), and how deeply its brackets
+/// nest.
+fn expression_shape(inner: &str) -> (usize, usize) {
     let bytes = inner.as_bytes();
     let mut weight = 0;
+    let (mut brackets, mut deepest) = (0usize, 0);
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -187,7 +196,12 @@ fn expression_weight(inner: &str) -> usize {
             b'"' | b'\'' | b'`' => {
                 i += memchr::memchr(c, &bytes[i + 1..]).map_or(bytes.len(), |n| n + 1);
             }
-            b'(' | b'[' => weight += 1,
+            b'(' | b'[' => {
+                weight += 1;
+                brackets += 1;
+                deepest = deepest.max(brackets);
+            }
+            b')' | b']' => brackets = brackets.saturating_sub(1),
             b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'=' | b'!' => {
                 weight += 1;
                 while bytes
@@ -213,7 +227,7 @@ fn expression_weight(inner: &str) -> usize {
         }
         i += 1;
     }
-    weight
+    (weight, deepest)
 }
 
 /// The first tag of a template whose estimated nesting exceeds
@@ -226,7 +240,19 @@ fn nested_too_deeply((name, text, file): &Source, files: &Files) -> Option<Diagn
             depth = depth.saturating_sub(1);
             continue;
         }
-        let here = depth + 1 + expression_weight(tag.inner);
+        let (weight, brackets) = expression_shape(tag.inner);
+        if brackets > MAX_BRACKETS {
+            let d = Diagnostic::error(
+                "template",
+                format!(
+                    "template `{name}` nests brackets {brackets} deep in this tag, more than the {MAX_BRACKETS} allowed"
+                ),
+            )
+            .help("compute the inner parts first, each with its own `{% set %}`")
+            .note("Tera's parser takes about three times longer for each level of nested calls or arrays");
+            return Some(locate(d, *file, tag.offset, files, name));
+        }
+        let here = depth + 1 + weight;
         if here > MAX_TEXT_DEPTH {
             let d = Diagnostic::error(
                 "template",
@@ -883,10 +909,11 @@ impl<'t> Graph<'t> {
     }
 
     fn describe(&self, id: usize) -> String {
-        match &self.keys[id].1 {
-            Body::Root(t) => format!("`{}`", self.names[*t]),
-            Body::Block(t, b) => format!("block `{b}` of `{}`", self.names[*t]),
-            Body::Macro(t, m) => format!("macro `{m}` of `{}`", self.names[*t]),
+        match &self.keys[id] {
+            // A page renders its root layout, but is known by its own name.
+            (Ctx::Page(t), Body::Root(_)) | (_, Body::Root(t)) => format!("`{}`", self.names[*t]),
+            (_, Body::Block(t, b)) => format!("block `{b}` of `{}`", self.names[*t]),
+            (_, Body::Macro(t, m)) => format!("macro `{m}` of `{}`", self.names[*t]),
         }
     }
 
@@ -1058,9 +1085,11 @@ impl<'t> Graph<'t> {
             }
             path.push(self.describe(e.to));
             at = e.to;
-            if path.len() > 64 {
-                break;
-            }
+        }
+        // A long path is named by its ends, not printed whole.
+        if path.len() > 6 {
+            let left_out = path.len() - 5;
+            path.splice(3..path.len() - 2, [format!("… {left_out} more …")]);
         }
         let (t, offset) = match blame {
             Some((t, what)) => (t, find(&sources[t].1, &what)),
@@ -1248,10 +1277,11 @@ mod tests {
     }
 
     #[test]
-    fn expression_weight_counts_brackets_and_operators_outside_strings() {
-        assert_eq!(expression_weight("x"), 0);
-        assert_eq!(expression_weight("a == 1 or not b"), 3);
-        assert_eq!(expression_weight("f(a=[1, 2]) ~ \"(-+)\""), 3);
-        assert_eq!(expression_weight("island and orange"), 1);
+    fn expression_shape_counts_brackets_and_operators_outside_strings() {
+        assert_eq!(expression_shape("x"), (0, 0));
+        assert_eq!(expression_shape("a == 1 or not b"), (3, 0));
+        assert_eq!(expression_shape("f(a=[1, 2]) ~ \"((-+\""), (3, 2));
+        assert_eq!(expression_shape("island and orange"), (1, 0));
+        assert_eq!(expression_shape("(a) + (b) + (c)"), (5, 1));
     }
 }
