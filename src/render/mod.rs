@@ -8,6 +8,7 @@ mod context;
 pub(crate) mod passages;
 mod print;
 pub mod search;
+pub mod template_graph;
 pub mod theme;
 pub mod timeline;
 pub mod views;

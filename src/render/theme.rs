@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use tera::Tera;
 
+use super::template_graph::Refused;
 use crate::diag::Diagnostic;
 use crate::files::{FileId, Files};
 use crate::load::{Fence, What};
@@ -171,13 +172,15 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
         std::hash::Hash::hash(&statics, &mut h);
         std::hash::Hasher::finish(&h)
     };
-    match tera.add_raw_templates(raw) {
+    // Parsed, then checked for recursion and depth, which would crash.
+    match super::template_graph::add_templates(&mut tera, &templates, files) {
         Ok(()) => Ok(Ok(Theme {
             tera,
             statics,
             fingerprint,
         })),
-        Err(e) => Ok(Err(vec![template_diagnostic(&e, &templates, files)])),
+        Err(Refused::Tera(e)) => Ok(Err(vec![template_diagnostic(&e, &templates, files)])),
+        Err(Refused::Found(diagnostics)) => Ok(Err(diagnostics)),
     }
 }
 
