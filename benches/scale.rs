@@ -28,7 +28,10 @@
 //!
 //! Peak RSS is GNU time's `%M` (`/usr/bin/time`, the maximum resident set of
 //! the timed process as the kernel reports it at exit), so it needs no
-//! polling and misses no short peak.
+//! polling and misses no short peak. CPU time is its `%U` + `%S` (user and
+//! system time of all threads): on a machine shared with other work, wall
+//! times grow with the load and CPU times much less, so the report gives
+//! both, with the load average at each size.
 
 #[path = "synth.rs"]
 mod synth;
@@ -427,11 +430,14 @@ fn describe_machine(scratch: &Path, tools: &Tools) {
 
 // ---------------------------------------------------------------- timing
 
-/// One timed run: wall time and, with GNU time, peak RSS in KiB.
+/// One timed run: wall time and, with GNU time, peak RSS in KiB and CPU
+/// time (user + system, all threads). On a machine shared with other work
+/// the wall time grows with the load; the CPU time much less.
 #[derive(Clone, Copy)]
 struct Sample {
     secs: f64,
     rss_kib: Option<u64>,
+    cpu_secs: Option<f64>,
 }
 
 /// Runs `program args` to completion within `timeout`, timing it from spawn
@@ -448,7 +454,9 @@ fn timed(tools: &Tools, program: &Path, args: &[OsString], timeout: Duration) ->
     let mut cmd = match &tools.gnu_time {
         Some(time) => {
             let mut c = Command::new(time);
-            c.args(["-f", "%M", "-o"]).arg(rss_file.path()).arg(program);
+            c.args(["-f", "%M %U %S", "-o"])
+                .arg(rss_file.path())
+                .arg(program);
             c
         }
         None => Command::new(program),
@@ -480,12 +488,23 @@ fn timed(tools: &Tools, program: &Path, args: &[OsString], timeout: Duration) ->
             .join(" "),
         tail(&stderr, 3000)
     );
-    let rss_kib = fs::read_to_string(rss_file.path())
-        .ok()
-        .and_then(|s| s.lines().last()?.trim().parse().ok());
+    let report = fs::read_to_string(rss_file.path()).unwrap_or_default();
+    let fields: Vec<&str> = report
+        .lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let rss_kib = fields.first().and_then(|f| f.parse().ok());
+    let cpu_secs = match (fields.get(1), fields.get(2)) {
+        (Some(u), Some(s)) => u.parse::<f64>().ok().zip(s.parse::<f64>().ok()),
+        _ => None,
+    }
+    .map(|(u, s)| u + s);
     Ok(Sample {
         secs: elapsed.as_secs_f64(),
         rss_kib,
+        cpu_secs,
     })
 }
 
@@ -519,6 +538,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 struct Stat {
     secs: f64,
     rss_kib: Option<u64>,
+    cpu_secs: Option<f64>,
 }
 
 /// Runs `run` `runs` times, prints the times, returns the medians.
@@ -534,12 +554,19 @@ fn repeat(label: &str, runs: usize, mut run: impl FnMut(usize) -> Result<Sample>
         .map(|k| k as f64)
         .collect();
     let rss_kib = (!rss.is_empty()).then(|| median(rss) as u64);
+    let cpu: Vec<f64> = samples.iter().filter_map(|s| s.cpu_secs).collect();
+    let cpu_secs = (!cpu.is_empty()).then(|| median(cpu));
     let all: Vec<String> = samples.iter().map(|s| format!("{:.3}", s.secs)).collect();
     println!(
-        "  {label:<34} median {secs:>8.3} s   runs [{}]",
-        all.join(", ")
+        "  {label:<34} median {secs:>8.3} s   runs [{}]   CPU {}",
+        all.join(", "),
+        cpu_text(cpu_secs)
     );
-    Ok(Stat { secs, rss_kib })
+    Ok(Stat {
+        secs,
+        rss_kib,
+        cpu_secs,
+    })
 }
 
 /// Generous, but bounded: no step may hang the benchmark.
@@ -1366,7 +1393,7 @@ struct SizeResult {
     unchanged: Stat,
     check: Stat,
     out: DirSize,
-    cp: f64,
+    cp: Stat,
     /// Save → the note's page on disk, ms.
     page_p50: f64,
     page_p95: f64,
@@ -1544,7 +1571,7 @@ fn bench_size(
         unchanged,
         check,
         out,
-        cp: cp_stat.secs,
+        cp: cp_stat,
         page_p50,
         page_p95,
         whole_p50,
@@ -1556,6 +1583,10 @@ fn bench_size(
 }
 
 // ---------------------------------------------------------------- report
+
+fn cpu_text(secs: Option<f64>) -> String {
+    secs.map_or("n/a".into(), |s| format!("{s:.3}"))
+}
 
 fn mib(kib: Option<u64>) -> String {
     kib.map_or("n/a".into(), |k| format!("{:.0}", k as f64 / 1024.0))
@@ -1612,12 +1643,26 @@ fn print_table(shape: Shape, rows: &[&SizeResult], runs: usize) {
             r.out.bytes as f64 / 1e6,
             r.out.files,
             r.out.bytes as f64 / r.notes as f64,
-            r.cp,
-            r.fresh.secs / r.cp,
+            r.cp.secs,
+            r.fresh.secs / r.cp.secs,
             r.page_p50,
             r.page_p95,
             r.whole_p50,
             r.whole_p95
+        );
+    }
+    println!(
+        "{:>7} {:>9} {:>9} {:>7} {:>7}   ← CPU seconds (user + system), medians",
+        "notes", "build", "unchgd", "check", "cp -r"
+    );
+    for r in rows {
+        println!(
+            "{:>7} {:>9} {:>9} {:>7} {:>7}",
+            r.notes,
+            cpu_text(r.fresh.cpu_secs),
+            cpu_text(r.unchanged.cpu_secs),
+            cpu_text(r.check.cpu_secs),
+            cpu_text(r.cp.cpu_secs)
         );
     }
     println!(
@@ -1662,12 +1707,14 @@ fn print_peers(shape: Shape, results: &[&SizeResult], runs: usize) {
         shape.name()
     );
     println!(
-        "{:>7} {:<8} {:>8} {:>9} {:>7} {:>9} {:>9} {:>10} {:>9} {:>10} {:>9}",
+        "{:>7} {:<8} {:>8} {:>9} {:>7} {:>8} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10} {:>9}",
         "notes",
         "peer",
         "time s",
         "briefing",
         "ratio",
+        "CPU s",
+        "briefing",
         "RSS MiB",
         "pages",
         "ours",
@@ -1677,12 +1724,14 @@ fn print_peers(shape: Shape, results: &[&SizeResult], runs: usize) {
     );
     for (r, name, p) in rows {
         println!(
-            "{:>7} {:<8} {:>8.3} {:>9.3} {:>6.2}x {:>9} {:>9} {:>10} {:>9.1} {:>10.1} {:>9.1}",
+            "{:>7} {:<8} {:>8.3} {:>9.3} {:>6.2}x {:>8} {:>9} {:>9} {:>9} {:>10} {:>9.1} {:>10.1} {:>9.1}",
             r.notes,
             name,
             p.build.secs,
             r.fresh.secs,
             p.build.secs / r.fresh.secs,
+            cpu_text(p.build.cpu_secs),
+            cpu_text(r.fresh.cpu_secs),
             mib(p.build.rss_kib),
             p.out.html_files,
             r.out.html_files,
@@ -1692,7 +1741,7 @@ fn print_peers(shape: Shape, results: &[&SizeResult], runs: usize) {
         );
     }
     println!(
-        "ratio = peer time / briefing fresh-build time (above 1: briefing is faster). \
+        "ratio = peer time / briefing fresh-build time (above 1: briefing is faster); CPU s = user + system. \
          pages and avg KB are HTML files. The Hugo theme is minimal (bare layout: \
          header, section list, previous/next, full page content and links); mdBook uses its default theme."
     );
