@@ -189,6 +189,20 @@ pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<Wri
             _ => hash_bytes(&p.bytes),
         })
         .collect();
+    if up_to_date(dest, pages, &hashes, &previous) {
+        // Nothing to publish: staging and swapping would only cost two
+        // directory entries per file (on some disks, most of a build).
+        cache.spare = spare;
+        cache.hashes = pages
+            .iter()
+            .zip(&hashes)
+            .map(|(p, &h)| (p.path.clone(), (p.key, h)))
+            .collect();
+        return Ok(WriteStats {
+            unchanged: pages.len(),
+            ..WriteStats::default()
+        });
+    }
     let stage = match spare {
         Some(spare) => Stage::reuse(spare.path, spare.holds),
         None => Stage::create(&parent, &name)?,
@@ -207,6 +221,19 @@ pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<Wri
         .map(|(p, &h)| (p.path.clone(), (p.key, h)))
         .collect();
     Ok(stats)
+}
+
+/// Whether the live site already is exactly `pages`: its manifest lists
+/// the same files with the same hashes, and each of them is there.
+fn up_to_date(dest: &Path, pages: &[Page], hashes: &[u64], previous: &Manifest) -> bool {
+    previous.len() == pages.len()
+        && pages
+            .iter()
+            .zip(hashes)
+            .all(|(p, h)| previous.get(&p.path) == Some(h))
+        && pages
+            .par_iter()
+            .all(|p| fs::symlink_metadata(dest.join(&p.path)).is_ok_and(|m| m.is_file()))
 }
 
 /// The build directory's parent and name: the staging directory and the
@@ -774,6 +801,20 @@ mod tests {
         assert!(spare.is_dir(), "the spare is kept while watching");
         drop(cache);
         assert!(!spare.exists(), "and removed when watching ends");
+    }
+
+    #[test]
+    fn an_up_to_date_site_is_left_alone_and_a_deleted_page_is_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("book");
+        let pages = [page("a.html", "1"), page("x/b.html", "2")];
+        write(&dest, &pages, &mut OutputCache::default()).unwrap();
+        let s = write(&dest, &pages, &mut OutputCache::default()).unwrap();
+        assert_eq!((s.written, s.unchanged, s.removed), (0, 2, 0));
+        fs::remove_file(dest.join("x/b.html")).unwrap();
+        let s = write(&dest, &pages, &mut OutputCache::default()).unwrap();
+        assert_eq!(s.written, 1, "{s:?}");
+        assert_eq!(fs::read_to_string(dest.join("x/b.html")).unwrap(), "2");
     }
 
     #[test]
