@@ -9,7 +9,8 @@
 //!
 //! 1. Before parsing, each template's text is scanned for how deeply its
 //!    tags and expressions nest ([`MAX_TEXT_DEPTH`]), because parsing
-//!    recurses too.
+//!    recurses too, and how deeply brackets nest in a tag
+//!    ([`MAX_BRACKETS`]), on which the parser's time is exponential.
 //! 2. `extends` and `import` must not form a circle (Tera's own check of
 //!    `extends` recurses forever on a circle that does not pass through the
 //!    template it starts from, and its macro loading on an import circle).
@@ -495,17 +496,19 @@ struct Edge {
 #[derive(Default)]
 struct Walked {
     edges: Vec<Edge>,
-    /// Things that push onto Tera's stack of blocks, in text order: `None`
-    /// for a nested block or a `super()`, `Some(edge)` for an include or
-    /// macro call (which pushes if what it renders has blocks).
+    /// What may push onto Tera's stack of blocks, in text order.
     pushes: Vec<Push>,
     has_block: bool,
     depth: usize,
 }
 
 enum Push {
+    /// A nested block.
     Block,
+    /// An include or macro call (by edge index), which pushes if what it
+    /// renders has a block.
     Edge(usize),
+    /// A `super()`, which may pop one entry too many.
     Super(Find),
 }
 
