@@ -498,6 +498,52 @@ fn a_changed_build_directory_is_followed_by_the_server() {
 }
 
 #[test]
+fn serve_survives_saving_a_recursive_template_and_keeps_the_last_good_site() {
+    // The folder exists from the start, as in a themed briefing.
+    let t = BriefingTest::new("basic").file("templates/byline.html", "<p>By the desk</p>\n");
+    let s = Server::start(t.path(), &[]);
+    let events = s.events();
+    let first = wait_for(&events, &s, "initial state", |_| true);
+    let (status, _, before) = s.get("/who/ministry.html");
+    assert_eq!(status, 200);
+
+    fs::write(
+        t.path().join("templates/note.html"),
+        "<h1>{{ page.title }}</h1>\n{% include \"note.html\" %}\n",
+    )
+    .unwrap();
+    let broken = wait_for(&events, &s, "the cycle shown over the page", |e| {
+        e["problems"].is_string()
+    });
+    let problems = broken["problems"].as_str().unwrap();
+    assert!(
+        problems.contains("recursive templates: `note.html` includes itself"),
+        "{problems}"
+    );
+    assert!(problems.contains("templates/note.html:2:1"), "{problems}");
+    assert_eq!(broken["generation"], first["generation"], "no reload");
+    let (status, _, now) = s.get("/who/ministry.html");
+    assert_eq!(
+        (status, now),
+        (200, before),
+        "the server is up and serves the last good page"
+    );
+
+    let built_in =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/note.html"))
+            .unwrap();
+    fs::write(
+        t.path().join("templates/note.html"),
+        built_in.replacen("{% block content %}", "{% block content %}<p>Fixed</p>", 1),
+    )
+    .unwrap();
+    wait_for(&events, &s, "the problem cleared", |e| {
+        e["problems"].is_null()
+    });
+    assert!(s.get("/who/ministry.html").2.contains("<p>Fixed</p>"));
+}
+
+#[test]
 fn template_changes_are_picked_up() {
     let t = BriefingTest::new("basic").file(
         "templates/404.html",
