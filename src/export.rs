@@ -20,6 +20,7 @@
 //! serialises only the notes and sources whose files (or whose cited
 //! sources, or the grouping) changed, and copies the other lines.
 
+use crate::routes::claim_anchor;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -721,18 +722,6 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Response => "response",
         Kind::Question => "question",
     }
-}
-
-/// A claim's element ID on its page (`c-2`, a disagreement's side `side-3`,
-/// or `bl-1`/`kf-1` on the front page), as the pages give it.
-fn claim_anchor(field: &str, ci: usize) -> String {
-    let prefix = match field {
-        "bottom_line" => "bl",
-        "key_facts" => "kf",
-        "sides" => "side",
-        _ => "c",
-    };
-    format!("{prefix}-{}", ci + 1)
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
