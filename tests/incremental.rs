@@ -220,9 +220,11 @@ fn outcome(
 /// deleted together with its citations.
 fn delete_source(root: &Path, id: &str) {
     let quote = first_sentence(root);
-    for entry in walk(&root.join("content")) {
+    let content = root.join("content");
+    for (rel, bytes) in support::tree(&content) {
+        let entry = content.join(rel);
         if entry.extension().is_some_and(|e| e == "yaml") {
-            let text = fs::read_to_string(&entry).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
             let needle = format!("- source: {id}\n");
             if !text.contains(&needle) {
                 continue;
@@ -247,22 +249,6 @@ fn delete_source(root: &Path, id: &str) {
     for ext in ["txt", "yaml"] {
         let _ = fs::remove_file(root.join(format!("content/sources/{id}.{ext}")));
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// Watch's differential test: random edits, failing steps among them (I/O
