@@ -187,8 +187,8 @@ fn wait_for_page(
     })
 }
 
-/// The served site equals what a fresh `briefing build` makes of the same content.
-fn assert_equals_fresh_build(t: &BriefingTest) {
+/// A fresh `briefing build` of the same content, into a temporary folder.
+fn fresh_build(t: &BriefingTest) -> tempfile::TempDir {
     let fresh = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_briefing"))
         .args(["build", "--dest-dir", fresh.path().to_str().unwrap()])
@@ -200,6 +200,12 @@ fn assert_equals_fresh_build(t: &BriefingTest) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    fresh
+}
+
+/// The served site equals what a fresh `briefing build` makes of the same content.
+fn assert_equals_fresh_build(t: &BriefingTest) {
+    let fresh = fresh_build(t);
     support::assert_same_site(&t.path().join("book"), fresh.path(), "served site");
 }
 
@@ -213,17 +219,7 @@ fn wait_for_fresh_build_site(
     events: &mpsc::Receiver<serde_json::Value>,
     server: &Server,
 ) {
-    let fresh = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_briefing"))
-        .args(["build", "--dest-dir", fresh.path().to_str().unwrap()])
-        .current_dir(t.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let fresh = fresh_build(t);
     let want = support::tree(fresh.path());
     let served = t.path().join("book");
     let deadline = Instant::now() + PATIENCE;
