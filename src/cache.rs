@@ -10,18 +10,29 @@
 use crate::check::CheckCache;
 use crate::export::ExportCache;
 use crate::links::LinkCache;
-use crate::load::LoadCache;
 use crate::output::OutputCache;
 use crate::render::RenderCache;
 
-#[derive(Default)]
 pub struct Cache {
-    pub load: LoadCache,
+    pub engine: crate::engine::Engine<crate::db::Db>,
     pub check: CheckCache,
     pub render: RenderCache,
     pub export: ExportCache,
     pub links: LinkCache,
     pub output: OutputCache,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            engine: crate::db::engine(),
+            check: Default::default(),
+            render: Default::default(),
+            export: Default::default(),
+            links: Default::default(),
+            output: Default::default(),
+        }
+    }
 }
 
 impl Cache {

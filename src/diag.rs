@@ -24,14 +24,14 @@ pub enum Severity {
 }
 
 /// A place in a loaded file, with an optional remark shown beside it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     pub file: FileId,
     pub range: Range<usize>,
     pub message: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable, kebab-case identifier of the rule (see docs/format.md).
@@ -746,12 +746,17 @@ pub fn deny_warnings(diagnostics: &mut [Diagnostic]) {
 /// where it can tell (a quoted string, an item of a `[flow, list]`), else
 /// the rest of the line. Falls back to the start of the file.
 pub fn span_of(files: &Files, file: FileId, path: &[crate::yaml::Seg]) -> Range<usize> {
-    let Some(p) = crate::yaml::locate(files.text(file), path) else {
+    span_in(files.get(file), path)
+}
+
+/// [`span_of`] in one file.
+pub fn span_in(file: &crate::files::File, path: &[crate::yaml::Seg]) -> Range<usize> {
+    let Some(p) = crate::yaml::locate(&file.text, path) else {
         return 0..0;
     };
-    let start = files.offset_of(file, p.line, p.column);
-    let line = files.line_range(file, start);
-    let text = files.text(file);
+    let start = file.offset_of(p.line, p.column);
+    let line = file.line_range(start);
+    let text = &file.text;
     let rest = &text[start..line.end.max(start)];
     let before = &text[line.start..start];
     let in_flow = before.matches(['[', '{']).count() > before.matches([']', '}']).count();

@@ -19,6 +19,7 @@ use rustc_hash::FxHashMap;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use codespan_reporting::files::line_starts;
@@ -89,10 +90,27 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Bounded> {
 }
 
 /// The file database. Ids are never reused, so a [`FileId`] stays valid.
-#[derive(Debug, Default)]
+///
+/// Files are shared (`Arc`), so a copy of the database — the snapshot a
+/// build works on while the next scan updates the original — costs a
+/// pointer per file, not the texts.
+#[derive(Debug, Default, Clone)]
 pub struct Files {
-    files: Vec<File>,
-    by_path: FxHashMap<PathBuf, FileId>,
+    files: Vec<Arc<File>>,
+    by_path: Arc<FxHashMap<PathBuf, FileId>>,
+}
+
+/// Two databases are equal when they hold the same files at the same
+/// versions (a version names one content, see [`File::version`]).
+impl PartialEq for Files {
+    fn eq(&self, other: &Files) -> bool {
+        self.files.len() == other.files.len()
+            && self
+                .files
+                .iter()
+                .zip(&other.files)
+                .all(|(a, b)| a.version == b.version)
+    }
 }
 
 impl Files {
@@ -193,13 +211,13 @@ impl Files {
         };
         match self.by_path.get(&path) {
             Some(&id) => {
-                self.files[id.0] = file;
+                self.files[id.0] = Arc::new(file);
                 id
             }
             None => {
-                self.files.push(file);
+                self.files.push(Arc::new(file));
                 let id = FileId(self.files.len() - 1);
-                self.by_path.insert(path, id);
+                Arc::make_mut(&mut self.by_path).insert(path, id);
                 id
             }
         }
@@ -225,60 +243,93 @@ impl Files {
         &self.files[id.0].path
     }
 
+    /// Every file with its ID.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<File>)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
+    }
+
+    /// The file `id` as shared, for a snapshot of one file.
+    pub fn shared(&self, id: FileId) -> Arc<File> {
+        self.files[id.0].clone()
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let file = self.get(id);
-        let offset = offset.min(file.text.len());
-        let line = self.line_index(id, offset);
-        let start = file.line_starts[line];
-        let col = file.text[start..floor_char_boundary(&file.text, offset)]
+        self.get(id).line_col(offset)
+    }
+
+    /// Byte offset of a 1-based line and (character) column; clamped to the text.
+    pub fn offset_of(&self, id: FileId, line: usize, col: usize) -> usize {
+        self.get(id).offset_of(line, col)
+    }
+
+    /// The byte range of the line that holds `offset`, without its line break.
+    pub fn line_range(&self, id: FileId, offset: usize) -> Range<usize> {
+        self.get(id).line_range(offset)
+    }
+
+    /// 0-based index of the line (as split at `\n`) that holds `offset`.
+    pub fn line_index(&self, id: FileId, offset: usize) -> usize {
+        self.get(id).line_index(offset)
+    }
+
+    /// The byte offset where line `index` (0-based) starts, and its text
+    /// without the line break (`\n` or `\r\n`).
+    pub fn line_text(&self, id: FileId, index: usize) -> (usize, &str) {
+        self.get(id).line_text(index)
+    }
+}
+
+impl File {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_index(offset);
+        let start = self.line_starts[line];
+        let col = self.text[start..floor_char_boundary(&self.text, offset)]
             .chars()
             .count();
         (line + 1, col + 1)
     }
 
     /// Byte offset of a 1-based line and (character) column; clamped to the text.
-    pub fn offset_of(&self, id: FileId, line: usize, col: usize) -> usize {
-        let file = self.get(id);
-        let Some(&start) = file.line_starts.get(line.saturating_sub(1)) else {
-            return file.text.len();
+    pub fn offset_of(&self, line: usize, col: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
         };
-        file.text[start..]
+        self.text[start..]
             .char_indices()
             .nth(col.saturating_sub(1))
-            .map_or(file.text.len(), |(i, _)| start + i)
+            .map_or(self.text.len(), |(i, _)| start + i)
     }
 
     /// The byte range of the line that holds `offset`, without its line break.
-    pub fn line_range(&self, id: FileId, offset: usize) -> Range<usize> {
-        let file = self.get(id);
+    pub fn line_range(&self, offset: usize) -> Range<usize> {
         // From the line index, not by searching backwards: on a one-line
         // file of many megabytes that search is what took the time.
-        let start = file.line_starts[self.line_index(id, offset)];
-        let end = file.text[start..]
+        let start = self.line_starts[self.line_index(offset)];
+        let end = self.text[start..]
             .find(['\n', '\r'])
-            .map_or(file.text.len(), |i| start + i);
+            .map_or(self.text.len(), |i| start + i);
         start..end
     }
 
     /// 0-based index of the line (as split at `\n`) that holds `offset`.
-    pub fn line_index(&self, id: FileId, offset: usize) -> usize {
-        let file = self.get(id);
-        let offset = offset.min(file.text.len());
-        file.line_starts.partition_point(|&s| s <= offset) - 1
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.line_starts.partition_point(|&s| s <= offset) - 1
     }
 
     /// The byte offset where line `index` (0-based) starts, and its text
     /// without the line break (`\n` or `\r\n`).
-    pub fn line_text(&self, id: FileId, index: usize) -> (usize, &str) {
-        let file = self.get(id);
-        let start = file.line_starts[index.min(file.line_starts.len() - 1)];
-        let end = file
+    pub fn line_text(&self, index: usize) -> (usize, &str) {
+        let start = self.line_starts[index.min(self.line_starts.len() - 1)];
+        let end = self
             .line_starts
             .get(index + 1)
             .copied()
-            .unwrap_or(file.text.len());
-        let line = &file.text[start..end];
+            .unwrap_or(self.text.len());
+        let line = &self.text[start..end];
         let line = line.strip_suffix('\n').unwrap_or(line);
         (start, line.strip_suffix('\r').unwrap_or(line))
     }

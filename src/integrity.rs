@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::load::{self, LoadCache};
+use crate::load;
 use crate::model::{Briefing, Source};
 use crate::pipeline::Status;
 use crate::yaml;
@@ -189,8 +189,8 @@ fn entries(b: &Briefing) -> Result<Vec<Entry<'_>>> {
         .collect()
 }
 
-fn load(root: &Path) -> Result<Briefing> {
-    Ok(load::load(root, &mut LoadCache::default())?.0)
+fn load(root: &Path) -> Result<std::sync::Arc<Briefing>> {
+    Ok(load::load(root)?.0)
 }
 
 /// `briefing sources`: each source's ID, the state of its hash and title.

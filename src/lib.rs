@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod corroborate;
 pub mod date;
+pub mod db;
 pub mod diag;
 pub mod engine;
 pub mod export;

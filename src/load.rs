@@ -4,20 +4,20 @@
 //! the author wrote become [`Diagnostic`]s and loading carries on, so one run
 //! reports everything; only I/O failures (unreadable folders) are errors.
 
-use std::any::Any;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::config::{Config, SiteUrl};
 use crate::date::DateSpec;
-use crate::diag::{Diagnostic, span_of};
-use crate::files::{FileId, Files};
+use crate::db::{self, Db};
+use crate::diag::{Diagnostic, span_in};
+use crate::engine::Cx;
+use crate::files::{File, FileId, Files};
 use crate::integrity;
 use crate::markdown;
 use crate::model::*;
@@ -85,47 +85,186 @@ pub fn too_large(files: &Files, file: FileId, allowed: &str, help: &str) -> Opti
     )
 }
 
-/// What loading keeps between builds (see [`crate::cache`]): the file
-/// database, and each file's parsed result keyed by its content version.
-#[derive(Default)]
-pub struct LoadCache {
+/// What a scan of the briefing's folder found: which files play which part,
+/// the file database as it was read (a snapshot), and the problems seen
+/// while listing and reading (links leading outside, files too large,
+/// folders where files belong…). Parsing comes after, in [`assemble`].
+#[derive(Debug, PartialEq)]
+pub struct Scan {
+    pub root: PathBuf,
     pub files: Files,
-    units: HashMap<FileId, (u64, Arc<dyn Any + Send + Sync>)>,
+    /// `book.toml`; `None` when it cannot be used (reported; defaults apply).
+    pub config: Option<FileId>,
+    /// The files of `content/sources/`, with whether each is metadata
+    /// (YAML) rather than a text.
+    pub sources: Vec<(FileId, bool)>,
+    /// IDs of texts that are there but cannot be read (a folder named
+    /// `x.txt`, a refused link): already reported, so their metadata is no
+    /// orphan.
+    pub unreadable: Vec<String>,
+    pub notes: Vec<(FileId, Kind)>,
+    pub front: Option<FileId>,
+    pub diags: Vec<Diagnostic>,
 }
 
-/// Loads the briefing at `root`. `Err` only for I/O problems; everything
-/// wrong with the content is in the returned diagnostics. The file database
-/// moves from `cache` into the briefing; give it back with
-/// [`LoadCache::keep`] to reuse it.
-pub fn load(root: &Path, cache: &mut LoadCache) -> Result<(Briefing, Vec<Diagnostic>)> {
+/// Lists and reads the briefing at `root` into `files` (only what changed
+/// since `files` last read it). `Err` only for I/O problems.
+pub fn scan(root: &Path, files: &mut Files) -> Result<Scan> {
     let mut loader = Loader {
         root: root.to_path_buf(),
-        files: std::mem::take(&mut cache.files),
-        units: std::mem::take(&mut cache.units),
-        seen: HashSet::new(),
+        files,
         diags: Vec::new(),
         fence: Fence::new(root),
     };
     let config = loader.config()?;
-    let (sources, mut notes, front) = loader.content(&root.join(CONTENT_DIR))?;
+    let (sources, unreadable, notes, front) = loader.content(&root.join(CONTENT_DIR))?;
+    Ok(Scan {
+        root: root.to_path_buf(),
+        files: loader.files.clone(),
+        config,
+        sources,
+        unreadable,
+        notes,
+        front,
+        diags: loader.diags,
+    })
+}
+
+/// A loaded briefing and the problems found in it.
+#[derive(Debug, PartialEq)]
+pub struct Loaded {
+    pub briefing: Arc<Briefing>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// The parse of one file: its value and its problems.
+#[derive(Debug, PartialEq)]
+pub struct Parsed<T> {
+    pub value: T,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Builds the briefing from a scan, each file parsed by its own query (see
+/// [`crate::db`]), so that only the files that changed are parsed again.
+pub fn assemble(cx: &Cx<'_, Db>, scan: &Scan, site_url_override: Option<SiteUrl>) -> Loaded {
+    let mut diags = scan.diags.clone();
+    let (config, site_url) = match scan.config {
+        Some(file) => {
+            let parsed = cx.get::<db::ConfigFile>(&file);
+            diags.extend(parsed.diags.iter().cloned());
+            parsed.value.clone()
+        }
+        None => (Config::default(), None),
+    };
+    let site_url = site_url_override.or(site_url);
+    let sources = assemble_sources(cx, scan, &mut diags);
+    let parsed = cx.par_map(&scan.notes, |cx, key| cx.get::<db::NoteFile>(key));
+    let mut notes = Vec::with_capacity(parsed.len());
+    for p in parsed.iter() {
+        diags.extend(p.diags.iter().cloned());
+        notes.extend(p.value.clone());
+    }
     notes.sort_unstable_by(|a, b| a.order_key().cmp(b.order_key()));
-    // Forget the parses of files that are gone.
-    let seen = std::mem::take(&mut loader.seen);
-    loader.units.retain(|id, _| seen.contains(id));
-    cache.units = std::mem::take(&mut loader.units);
-    let site_url = loader.site_url(&config);
+    let front = scan.front.and_then(|file| {
+        let p = cx.get::<db::FrontFile>(&file);
+        diags.extend(p.diags.iter().cloned());
+        p.value.clone()
+    });
     let briefing = Briefing {
-        root: loader.root,
+        root: scan.root.clone(),
         site_url,
         config,
-        files: loader.files,
+        files: scan.files.clone(),
         sources,
         notes,
         front,
     };
-    let mut diags = loader.diags;
     diags.extend(duplicate_ids(&briefing));
-    Ok((briefing, diags))
+    Loaded {
+        briefing: Arc::new(briefing),
+        diags,
+    }
+}
+
+/// The sources: texts with their metadata, sorted by ID.
+fn assemble_sources(cx: &Cx<'_, Db>, scan: &Scan, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
+    let files = &scan.files;
+    let mut texts: Vec<Source> = Vec::new();
+    let mut metas: Vec<(String, Arc<SourceMeta>)> = Vec::new();
+    for &(file, is_meta) in &scan.sources {
+        if is_meta {
+            let p = cx.get::<db::MetaFile>(&file);
+            diags.extend(p.diags.iter().cloned());
+            if let Some((id, Some(meta))) = &p.value {
+                metas.push((id.clone(), meta.clone()));
+            }
+            continue;
+        }
+        let p = cx.get::<db::SourceFile>(&file);
+        diags.extend(p.diags.iter().cloned());
+        if let Some(id) = &p.value {
+            texts.push(Source {
+                id: id.clone(),
+                file,
+                meta: None,
+            });
+        }
+    }
+    texts.sort_by(|a, b| a.id.cmp(&b.id));
+    for pair in texts.windows(2) {
+        if pair[0].id == pair[1].id {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    format!("two source files have the ID `{}`", pair[0].id),
+                )
+                .at(pair[1].file, 0..0)
+                .note(format!("the other is {}", files.name(pair[0].file)))
+                .help("a source's ID is its file stem; rename one of them"),
+            );
+        }
+    }
+    texts.dedup_by(|b, a| a.id == b.id);
+    for (id, meta) in metas {
+        match texts.binary_search_by(|s| s.id.cmp(&id)) {
+            Ok(i) => texts[i].meta = Some(meta),
+            Err(_) if scan.unreadable.contains(&id) => {}
+            Err(_) => diags.push(
+                Diagnostic::error(
+                    "orphan-metadata",
+                    format!("metadata for `{id}`, but there is no source text `{id}`"),
+                )
+                .at(meta.file, 0..0)
+                .help(format!(
+                    "put the text beside it (e.g. `{id}.txt`) or rename this file to match its text"
+                )),
+            ),
+        }
+    }
+    for source in &texts {
+        if source.meta.is_none() {
+            diags.push(
+                Diagnostic::warning(
+                    "missing-metadata",
+                    format!("source `{}` has no metadata", source.id),
+                )
+                .at(source.file, 0..0)
+                .help(format!(
+                    "add `{}.yaml` beside it with at least `title`, `language` and `translation`",
+                    source.id
+                )),
+            );
+        }
+    }
+    texts
+}
+
+/// Loads the briefing at `root` once, outside any engine (for the commands
+/// that only need to know what a briefing holds, such as `sources`).
+pub fn load(root: &Path) -> Result<(Arc<Briefing>, Vec<Diagnostic>)> {
+    let mut engine = crate::db::engine();
+    let loaded = crate::db::load(&mut engine, root, Default::default())?;
+    Ok((loaded.briefing.clone(), loaded.diags.clone()))
 }
 
 /// Parses one note of `kind` from `text`, as `load` would parse the file
@@ -136,8 +275,7 @@ pub fn parse_note(kind: Kind, id: &str, text: &str) -> (Option<Note>, Vec<Diagno
     let name = format!("{CONTENT_DIR}/{}/{id}.yaml", kind.dir());
     let file = files.add(PathBuf::from(&name), name.clone(), text.to_owned());
     let mut unit = Unit {
-        files: &files,
-        current: file,
+        file: files.get(file),
         diags: Vec::new(),
     };
     let note = unit
@@ -147,52 +285,143 @@ pub fn parse_note(kind: Kind, id: &str, text: &str) -> (Option<Note>, Vec<Diagno
     (note, diags, files)
 }
 
-impl LoadCache {
-    /// Takes the file database back from a briefing that is done with.
-    pub fn keep(&mut self, briefing: Briefing) {
-        self.files = briefing.files;
+/// The parse of a note file (`content/<kind>/<id>.yaml`).
+pub fn note_file(file: &File, id: FileId, kind: Kind) -> Parsed<Option<Arc<Note>>> {
+    Unit::run(file, |u| {
+        let note_id = u.id_of(&file.path, id)?;
+        u.note(id, note_id, kind).map(Arc::new)
+    })
+}
+
+/// The parse of a source's metadata (`content/sources/<id>.yaml`): its ID
+/// and, if valid, the metadata.
+pub fn meta_file(file: &File, id: FileId) -> Parsed<Option<(String, Option<Arc<SourceMeta>>)>> {
+    Unit::run(file, |u| {
+        let source_id = u.id_of(&file.path, id)?;
+        let meta = u.source_meta(id, &source_id).map(Arc::new);
+        Some((source_id, meta))
+    })
+}
+
+/// A source text's ID, if its name is a valid one and it is usable text.
+pub fn source_file(file: &File, id: FileId) -> Parsed<Option<String>> {
+    Unit::run(file, |u| {
+        let source_id = u.id_of(&file.path, id)?;
+        u.plain_text(id).then_some(source_id)
+    })
+}
+
+/// The parse of `content/front.yaml`.
+pub fn front_file(file: &File, id: FileId) -> Parsed<Option<Arc<Front>>> {
+    Unit::run(file, |u| {
+        let raw = u.parse::<RawFront>(id)?;
+        let mut refs = Vec::new();
+        let bottom_line = claims(raw.bottom_line, "bottom_line", &mut refs);
+        let key_facts = claims(raw.key_facts, "key_facts", &mut refs);
+        Some(Arc::new(Front {
+            file: id,
+            bottom_line,
+            key_facts,
+            refs,
+        }))
+    })
+}
+
+/// The parse of `book.toml`: the settings (the defaults where it is
+/// invalid) and the site URL.
+pub fn config_file(file: &File, id: FileId) -> Parsed<(Config, Option<SiteUrl>)> {
+    let mut diags = Vec::new();
+    if file.too_large.is_some() {
+        // Reported when read; the defaults let the content be checked.
+        return Parsed {
+            value: (Config::default(), None),
+            diags,
+        };
+    }
+    let config = match Config::from_str(&file.text) {
+        Ok(config) => {
+            if let Some(updated) = &config.book.updated
+                && let Err(why) = DateSpec::parse(updated)
+            {
+                let at = file.text.find("updated").unwrap_or(0);
+                let end = file.line_range(at).end;
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-date",
+                        format!("invalid `updated` date `{updated}`: {why}"),
+                    )
+                    .at(id, at..end)
+                    .help("write a day such as `2024-03-27`"),
+                );
+            }
+            config
+        }
+        Err(e) => {
+            let range = e.range.unwrap_or(0..0);
+            diags.push(
+                Diagnostic::error("config", e.message)
+                    .at(id, range)
+                    .help("see the `book.toml` section of the README for the valid keys"),
+            );
+            Config::default()
+        }
+    };
+    let site_url =
+        config
+            .output
+            .html
+            .site_url
+            .as_deref()
+            .and_then(|text| match SiteUrl::parse(text) {
+                Ok(url) => Some(url),
+                Err(why) => {
+                    let at = file.text.find("site-url").unwrap_or(0);
+                    let end = file.line_range(at).end;
+                    diags.push(Diagnostic::error("config", why).at(id, at..end));
+                    None
+                }
+            });
+    Parsed {
+        value: (config, site_url),
+        diags,
     }
 }
 
-/// What `content/` holds: the sources, the notes and the front page.
-type Content = (Vec<Source>, Vec<Arc<Note>>, Option<Arc<Front>>);
+/// What `content/` holds: the sources (and the IDs of unreadable texts),
+/// the notes and the front page.
+type Content = (
+    Vec<(FileId, bool)>,
+    Vec<String>,
+    Vec<(FileId, Kind)>,
+    Option<FileId>,
+);
 
-struct Loader {
+struct Loader<'f> {
     root: PathBuf,
-    files: Files,
-    units: HashMap<FileId, (u64, Arc<dyn Any + Send + Sync>)>,
-    seen: HashSet<FileId>,
+    files: &'f mut Files,
     diags: Vec<Diagnostic>,
     fence: Fence,
 }
 
-impl Loader {
-    fn read(&mut self, path: &Path) -> Result<FileId> {
-        let root = &self.root;
-        let name = || {
-            path.strip_prefix(root)
-                .unwrap_or(path)
-                .to_string_lossy()
-                .replace('\\', "/")
-        };
-        let id = self
-            .files
-            .read(path, limit_of(path).0, name)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        self.note_read(id);
-        Ok(id)
+impl Loader<'_> {
+    /// The name shown to authors for a file of the briefing.
+    fn name_of(root: &Path, path: &Path) -> String {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
     }
 
-    /// [`Loader::read`] for many files at once (in parallel).
+    fn read(&mut self, path: &Path) -> Result<FileId> {
+        Ok(self.read_all(&[path.to_path_buf()])?[0])
+    }
+
+    /// Reads many files at once (in parallel), each within its limit.
     fn read_all(&mut self, paths: &[PathBuf]) -> Result<Vec<FileId>> {
         let root = self.root.clone();
-        let name = |path: &Path| {
-            path.strip_prefix(&root)
-                .unwrap_or(path)
-                .to_string_lossy()
-                .replace('\\', "/")
-        };
-        let results = self.files.read_all(paths, |p| limit_of(p).0, name);
+        let results = self
+            .files
+            .read_all(paths, |p| limit_of(p).0, |p| Self::name_of(&root, p));
         let mut ids = Vec::with_capacity(paths.len());
         for (path, result) in paths.iter().zip(results) {
             let id = result.with_context(|| format!("cannot read {}", path.display()))?;
@@ -202,12 +431,10 @@ impl Loader {
         Ok(ids)
     }
 
-    /// Records that `id` belongs to this build, and reports a file too large
-    /// to read or badly encoded.
+    /// Reports a file too large to read or badly encoded.
     fn note_read(&mut self, id: FileId) {
-        self.seen.insert(id);
         let (_, allowed, help) = limit_of(self.files.path(id));
-        self.diags.extend(too_large(&self.files, id, allowed, help));
+        self.diags.extend(too_large(self.files, id, allowed, help));
         if let Some(offset) = self.files.get(id).invalid_utf8_at {
             self.diags.push(
                 Diagnostic::error("encoding", "this file is not valid UTF-8")
@@ -218,90 +445,16 @@ impl Loader {
         }
     }
 
-    /// Runs `compute` for `file` unless its content is unchanged since the
-    /// last build, in which case the stored result and diagnostics are
-    /// replayed. `compute` must depend on nothing but the file.
-    fn unit<T: Clone + Send + Sync + 'static>(
-        &mut self,
-        file: FileId,
-        compute: impl Fn(&mut Unit) -> T + Sync,
-    ) -> T {
-        self.units_of(&[file], compute)
-            .pop()
-            .expect("one file, one result")
-    }
-
-    /// [`Loader::unit`] for many files at once: the stale ones are computed
-    /// in parallel. Results come back in the order of `files`.
-    fn units_of<T: Clone + Send + Sync + 'static>(
-        &mut self,
-        files: &[FileId],
-        compute: impl Fn(&mut Unit) -> T + Sync,
-    ) -> Vec<T> {
-        let memo = |file: &FileId| -> Option<(T, Vec<Diagnostic>)> {
-            let (v, any) = self.units.get(file)?;
-            if *v != self.files.version(*file) {
-                return None;
-            }
-            any.downcast_ref::<(T, Vec<Diagnostic>)>().cloned()
-        };
-        let fresh: Vec<(T, Vec<Diagnostic>, bool)> = files
-            .par_iter()
-            .map(|file| match memo(file) {
-                Some((value, diags)) => (value, diags, false),
-                None => {
-                    let mut unit = Unit {
-                        files: &self.files,
-                        current: *file,
-                        diags: Vec::new(),
-                    };
-                    let value = compute(&mut unit);
-                    (value, unit.diags, true)
-                }
-            })
-            .collect();
-        let mut out = Vec::with_capacity(files.len());
-        for (file, (value, diags, computed)) in files.iter().zip(fresh) {
-            self.diags.extend(diags.iter().cloned());
-            if computed {
-                let version = self.files.version(*file);
-                self.units
-                    .insert(*file, (version, Arc::new((value.clone(), diags))));
-            }
-            out.push(value);
-        }
-        out
-    }
-
-    fn site_url(&mut self, config: &Config) -> Option<SiteUrl> {
-        let text = config.output.html.site_url.as_deref()?;
-        match SiteUrl::parse(text) {
-            Ok(url) => Some(url),
-            Err(why) => {
-                let file = self
-                    .files
-                    .read(&self.root.join(CONFIG_FILE), MAX_CONFIG_BYTES, || {
-                        CONFIG_FILE.to_owned()
-                    })
-                    .ok()?;
-                let at = self.files.text(file).find("site-url").unwrap_or(0);
-                let end = self.files.line_range(file, at).end;
-                self.diags
-                    .push(Diagnostic::error("config", why).at(file, at..end));
-                None
-            }
-        }
-    }
-
-    fn config(&mut self) -> Result<Config> {
+    /// `book.toml`, read; `None` if something else is in its place
+    /// (reported; the defaults let the rest of the briefing be checked).
+    fn config(&mut self) -> Result<Option<FileId>> {
         let path = self.root.join(CONFIG_FILE);
         match self.what(&path) {
             Some(What::File) | None => {}
-            // Reported; the defaults let the rest of the briefing be checked.
-            Some(What::Refused) => return Ok(Config::default()),
+            Some(What::Refused) => return Ok(None),
             Some(what) => {
                 self.not_a_file(&path, what, "the configuration");
-                return Ok(Config::default());
+                return Ok(None);
             }
         }
         if !path.is_file() {
@@ -310,78 +463,24 @@ impl Loader {
                 self.root.display()
             );
         }
-        let file = self.read(&path)?;
-        if self.files.get(file).too_large.is_some() {
-            // Reported when read; the defaults let the content be checked.
-            return Ok(Config::default());
-        }
-        match Config::from_str(self.files.text(file)) {
-            Ok(config) => {
-                if let Some(updated) = &config.book.updated
-                    && let Err(why) = DateSpec::parse(updated)
-                {
-                    let text = self.files.text(file);
-                    let at = text.find("updated").unwrap_or(0);
-                    let end = self.files.line_range(file, at).end;
-                    self.diags.push(
-                        Diagnostic::error(
-                            "invalid-date",
-                            format!("invalid `updated` date `{updated}`: {why}"),
-                        )
-                        .at(file, at..end)
-                        .help("write a day such as `2024-03-27`"),
-                    );
-                }
-                Ok(config)
-            }
-            Err(e) => {
-                let range = e.range.unwrap_or(0..0);
-                self.diags.push(
-                    Diagnostic::error("config", e.message)
-                        .at(file, range)
-                        .help("see the `book.toml` section of the README for the valid keys"),
-                );
-                Ok(Config::default())
-            }
-        }
+        Ok(Some(self.read(&path)?))
     }
 
     /// Entries of a folder (itself already fenced), sorted by name, with
     /// what each is; see [`Fence::list`].
     fn entries(&mut self, dir: &Path) -> Result<Vec<(PathBuf, What)>> {
-        self.fence.list(dir, &mut self.files, &mut self.diags)
-    }
-
-    /// Whether a source is usable text: read (not over its size limit,
-    /// which was reported when it was read) and without NUL bytes (which
-    /// mean a binary or damaged file). Reports why not.
-    fn plain_text(&mut self, file: FileId) -> bool {
-        if self.files.get(file).too_large.is_some() {
-            return false;
-        }
-        let Some(at) = self.files.text(file).find('\0') else {
-            return true;
-        };
-        self.diags.push(
-            Diagnostic::error(
-                "not-text",
-                "this source contains a NUL byte, so it is not plain text",
-            )
-            .at(file, at..at)
-            .help("sources are plain UTF-8 text; convert the document to text first"),
-        );
-        false
+        self.fence.list(dir, self.files, &mut self.diags)
     }
 
     /// What `path` is, through the [`Fence`]: `None` if nothing is there.
     fn what(&mut self, path: &Path) -> Option<What> {
-        self.fence.what(path, &mut self.files, &mut self.diags)
+        self.fence.what(path, self.files, &mut self.diags)
     }
 
     /// Reports that `path` is a folder or a special file where a file
     /// (`expected`) belongs.
     fn not_a_file(&mut self, path: &Path, what: What, expected: &str) {
-        let d = self.fence.not_a_file(path, what, expected, &mut self.files);
+        let d = self.fence.not_a_file(path, what, expected, self.files);
         self.diags.push(d);
     }
 
@@ -389,7 +488,7 @@ impl Loader {
     /// neither read nor published: a PDF among the sources, a key copied
     /// there by mistake. It is named so that nobody expects it on the site.
     fn ignored_file(&mut self, path: &Path, message: String, help: String) {
-        let file = self.fence.place(path, &mut self.files);
+        let file = self.fence.place(path, self.files);
         self.diags.push(
             Diagnostic::warning("ignored-file", message)
                 .at(file, 0..0)
@@ -403,7 +502,7 @@ impl Loader {
     fn content(&mut self, content: &Path) -> Result<Content> {
         match self.what(content) {
             Some(What::Dir) => {}
-            Some(What::Refused) => return Ok((Vec::new(), Vec::new(), None)),
+            Some(What::Refused) => return Ok((Vec::new(), Vec::new(), Vec::new(), None)),
             _ => anyhow::bail!(
                 "no `{CONTENT_DIR}/` folder in {}: a briefing keeps its sources and notes there (run `briefing init` to create one)",
                 self.root.display()
@@ -418,9 +517,9 @@ impl Loader {
                 .find(|(p, _)| p.file_name().is_some_and(|n| n == name))
                 .cloned()
         };
-        let sources = match find(SOURCES_DIR) {
+        let (sources, unreadable) = match find(SOURCES_DIR) {
             Some((dir, What::Dir)) => self.sources(&dir)?,
-            _ => Vec::new(),
+            _ => (Vec::new(), Vec::new()),
         };
         let mut kinds = Vec::new();
         for kind in Kind::ALL {
@@ -430,22 +529,20 @@ impl Loader {
         }
         let notes = self.notes(&kinds)?;
         let front = match find(FRONT_FILE) {
-            Some((path, What::File)) => self.front(&path)?,
+            Some((path, What::File)) => Some(self.read(&path)?),
             Some((path, what @ (What::Dir | What::Special(_)))) => {
                 self.not_a_file(&path, what, "the front page");
                 None
             }
             _ => None,
         };
-        Ok((sources, notes, front))
+        Ok((sources, unreadable, notes, front))
     }
 
-    fn sources(&mut self, dir: &Path) -> Result<Vec<Source>> {
-        let mut texts: Vec<Source> = Vec::new();
-        let mut metas: Vec<(String, Arc<SourceMeta>)> = Vec::new();
-        // Texts that are there but unreadable (a folder named `x.txt`, a
-        // refused link): already reported, so their metadata is no orphan.
-        let mut unreadable: HashSet<String> = HashSet::new();
+    /// The files of `content/sources/` (with whether each is metadata) and
+    /// the IDs of texts that cannot be read.
+    fn sources(&mut self, dir: &Path) -> Result<(Vec<(FileId, bool)>, Vec<String>)> {
+        let mut unreadable = Vec::new();
         let mut paths = Vec::new();
         for (path, what) in self.entries(dir)? {
             let is_text = has_extension(&path, &["txt"]);
@@ -470,94 +567,24 @@ impl Loader {
                     };
                     self.not_a_file(&path, what, expected);
                     if is_text {
-                        unreadable.insert(stem(&path));
+                        unreadable.push(stem(&path));
                     }
                 }
-                What::Refused if is_text => {
-                    unreadable.insert(stem(&path));
-                }
+                What::Refused if is_text => unreadable.push(stem(&path)),
                 What::Refused => {}
             }
         }
         let files = self.read_all(&paths)?;
-        for (path, file) in paths.into_iter().zip(files) {
-            if is_yaml(&path) {
-                let unit = self.unit(file, |u| {
-                    let id = u.id_of(&path, file)?;
-                    let meta = u.source_meta(file, &id).map(Arc::new);
-                    Some((id, meta))
-                });
-                if let Some((id, Some(meta))) = unit {
-                    metas.push((id, meta));
-                }
-                continue;
-            }
-            let Some(id) = self.unit(file, |u| u.id_of(&path, file)) else {
-                continue;
-            };
-            if !self.plain_text(file) {
-                continue;
-            }
-            {
-                texts.push(Source {
-                    id,
-                    file,
-                    meta: None,
-                });
-            }
-        }
-        texts.sort_by(|a, b| a.id.cmp(&b.id));
-        for pair in texts.windows(2) {
-            if pair[0].id == pair[1].id {
-                self.diags.push(
-                    Diagnostic::error(
-                        "duplicate-id",
-                        format!("two source files have the ID `{}`", pair[0].id),
-                    )
-                    .at(pair[1].file, 0..0)
-                    .note(format!("the other is {}", self.files.name(pair[0].file)))
-                    .help("a source's ID is its file stem; rename one of them"),
-                );
-            }
-        }
-        texts.dedup_by(|b, a| a.id == b.id);
-        for (id, meta) in metas {
-            match texts.binary_search_by(|s| s.id.cmp(&id)) {
-                Ok(i) => texts[i].meta = Some(meta),
-                Err(_) if unreadable.contains(&id) => {}
-                Err(_) => self.diags.push(
-                    Diagnostic::error(
-                        "orphan-metadata",
-                        format!("metadata for `{id}`, but there is no source text `{id}`"),
-                    )
-                    .at(meta.file, 0..0)
-                    .help(format!(
-                        "put the text beside it (e.g. `{id}.txt`) or rename this file to match its text"
-                    )),
-                ),
-            }
-        }
-        for source in &texts {
-            if source.meta.is_none() {
-                self.diags.push(
-                    Diagnostic::warning(
-                        "missing-metadata",
-                        format!("source `{}` has no metadata", source.id),
-                    )
-                    .at(source.file, 0..0)
-                    .help(format!(
-                        "add `{}.yaml` beside it with at least `title`, `language` and `translation`",
-                        source.id
-                    )),
-                );
-            }
-        }
-        Ok(texts)
+        let sources = paths
+            .iter()
+            .zip(files)
+            .map(|(path, file)| (file, is_yaml(path)))
+            .collect();
+        Ok((sources, unreadable))
     }
 
-    /// Every note in the given kind folders, parsed in parallel where not
-    /// memoised.
-    fn notes(&mut self, kinds: &[(PathBuf, Kind)]) -> Result<Vec<Arc<Note>>> {
+    /// Every note file in the given kind folders, read.
+    fn notes(&mut self, kinds: &[(PathBuf, Kind)]) -> Result<Vec<(FileId, Kind)>> {
         let mut found: Vec<(PathBuf, Kind)> = Vec::new();
         for (dir, kind) in kinds {
             for (path, what) in self.entries(dir)? {
@@ -582,49 +609,57 @@ impl Loader {
             }
         }
         let paths: Vec<PathBuf> = found.iter().map(|(p, _)| p.clone()).collect();
-        let mut files = Vec::with_capacity(found.len());
-        let mut kinds: HashMap<FileId, (PathBuf, Kind)> = HashMap::with_capacity(found.len());
-        for (file, (path, kind)) in self.read_all(&paths)?.into_iter().zip(found) {
-            files.push(file);
-            kinds.insert(file, (path, kind));
-        }
-        let notes = self.units_of(&files, |u| {
-            let file = u.current;
-            let (path, kind) = &kinds[&file];
-            let id = u.id_of(path, file)?;
-            u.note(file, id, *kind).map(Arc::new)
-        });
-        Ok(notes.into_iter().flatten().collect())
-    }
-
-    fn front(&mut self, path: &Path) -> Result<Option<Arc<Front>>> {
-        let file = self.read(path)?;
-        Ok(self.unit(file, |u| {
-            let raw = u.parse::<RawFront>(file)?;
-            let mut refs = Vec::new();
-            let bottom_line = claims(raw.bottom_line, "bottom_line", &mut refs);
-            let key_facts = claims(raw.key_facts, "key_facts", &mut refs);
-            Some(Arc::new(Front {
-                file,
-                bottom_line,
-                key_facts,
-                refs,
-            }))
-        }))
+        let files = self.read_all(&paths)?;
+        Ok(files
+            .into_iter()
+            .zip(found)
+            .map(|(file, (_, kind))| (file, kind))
+            .collect())
     }
 }
 
-/// What one file's parse sees: the file database (read-only) and its own
+/// What one file's parse sees: the file (read-only) and its own
 /// diagnostics. Units are pure functions of their file, so they can be
-/// memoised by content version and computed in parallel.
+/// memoised and computed in parallel.
 struct Unit<'a> {
-    files: &'a Files,
-    /// The file being parsed.
-    current: FileId,
+    file: &'a File,
     diags: Vec<Diagnostic>,
 }
 
-impl Unit<'_> {
+impl<'a> Unit<'a> {
+    fn run<T>(file: &'a File, f: impl FnOnce(&mut Unit<'a>) -> T) -> Parsed<T> {
+        let mut unit = Unit {
+            file,
+            diags: Vec::new(),
+        };
+        let value = f(&mut unit);
+        Parsed {
+            value,
+            diags: unit.diags,
+        }
+    }
+
+    /// Whether a source is usable text: read (not over its size limit,
+    /// which was reported when it was read) and without NUL bytes (which
+    /// mean a binary or damaged file). Reports why not.
+    fn plain_text(&mut self, file: FileId) -> bool {
+        if self.file.too_large.is_some() {
+            return false;
+        }
+        let Some(at) = self.file.text.find('\0') else {
+            return true;
+        };
+        self.diags.push(
+            Diagnostic::error(
+                "not-text",
+                "this source contains a NUL byte, so it is not plain text",
+            )
+            .at(file, at..at)
+            .help("sources are plain UTF-8 text; convert the document to text first"),
+        );
+        false
+    }
+
     /// The file stem as an ID, or a diagnostic if it is not a valid one.
     fn id_of(&mut self, path: &Path, file: FileId) -> Option<String> {
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();
@@ -652,7 +687,7 @@ impl Unit<'_> {
         if let Some(why) = raw.sha256.as_deref().and_then(integrity::hash_problem) {
             self.diags.push(
                 Diagnostic::error("invalid-hash", why)
-                    .at(file, span_of(self.files, file, &[Seg::Key(integrity::FIELD)]))
+                    .at(file, span_in(self.file, &[Seg::Key(integrity::FIELD)]))
                     .help(format!(
                         "run `briefing sources --rehash {id}` to record the SHA-256 of the source's text"
                     )),
@@ -673,11 +708,11 @@ impl Unit<'_> {
     }
 
     fn parse<T: for<'de> Deserialize<'de>>(&mut self, file: FileId) -> Option<T> {
-        if self.files.get(file).too_large.is_some() {
+        if self.file.too_large.is_some() {
             // Not read, and already reported when it was read.
             return None;
         }
-        let text = self.files.text(file);
+        let text = &self.file.text;
         if let Some(at) = text.find('\0') {
             self.diags.push(
                 Diagnostic::error(
@@ -694,8 +729,8 @@ impl Unit<'_> {
             Err(e) => {
                 let start = e
                     .position
-                    .map_or(0, |p| self.files.offset_of(file, p.line, p.column));
-                let range = start..self.files.line_range(file, start).end.max(start);
+                    .map_or(0, |p| self.file.offset_of(p.line, p.column));
+                let range = start..self.file.line_range(start).end.max(start);
                 let help = yaml_help(&e.message);
                 let mut d = Diagnostic::error("yaml", e.message).at(file, range);
                 if let Some(help) = help {
@@ -713,7 +748,7 @@ impl Unit<'_> {
             Err(why) => {
                 self.diags.push(
                     Diagnostic::error("invalid-date", format!("invalid date `{text}`: {why}"))
-                        .at(file, span_of(self.files, file, &path))
+                        .at(file, span_in(self.file, &path))
                         .help("write a day `2024-03-25`, a month `2024-03`, a year `2024`, or a range `2021/2022`"),
                 );
                 None
@@ -775,7 +810,7 @@ impl Unit<'_> {
         if claims.is_empty() {
             self.diags.push(
                 Diagnostic::error("no-claims", format!("note `{id}` has no claims"))
-                    .at(file, span_of(self.files, file, &[Seg::Key("claims")]))
+                    .at(file, span_in(self.file, &[Seg::Key("claims")]))
                     .help("every note states at least one cited claim; add one under `claims:`"),
             );
         }
@@ -816,7 +851,7 @@ impl Unit<'_> {
                         "one-sided",
                         format!("the disagreement `{}` has {} side(s)", raw.point, raw.sides.len()),
                     )
-                    .at(file, span_of(self.files, file, &[Seg::Key("disagreements"), Seg::Index(d), Seg::Key("sides")]))
+                    .at(file, span_in(self.file, &[Seg::Key("disagreements"), Seg::Index(d), Seg::Key("sides")]))
                     .help("a disagreement sets two or more sources' versions side by side; a single version is a claim"),
                 );
             }

@@ -54,7 +54,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Briefing {
     pub root: PathBuf,
     pub config: Config,
@@ -69,14 +69,14 @@ pub struct Briefing {
     pub front: Option<Arc<Front>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     pub id: String,
     pub file: FileId,
     pub meta: Option<Arc<SourceMeta>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct SourceMeta {
     pub file: FileId,
     pub title: String,
@@ -112,7 +112,7 @@ impl Translation {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Note {
     pub id: String,
     pub file: FileId,
@@ -133,7 +133,7 @@ pub struct Note {
 }
 
 /// A point on which the sources conflict (`disagreements:` in a note).
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Disagreement {
     /// What is disputed: "Who was summoned".
     pub point: String,
@@ -174,7 +174,7 @@ impl Note {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub enum Body {
     Who {
         actor_type: ActorType,
@@ -242,7 +242,7 @@ labels!(ResponseType { Statement => "statement", Sanction => "sanction", Indictm
 labels!(QuestionStatus { Unknown => "unknown", Disputed => "disputed", Inconsistent => "inconsistent" });
 
 /// A reference from a note (or the front page) to a note.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Ref {
     pub target: String,
     /// The field it was written in: `actors`, `related`, … or `markdown`.
@@ -251,13 +251,13 @@ pub struct Ref {
     pub path: YamlPath,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Claim {
     pub text: String,
     pub cites: Vec<Citation>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Citation {
     pub source: String,
     pub quote: Option<String>,
@@ -267,7 +267,7 @@ pub struct Citation {
     pub comment: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Front {
     pub file: FileId,
     pub bottom_line: Vec<Claim>,

@@ -56,11 +56,15 @@ fn compile(
     do_render: bool,
     cache: &mut Cache,
 ) -> Result<Result<Compiled, String>> {
-    let (mut briefing, mut diags) = load::load(root, &mut cache.load)?;
-    if let Some(url) = &opts.site_url {
-        briefing.site_url =
-            Some(SiteUrl::parse(url).map_err(|e| anyhow::anyhow!("--site-url: {e}"))?);
-    }
+    let settings = crate::db::Settings {
+        site_url: match &opts.site_url {
+            Some(url) => Some(SiteUrl::parse(url).map_err(|e| anyhow::anyhow!("--site-url: {e}"))?),
+            None => None,
+        },
+    };
+    let loaded = crate::db::load(&mut cache.engine, root, settings)?;
+    let mut briefing = (*loaded.briefing).clone();
+    let mut diags = loaded.diags.clone();
     let theme = theme::load(root, &mut briefing.files)?;
     let statics: Vec<String> = match &theme {
         Ok(theme) => theme.statics.iter().map(|(name, _)| name.clone()).collect(),
@@ -105,7 +109,6 @@ fn compile(
         text.push_str(&diag::summary(verb, tally));
         Err(text)
     };
-    cache.load.keep(briefing);
     Ok(outcome)
 }
 
@@ -233,8 +236,8 @@ pub fn clean(root: &Path, dest: Option<&Path>) -> Result<Status> {
     let build_dir = match dest {
         Some(d) => d.to_path_buf(),
         None => {
-            let (briefing, _) = load::load(root, &mut Default::default())?;
-            briefing.config.build.build_dir
+            let (briefing, _) = load::load(root)?;
+            briefing.config.build.build_dir.clone()
         }
     };
     let dest = destination(root, &build_dir)?;
