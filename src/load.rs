@@ -541,7 +541,7 @@ impl Loader<'_> {
 
     /// The files of `content/sources/` (with whether each is metadata) and
     /// the IDs of texts that cannot be read.
-    fn sources(&mut self, dir: &Path) -> Result<(Vec<(FileId, bool)>, Vec<String>)> {
+    fn sources(&mut self, dir: &Path) -> Result<(SourceFiles, Vec<String>)> {
         let mut unreadable = Vec::new();
         let mut paths = Vec::new();
         for (path, what) in self.entries(dir)? {
