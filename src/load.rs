@@ -390,11 +390,14 @@ pub fn config_file(file: &File, id: FileId) -> Parsed<(Config, Option<SiteUrl>)>
 /// What `content/` holds: the sources (and the IDs of unreadable texts),
 /// the notes and the front page.
 type Content = (
-    Vec<(FileId, bool)>,
+    SourceFiles,
     Vec<String>,
     Vec<(FileId, Kind)>,
     Option<FileId>,
 );
+
+/// The files of `content/sources/`, each with whether it is metadata.
+type SourceFiles = Vec<(FileId, bool)>;
 
 struct Loader<'f> {
     root: PathBuf,
