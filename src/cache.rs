@@ -7,7 +7,6 @@
 //! so a stale entry can never be found, only a missing one. The watch tests
 //! check that the site after any sequence of edits equals a fresh build.
 
-use crate::check::CheckCache;
 use crate::export::ExportCache;
 use crate::links::LinkCache;
 use crate::output::OutputCache;
@@ -15,7 +14,6 @@ use crate::render::RenderCache;
 
 pub struct Cache {
     pub engine: crate::engine::Engine<crate::db::Db>,
-    pub check: CheckCache,
     pub render: RenderCache,
     pub export: ExportCache,
     pub links: LinkCache,
@@ -26,7 +24,6 @@ impl Default for Cache {
     fn default() -> Self {
         Cache {
             engine: crate::db::engine(),
-            check: Default::default(),
             render: Default::default(),
             export: Default::default(),
             links: Default::default(),

@@ -46,6 +46,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
+use crate::db::{self, Db};
+use crate::engine::Cx;
 use crate::files::FileId;
 use crate::model::{Briefing, Claim};
 
@@ -67,7 +69,7 @@ const MIN_QUOTE_WORDS: usize = 12;
 pub const REPORTED: f64 = 0.05;
 
 /// Groups of sources that tell the same story, and the scores behind them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Corroboration {
     pub threshold: f64,
     /// Per source (index into [`Briefing::sources`]): its group.
@@ -190,6 +192,27 @@ impl Corroboration {
     }
 }
 
+/// A source text's sketch, one per content version of the text.
+#[derive(Debug)]
+pub struct TextSketch {
+    version: u64,
+    sketch: Sketch,
+}
+
+impl PartialEq for TextSketch {
+    fn eq(&self, other: &TextSketch) -> bool {
+        self.version == other.version
+    }
+}
+
+/// The sketch of a source file's text.
+pub fn sketch(file: &crate::files::File) -> TextSketch {
+    TextSketch {
+        version: file.version,
+        sketch: Sketch::of(&file.text),
+    }
+}
+
 /// A one-permutation MinHash sketch of a text's shingles.
 #[derive(Debug, Clone)]
 struct Sketch {
@@ -301,34 +324,13 @@ fn compare(x: &Sketch, y: &Sketch) -> (f64, f64) {
     (overlap, jaccard)
 }
 
-/// What corroboration keeps between builds.
-#[derive(Default)]
-pub struct CorroborationCache {
-    /// Per source file: its content version and sketch.
-    sketches: FxHashMap<FileId, (u64, Arc<Sketch>)>,
-}
-
 /// Groups the briefing's sources (see the module's documentation).
-pub fn corroborate(b: &Briefing, cache: &mut CorroborationCache) -> Corroboration {
+pub fn corroborate(cx: &Cx<'_, Db>, b: &Briefing) -> Corroboration {
     let threshold = b.config.corroboration.threshold.get();
-    let ids: Vec<(FileId, u64)> = b
-        .sources
-        .iter()
-        .map(|s| (s.file, b.files.version(s.file)))
-        .collect();
-    let sketches: Vec<Arc<Sketch>> = ids
-        .par_iter()
-        .zip(&b.sources)
-        .map(|(id, s)| match cache.sketches.get(&id.0) {
-            Some((v, sk)) if *v == id.1 => sk.clone(),
-            _ => Arc::new(Sketch::of(b.files.text(s.file))),
-        })
-        .collect();
-    cache.sketches = ids
-        .iter()
-        .zip(&sketches)
-        .map(|(id, sk)| (id.0, (id.1, sk.clone())))
-        .collect();
+    let files: Vec<FileId> = b.sources.iter().map(|s| s.file).collect();
+    let sketches: Vec<Arc<TextSketch>> =
+        cx.par_map(&files, |cx, file| cx.get::<db::SketchOf>(file));
+    let sketches: Vec<&Sketch> = sketches.iter().map(|s| &s.sketch).collect();
 
     let n = sketches.len();
     // Only pairs worth reporting are kept: at 1,000 sources most of the
@@ -338,7 +340,7 @@ pub fn corroborate(b: &Briefing, cache: &mut CorroborationCache) -> Corroboratio
         .map(|a| {
             (a + 1..n)
                 .filter_map(|b| {
-                    let (overlap, jaccard) = compare(&sketches[a], &sketches[b]);
+                    let (overlap, jaccard) = compare(sketches[a], sketches[b]);
                     (overlap >= REPORTED.min(threshold)).then_some((a, b, overlap, jaccard))
                 })
                 .collect()

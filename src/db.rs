@@ -15,8 +15,15 @@
 //! |---|---|---|
 //! | [`Text`] (input) | file | the file's bytes, as the last scan read them |
 //! | [`ScanInput`] (input) | – | the folder listing, the file database snapshot, scan problems |
+//! | [`ThemeState`] (input) | – | the templates and static files |
+//! | [`Settings`] (input) | – | the command line's `--site-url` |
 //! | [`ConfigFile`], [`NoteFile`], [`MetaFile`], [`SourceFile`], [`FrontFile`] | file | that file's [`Text`] |
 //! | [`LoadedBriefing`] | – | the scan and every file's parse |
+//! | [`NormalizedText`] | source file | its [`Text`] |
+//! | [`QuoteIn`] | source file, quote | the source's [`NormalizedText`] |
+//! | [`TextSha256`] | source file | its [`Text`] |
+//! | [`SketchOf`] | source file | its [`Text`] (for corroboration) |
+//! | [`CheckedBriefing`] | – | the briefing, the theme's static files, and the four above |
 //!
 //! `briefing build` and `check` run this engine once, from empty; `watch`
 //! and `serve` keep it between rebuilds.
@@ -26,11 +33,16 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
+use crate::check::Checked;
+use crate::check::{self, SourceText, quote::Occurrences};
 use crate::config::{Config, SiteUrl};
+use crate::corroborate::{self, TextSketch};
+use crate::diag::Diagnostic;
 use crate::engine::{Engine, Input, InputTable, Sweep, Sweeper, Table, query};
-use crate::files::{File, FileId};
+use crate::files::{File, FileId, Files};
 use crate::load::{self, Loaded, Parsed, Scan};
 use crate::model::{Front, Kind, Note, SourceMeta};
+use crate::render::theme::{self, Theme};
 
 /// A file as read: equal when its version is (a version names one content).
 #[derive(Debug, Clone)]
@@ -51,17 +63,28 @@ pub struct Db {
     text: InputTable<FileId, FileText>,
     scan: InputTable<(), Scan>,
     settings: InputTable<(), Settings>,
+    theme: InputTable<(), ThemeState>,
     config_file: Table<Db, ConfigFile>,
     note_file: Table<Db, NoteFile>,
     meta_file: Table<Db, MetaFile>,
     source_file: Table<Db, SourceFile>,
     front_file: Table<Db, FrontFile>,
     loaded: Table<Db, LoadedBriefing>,
+    normalized: Table<Db, NormalizedText>,
+    quote_in: Table<Db, QuoteIn>,
+    sha256: Table<Db, TextSha256>,
+    sketch: Table<Db, SketchOf>,
+    checked: Table<Db, CheckedBriefing>,
 }
 
 impl Sweep for Db {
     fn sweep(&mut self, s: &mut Sweeper) {
+        s.table(&mut self.checked);
         s.table(&mut self.loaded);
+        s.table(&mut self.quote_in);
+        s.table(&mut self.normalized);
+        s.table(&mut self.sha256);
+        s.table(&mut self.sketch);
         s.table(&mut self.config_file);
         s.table(&mut self.note_file);
         s.table(&mut self.meta_file);
@@ -70,6 +93,7 @@ impl Sweep for Db {
         s.inputs(&mut self.text);
         s.inputs(&mut self.scan);
         s.inputs(&mut self.settings);
+        s.inputs(&mut self.theme);
     }
 }
 
@@ -110,6 +134,30 @@ impl Input<Db> for Settings {
     }
 }
 
+/// The theme (templates and static files) as loaded, or why it cannot be
+/// used. Equal when its fingerprint (a hash of every template and static
+/// file) is, or when it fails with the same problems.
+#[derive(Clone)]
+pub struct ThemeState(pub Result<Arc<Theme>, Vec<Diagnostic>>);
+
+impl PartialEq for ThemeState {
+    fn eq(&self, other: &ThemeState) -> bool {
+        match (&self.0, &other.0) {
+            (Ok(a), Ok(b)) => a.fingerprint == b.fingerprint,
+            (Err(a), Err(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Input<Db> for ThemeState {
+    type Key = ();
+    type Value = ThemeState;
+    fn table(db: &Db) -> &InputTable<(), ThemeState> {
+        &db.theme
+    }
+}
+
 /// The text of `file`, read through `cx` (so recorded).
 fn text(cx: &crate::engine::Cx<'_, Db>, file: FileId) -> Arc<FileText> {
     cx.input::<Text>(&file)
@@ -144,6 +192,34 @@ query!(Db; LoadedBriefing: () => Loaded, loaded, |cx, _k| {
     load::assemble(cx, &scan, settings.site_url)
 });
 
+// ---- checking ---------------------------------------------------------------
+
+query!(Db; NormalizedText: FileId => SourceText, normalized, |cx, file| {
+    check::normalized(&text(cx, *file).0)
+});
+
+query!(Db; QuoteIn: (FileId, String) => Occurrences, quote_in, |cx, key| {
+    cx.get::<NormalizedText>(&key.0).normalized.occurrences(&key.1, check::LISTED)
+});
+
+query!(Db; TextSha256: FileId => String, sha256, |cx, file| {
+    crate::integrity::sha256_hex(text(cx, *file).0.text.as_bytes())
+});
+
+query!(Db; SketchOf: FileId => TextSketch, sketch, |cx, file| {
+    corroborate::sketch(&text(cx, *file).0)
+});
+
+query!(Db; CheckedBriefing: () => Checked, checked, |cx, _k| {
+    let loaded = cx.get::<LoadedBriefing>(&());
+    let theme = cx.input::<ThemeState>(&()).expect("the theme is set before checking");
+    let statics: Vec<String> = match &theme.0 {
+        Ok(theme) => theme.statics.iter().map(|(name, _)| name.clone()).collect(),
+        Err(_) => Vec::new(),
+    };
+    check::check(cx, &loaded.briefing, &statics)
+});
+
 // ---- driving ----------------------------------------------------------------
 
 /// An empty engine.
@@ -151,15 +227,24 @@ pub fn engine() -> Engine<Db> {
     Engine::new(Db::default())
 }
 
-/// Scans the briefing at `root` (reading only files that changed since the
-/// engine's last scan), sets what changed as inputs, and returns the loaded
-/// briefing. `Err` only for I/O problems.
-pub fn load(engine: &mut Engine<Db>, root: &Path, settings: Settings) -> Result<Arc<Loaded>> {
+/// Scans the briefing at `root` and its templates (reading only files that
+/// changed since the engine's last scan) and sets what changed as inputs.
+/// Returns the file database as read, which every diagnostic points into.
+/// `Err` only for I/O problems.
+pub fn scan(engine: &mut Engine<Db>, root: &Path, settings: Settings) -> Result<Files> {
     engine.set::<Settings>((), Some(settings));
     let scan = load::scan(root, &mut engine.db.files)?;
     for (id, file) in scan.files.iter() {
         engine.set::<Text>(id, Some(FileText(file.clone())));
     }
     engine.set::<ScanInput>((), Some(scan));
+    let theme = theme::load(root, &mut engine.db.files)?;
+    engine.set::<ThemeState>((), Some(ThemeState(theme.map(Arc::new))));
+    Ok(engine.db.files.clone())
+}
+
+/// [`scan`], then the loaded briefing.
+pub fn load(engine: &mut Engine<Db>, root: &Path, settings: Settings) -> Result<Arc<Loaded>> {
+    scan(engine, root, settings)?;
     Ok(engine.cx().get::<LoadedBriefing>(&()))
 }

@@ -10,15 +10,15 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::cache::Cache;
-use crate::check;
 use crate::config::SiteUrl;
+use crate::db;
 use crate::diag::{self, Diagnostic, Format, Tally};
 use crate::export;
 use crate::files::{self, Files};
 use crate::links;
 use crate::load;
 use crate::output::{self, WriteStats};
-use crate::render::{self, Page, theme};
+use crate::render::{self, Page};
 
 /// How a command ended, when it ran to the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,19 +62,21 @@ fn compile(
             None => None,
         },
     };
-    let loaded = crate::db::load(&mut cache.engine, root, settings)?;
-    let mut briefing = (*loaded.briefing).clone();
+    let files = db::scan(&mut cache.engine, root, settings)?;
+    let cx = cache.engine.cx();
+    let loaded = cx.get::<db::LoadedBriefing>(&());
+    let briefing = &loaded.briefing;
     let mut diags = loaded.diags.clone();
-    let theme = theme::load(root, &mut briefing.files)?;
-    let statics: Vec<String> = match &theme {
-        Ok(theme) => theme.statics.iter().map(|(name, _)| name.clone()).collect(),
-        Err(_) => Vec::new(),
-    };
-    let checked = check::check(&briefing, &mut cache.check, &statics);
+    let checked = cx.get::<db::CheckedBriefing>(&());
     diags.extend(checked.diagnostics.iter().cloned());
-    let theme = theme
-        .map_err(|template_diags| diags.extend(template_diags))
-        .ok();
+    let theme = cx.input::<db::ThemeState>(&()).expect("set by the scan");
+    let theme = match &theme.0 {
+        Ok(theme) => Some(theme.clone()),
+        Err(template_diags) => {
+            diags.extend(template_diags.iter().cloned());
+            None
+        }
+    };
     if opts.deny_warnings || briefing.config.check.deny_warnings {
         diag::deny_warnings(&mut diags);
     }
@@ -83,8 +85,8 @@ fn compile(
     if tally.errors == 0 && do_render {
         let theme = theme.expect("a missing theme is a counted template error");
         let (rendered, export) = rayon::join(
-            || render::render(&briefing, &checked, &theme, &mut cache.render),
-            || export::page(&briefing, &checked, &mut cache.export),
+            || render::render(briefing, &checked, &theme, &mut cache.render),
+            || export::page(briefing, &checked, &mut cache.export),
         );
         match rendered {
             Ok(mut rendered) => {
@@ -96,7 +98,7 @@ fn compile(
             Err(template_diags) => diags.extend(template_diags),
         }
     }
-    report(&briefing.files, &mut diags, opts.format, verb)?;
+    report(&files, &mut diags, opts.format, verb)?;
     let tally = Tally::of(&diags);
     let outcome = if tally.errors == 0 {
         Ok(Compiled {
@@ -105,7 +107,7 @@ fn compile(
             build_dir: briefing.config.build.build_dir.clone(),
         })
     } else {
-        let mut text = diag::to_plain(&briefing.files, &diags);
+        let mut text = diag::to_plain(&files, &diags);
         text.push_str(&diag::summary(verb, tally));
         Err(text)
     };

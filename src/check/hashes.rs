@@ -3,31 +3,25 @@
 //! against it is reported with the citations that rest on it, so the author
 //! re-reads them (or records the new hash with `briefing sources --rehash`).
 
-use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::config::Level;
+use crate::db::{self, Db};
 use crate::diag::{Diagnostic, span_of};
+use crate::engine::Cx;
 use crate::files::FileId;
-use crate::integrity::{FIELD, hash_problem, sha256_hex};
+use crate::integrity::{FIELD, hash_problem};
 use crate::model::{Briefing, CiteKey, Source};
 use crate::yaml::{Seg, YamlPath};
 
 use super::QuoteMatch;
 
-/// Each source text's hash, keyed by its content version: a rebuild hashes
-/// only the texts that changed.
-#[derive(Default)]
-pub struct HashCache {
-    by_file: FxHashMap<FileId, (u64, String)>,
-}
-
 /// How many affected citations a diagnostic lists before "and N more".
 const LISTED: usize = 8;
 
 pub fn check(
+    cx: &Cx<'_, Db>,
     b: &Briefing,
-    cache: &mut HashCache,
     quotes: &FxHashMap<CiteKey, QuoteMatch>,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -43,20 +37,8 @@ pub fn check(
             hash_problem(recorded).is_none().then_some((s, recorded))
         })
         .collect();
-    let live: FxHashSet<FileId> = wanted.iter().map(|(s, _)| s.file).collect();
-    cache.by_file.retain(|file, _| live.contains(file));
-    let stale: Vec<(FileId, u64)> = wanted
-        .iter()
-        .map(|(s, _)| (s.file, b.files.version(s.file)))
-        .filter(|(file, version)| cache.by_file.get(file).is_none_or(|(v, _)| v != version))
-        .collect();
-    let fresh: Vec<String> = stale
-        .par_iter()
-        .map(|(file, _)| sha256_hex(b.files.text(*file).as_bytes()))
-        .collect();
-    for ((file, version), hex) in stale.into_iter().zip(fresh) {
-        cache.by_file.insert(file, (version, hex));
-    }
+    let files: Vec<FileId> = wanted.iter().map(|(s, _)| s.file).collect();
+    let actual = cx.par_map(&files, |cx, file| cx.get::<db::TextSha256>(file));
     for source in &b.sources {
         let Some(meta) = &source.meta else { continue };
         if meta.sha256.is_none() {
@@ -74,8 +56,8 @@ pub fn check(
             );
         }
     }
-    for (source, recorded) in wanted {
-        let actual = &cache.by_file[&source.file].1;
+    for ((source, recorded), actual) in wanted.into_iter().zip(actual) {
+        let actual = actual.as_str();
         if actual != recorded {
             diags.push(changed(b, source, actual, quotes));
         }

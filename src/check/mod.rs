@@ -8,19 +8,17 @@ pub mod hashes;
 mod links;
 pub mod quote;
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::Level;
 use crate::diag::{Diagnostic, span_of};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use std::hash::{Hash, Hasher};
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
-
-use crate::files::{FileId, floor_char_boundary};
+use crate::db::{self, Db};
+use crate::engine::Cx;
+use crate::files::floor_char_boundary;
 use crate::model::{Briefing, CiteKey, ClaimList};
 use crate::yaml::Seg;
 use quote::{Normalized, Occurrences, normalize};
@@ -34,18 +32,6 @@ pub struct QuoteMatch {
     pub range: Range<usize>,
 }
 
-/// What checking keeps between builds: each source's normalised text and
-/// where each quote was found in it, keyed by the source's content version.
-#[derive(Default)]
-pub struct CheckCache {
-    sources: HashMap<FileId, SourceMemo>,
-    /// Per list of claims: its results, keyed by its file's content
-    /// version and a fingerprint of every source and the settings.
-    lists: FxHashMap<(FileId, &'static str), (u64, Arc<ListResult>)>,
-    corroboration: crate::corroborate::CorroborationCache,
-    hashes: hashes::HashCache,
-}
-
 /// What checking one list of claims found.
 #[derive(Default)]
 struct ListResult {
@@ -54,22 +40,34 @@ struct ListResult {
     found: Vec<((usize, usize), QuoteMatch)>,
 }
 
-struct SourceMemo {
-    version: u64,
-    normalized: Arc<Normalized>,
-    /// Quote → where it occurs.
-    found: FxHashMap<String, Occurrences>,
-    /// The source's paragraphs as its page numbers them; made only when a
-    /// diagnostic names occurrences, once however many do.
-    paragraphs: OnceLock<Vec<Range<usize>>>,
+/// A source's normalised text, as checking searches it: one per content
+/// version of the text (compared by version, not by its bytes).
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub version: u64,
+    pub normalized: Arc<Normalized>,
+}
+
+impl PartialEq for SourceText {
+    fn eq(&self, other: &SourceText) -> bool {
+        self.version == other.version
+    }
+}
+
+/// The normalised text of the source file `file` (see [`quote`]).
+pub fn normalized(file: &crate::files::File) -> SourceText {
+    SourceText {
+        version: file.version,
+        normalized: Arc::new(normalize(&file.text)),
+    }
 }
 
 /// How many occurrences of a quote are remembered and named in a
 /// diagnostic; the rest are counted.
-const LISTED: usize = 5;
+pub(crate) const LISTED: usize = 5;
 
 /// The outcome of checking: problems, and where each quote was found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     pub quotes: FxHashMap<CiteKey, QuoteMatch>,
@@ -79,92 +77,47 @@ pub struct Checked {
 
 /// Checks the briefing. `statics` are the theme's static files, which links
 /// in markdown may point at.
-pub fn check(b: &Briefing, cache: &mut CheckCache, statics: &[String]) -> Checked {
+pub fn check(cx: &Cx<'_, Db>, b: &Briefing, statics: &[String]) -> Checked {
     let mut out = Checked::default();
-    citations(b, cache, &mut out);
-    hashes::check(b, &mut cache.hashes, &out.quotes, &mut out.diagnostics);
+    citations(cx, b, &mut out);
+    hashes::check(cx, b, &out.quotes, &mut out.diagnostics);
     references(b, &mut out.diagnostics);
     links::markdown_links(b, &out.quotes, statics, &mut out.diagnostics);
     uncited_sources(b, &mut out.diagnostics);
     orphan_notes(b, &mut out.diagnostics);
-    out.corroboration = crate::corroborate::corroborate(b, &mut cache.corroboration);
+    out.corroboration = crate::corroborate::corroborate(cx, b);
     out
 }
 
 /// Every claim has a citation, every citation an existing source, every
-/// quote a place in that source.
-fn citations(b: &Briefing, cache: &mut CheckCache, out: &mut Checked) {
-    let CheckCache { sources, lists, .. } = cache;
-    let mut memos = source_memos(b, sources);
-    // A list's results depend on its own file, every source (IDs for
-    // suggestions, texts for quotes) and the uncited-claims setting.
-    let fingerprint = {
-        let mut h = FxHasher::default();
-        for s in &b.sources {
-            (&s.id, s.file, b.files.version(s.file)).hash(&mut h);
-        }
-        (b.config.check.uncited_claims == Level::Error).hash(&mut h);
-        b.config.check.min_quote_length.hash(&mut h);
-        h.finish()
-    };
+/// quote a place in that source. Lists are checked in parallel; where each
+/// quote is in its source is a query of its own ([`db::QuoteIn`]), so a
+/// rebuild searches only for quotes it has not seen in that text.
+fn citations(cx: &Cx<'_, Db>, b: &Briefing, out: &mut Checked) {
     let all = b.claim_lists();
-    let keys: Vec<u64> = all
-        .iter()
-        .map(|list| {
-            let mut h = FxHasher::default();
-            (
-                list.file,
-                b.files.version(list.file),
-                list.field,
-                fingerprint,
-            )
-                .hash(&mut h);
-            h.finish()
-        })
-        .collect();
-    // Lists whose file or sources changed are checked again, in parallel;
-    // quotes found on the way are remembered afterwards.
-    let shared: Vec<&SourceMemo> = memos.iter().map(|m| &**m).collect();
-    let redone: Vec<Option<(ListResult, Vec<Found>)>> = all
-        .par_iter()
-        .zip(&keys)
-        .map(|(list, key)| match lists.get(&(list.file, list.field)) {
-            Some((k, _)) if k == key => None,
-            _ => Some(check_list(b, list, &shared)),
-        })
-        .collect();
-    let mut fresh = FxHashMap::default();
-    for ((list, key), redo) in all.iter().zip(keys).zip(redone) {
-        let result = match redo {
-            Some((result, found)) => {
-                for (si, quote, occurrences) in found {
-                    memos[si].found.insert(quote, occurrences);
-                }
-                Arc::new(result)
-            }
-            None => lists[&(list.file, list.field)].1.clone(),
-        };
-        out.diagnostics.extend(result.diags.iter().cloned());
-        for &((claim, cite), ref m) in &result.found {
+    let results = cx.par_map(&all, |cx, list| check_list(cx, b, list));
+    for (list, result) in all.iter().zip(results) {
+        out.diagnostics.extend(result.diags);
+        for ((claim, cite), m) in result.found {
             let key = CiteKey {
                 owner: list.owner,
                 field: list.field,
                 claim,
                 cite,
             };
-            out.quotes.insert(key, m.clone());
+            out.quotes.insert(key, m);
         }
-        fresh.insert((list.file, list.field), (key, result));
     }
-    *lists = fresh;
 }
 
-/// A quote searched for in a source: (source, quote, where).
-type Found = (usize, String, Occurrences);
+/// A source being cited: its index and normalised text.
+struct Cited<'a> {
+    si: usize,
+    text: &'a SourceText,
+}
 
-fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListResult, Vec<Found>) {
+fn check_list(cx: &Cx<'_, Db>, b: &Briefing, list: &ClaimList) -> ListResult {
     let mut out = ListResult::default();
-    let mut searched = Vec::new();
     for (ci, claim) in list.claims.iter().enumerate() {
         if claim.cites.is_empty() {
             let mut path = list.claim_path(ci);
@@ -196,15 +149,11 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 }
                 continue;
             };
-            let memo = memos[si];
-            let found: &Occurrences = match memo.found.get(quote.as_str()) {
-                Some(found) => found,
-                None => {
-                    let found = memo.normalized.occurrences(quote, LISTED);
-                    searched.push((si, quote.clone(), found));
-                    &searched.last().expect("just pushed").2
-                }
-            };
+            let file = b.sources[si].file;
+            let text = cx.get::<db::NormalizedText>(&file);
+            let source = Cited { si, text: &text };
+            let found = cx.get::<db::QuoteIn>(&(file, quote.clone()));
+            let found: &Occurrences = &found;
             let at = |leaf| span_of(&b.files, list.file, &list.cite_path(&key, leaf));
             if found.count == 0 {
                 out.diags.push(quote_not_found(
@@ -213,7 +162,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                     &list.cite_path(&key, "quote"),
                     si,
                     quote,
-                    &memo.normalized,
+                    &text.normalized,
                 ));
                 continue;
             }
@@ -230,7 +179,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                         .ok()
                         .filter(|n| (1..=found.count).contains(n));
                     let Some(n) = valid else {
-                        let d = invalid_occurrence(b, si, memo, found, written);
+                        let d = invalid_occurrence(b, &source, found, written);
                         out.diags
                             .push(d.at(list.file, at("occurrence")).label("chosen here"));
                         continue;
@@ -238,7 +187,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                     match found.first.get(n - 1) {
                         Some(range) => range.clone(),
                         // Beyond the few remembered: search again (rare).
-                        None => memo
+                        None => text
                             .normalized
                             .nth(quote, n)
                             .expect("n is at most the number of occurrences counted"),
@@ -247,7 +196,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
                 None => {
                     // A short quote's warning already says how often it occurs.
                     if found.count > 1 && !short {
-                        let d = ambiguous_quote(b, si, memo, found);
+                        let d = ambiguous_quote(b, &source, found);
                         out.diags
                             .push(d.at(list.file, at("quote")).label("quoted here"));
                     }
@@ -257,7 +206,7 @@ fn check_list(b: &Briefing, list: &ClaimList, memos: &[&SourceMemo]) -> (ListRes
             out.found.push(((ci, k), QuoteMatch { source: si, range }));
         }
     }
-    (out, searched)
+    out
 }
 
 /// A quote of a few characters is found almost anywhere, so it shows
@@ -288,29 +237,23 @@ fn short_quote(b: &Briefing, si: usize, found: &Occurrences, min: usize) -> Diag
 
 /// A quote found in several places links the first, which may not be the
 /// passage the author read.
-fn ambiguous_quote(b: &Briefing, si: usize, memo: &SourceMemo, found: &Occurrences) -> Diagnostic {
+fn ambiguous_quote(b: &Briefing, source: &Cited, found: &Occurrences) -> Diagnostic {
     Diagnostic::warning(
         "ambiguous-quote",
         format!(
             "this quote occurs {} times in source `{}`",
-            found.count, b.sources[si].id
+            found.count, b.sources[source.si].id
         ),
     )
-    .note(places(b, si, memo, found))
+    .note(places(b, source, found))
     .help(format!(
         "lengthen the quote with the source's words around the passage you mean until it occurs once, or choose it with `occurrence:` (1 to {}) on this citation; until then citations link to #1",
         found.count
     ))
 }
 
-fn invalid_occurrence(
-    b: &Briefing,
-    si: usize,
-    memo: &SourceMemo,
-    found: &Occurrences,
-    n: i64,
-) -> Diagnostic {
-    let id = &b.sources[si].id;
+fn invalid_occurrence(b: &Briefing, source: &Cited, found: &Occurrences, n: i64) -> Diagnostic {
+    let id = &b.sources[source.si].id;
     let d = if n < 1 {
         Diagnostic::error(
             "invalid-occurrence",
@@ -331,7 +274,7 @@ fn invalid_occurrence(
     if found.count == 1 {
         d.help("remove `occurrence:`: the quote is in one place only")
     } else {
-        d.note(places(b, si, memo, found))
+        d.note(places(b, source, found))
             .help(format!("choose a number from 1 to {}", found.count))
     }
 }
@@ -339,11 +282,10 @@ fn invalid_occurrence(
 /// `#1 at ¶2 (line 3, column 15), #2 at ¶5 (…), … and 7 more`: the first
 /// occurrences as the source's page numbers its paragraphs and as an
 /// editor finds them in the text file.
-fn places(b: &Briefing, si: usize, memo: &SourceMemo, found: &Occurrences) -> String {
-    let file = b.sources[si].file;
-    let paragraphs = memo
-        .paragraphs
-        .get_or_init(|| crate::render::passages::paragraphs(b.files.text(file)));
+fn places(b: &Briefing, source: &Cited, found: &Occurrences) -> String {
+    let file = b.sources[source.si].file;
+    debug_assert_eq!(b.files.version(file), source.text.version);
+    let paragraphs = crate::render::passages::paragraphs(b.files.text(file));
     let mut listed: Vec<String> = found
         .first
         .iter()
@@ -371,41 +313,6 @@ fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
-}
-
-/// Each source's memo, refreshed where the source's text changed, in the
-/// order of [`Briefing::sources`]; memos of vanished sources are dropped.
-fn source_memos<'c>(
-    b: &Briefing,
-    sources: &'c mut HashMap<FileId, SourceMemo>,
-) -> Vec<&'c mut SourceMemo> {
-    let live: FxHashSet<FileId> = b.sources.iter().map(|s| s.file).collect();
-    sources.retain(|id, _| live.contains(id));
-    let stale: Vec<(FileId, u64)> = b
-        .sources
-        .iter()
-        .map(|s| (s.file, b.files.version(s.file)))
-        .filter(|(file, version)| sources.get(file).is_none_or(|m| m.version != *version))
-        .collect();
-    let normalized: Vec<Normalized> = stale
-        .par_iter()
-        .map(|(file, _)| normalize(b.files.text(*file)))
-        .collect();
-    for ((file, version), normalized) in stale.into_iter().zip(normalized) {
-        let memo = SourceMemo {
-            version,
-            normalized: Arc::new(normalized),
-            found: FxHashMap::default(),
-            paragraphs: OnceLock::new(),
-        };
-        sources.insert(file, memo);
-    }
-    let mut by_file: HashMap<FileId, &'c mut SourceMemo> =
-        sources.iter_mut().map(|(k, v)| (*k, v)).collect();
-    b.sources
-        .iter()
-        .map(|s| by_file.remove(&s.file).expect("memo made above"))
-        .collect()
 }
 
 fn uncited_claim(b: &Briefing, file: crate::files::FileId, path: &[Seg]) -> Diagnostic {
