@@ -24,6 +24,8 @@
 //! | [`TextSha256`] | source file | its [`Text`] |
 //! | [`SketchOf`] | source file | its [`Text`] (for corroboration) |
 //! | [`CheckedBriefing`] | – | the briefing, the theme's static files, and the four above |
+//! | [`RenderSite`] | – | the briefing, the check, the theme (indexes every page uses) |
+//! | [`PageAt`], [`Sitemap`], [`PrintPageOf`] | page path | the site; the old bytes are reused where the view is unchanged |
 //!
 //! `briefing build` and `check` run this engine once, from empty; `watch`
 //! and `serve` keep it between rebuilds.
@@ -38,11 +40,13 @@ use crate::check::{self, SourceText, quote::Occurrences};
 use crate::config::{Config, SiteUrl};
 use crate::corroborate::{self, TextSketch};
 use crate::diag::Diagnostic;
-use crate::engine::{Engine, Input, InputTable, Sweep, Sweeper, Table, query};
+use crate::engine::{Cx, Engine, Input, InputTable, Query, Sweep, Sweeper, Table, query};
 use crate::files::{File, FileId, Files};
 use crate::load::{self, Loaded, Parsed, Scan};
 use crate::model::{Front, Kind, Note, SourceMeta};
+use crate::render::print::PrintPage;
 use crate::render::theme::{self, Theme};
+use crate::render::{Page, Rendered, Site};
 
 /// A file as read: equal when its version is (a version names one content).
 #[derive(Debug, Clone)]
@@ -75,10 +79,18 @@ pub struct Db {
     sha256: Table<Db, TextSha256>,
     sketch: Table<Db, SketchOf>,
     checked: Table<Db, CheckedBriefing>,
+    site: Table<Db, RenderSite>,
+    pages: Table<Db, PageAt>,
+    sitemap: Table<Db, Sitemap>,
+    print: Table<Db, PrintPageOf>,
 }
 
 impl Sweep for Db {
     fn sweep(&mut self, s: &mut Sweeper) {
+        s.table(&mut self.pages);
+        s.table(&mut self.sitemap);
+        s.table(&mut self.print);
+        s.table(&mut self.site);
         s.table(&mut self.checked);
         s.table(&mut self.loaded);
         s.table(&mut self.quote_in);
@@ -159,7 +171,7 @@ impl Input<Db> for ThemeState {
 }
 
 /// The text of `file`, read through `cx` (so recorded).
-fn text(cx: &crate::engine::Cx<'_, Db>, file: FileId) -> Arc<FileText> {
+fn text(cx: &Cx<'_, Db>, file: FileId) -> Arc<FileText> {
     cx.input::<Text>(&file)
         .expect("every file of a scan is set as an input before it is read")
 }
@@ -219,6 +231,112 @@ query!(Db; CheckedBriefing: () => Checked, checked, |cx, _k| {
     };
     check::check(cx, &loaded.briefing, &statics)
 });
+
+// ---- rendering --------------------------------------------------------------
+
+query!(Db; RenderSite: () => Site, site, |cx, _k| {
+    let loaded = cx.get::<LoadedBriefing>(&());
+    let checked = cx.get::<CheckedBriefing>(&());
+    let theme = cx.input::<ThemeState>(&()).expect("the theme is set before rendering");
+    let theme = theme.0.clone().expect("pages are rendered only with a working theme");
+    Site::new(loaded.briefing.clone(), checked, theme)
+});
+
+/// The page at a path of [`Site::paths`]. Recomputed whenever the site is
+/// (any change), but its bytes are rendered again only if its view — what
+/// the template is given — changed: the old bytes are reused otherwise.
+pub struct PageAt;
+
+impl Query<Db> for PageAt {
+    type Key = String;
+    type Value = Rendered;
+    fn table(db: &Db) -> &Table<Db, Self> {
+        &db.pages
+    }
+    fn compute(cx: &Cx<'_, Db>, path: &String) -> Rendered {
+        Self::compute_from(cx, path, None)
+    }
+    fn compute_from(cx: &Cx<'_, Db>, path: &String, old: Option<&Rendered>) -> Rendered {
+        let site = cx.get::<RenderSite>(&());
+        Rendered(site.page(path, old.and_then(|o| o.0.as_ref().ok())))
+    }
+}
+
+/// `sitemap.xml`, as [`PageAt`].
+pub struct Sitemap;
+
+impl Query<Db> for Sitemap {
+    type Key = ();
+    type Value = Rendered;
+    fn table(db: &Db) -> &Table<Db, Self> {
+        &db.sitemap
+    }
+    fn compute(cx: &Cx<'_, Db>, key: &()) -> Rendered {
+        Self::compute_from(cx, key, None)
+    }
+    fn compute_from(cx: &Cx<'_, Db>, _: &(), old: Option<&Rendered>) -> Rendered {
+        let site = cx.get::<RenderSite>(&());
+        Rendered(site.sitemap(old.and_then(|o| o.0.as_ref().ok())))
+    }
+}
+
+/// `print.html`: its sections are rendered again only where their view
+/// changed.
+pub struct PrintPageOf;
+
+/// `print.html`, or why its template failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintResult(pub Result<PrintPage, Box<Diagnostic>>);
+
+impl Query<Db> for PrintPageOf {
+    type Key = ();
+    type Value = PrintResult;
+    fn table(db: &Db) -> &Table<Db, Self> {
+        &db.print
+    }
+    fn compute(cx: &Cx<'_, Db>, key: &()) -> PrintResult {
+        Self::compute_from(cx, key, None)
+    }
+    fn compute_from(cx: &Cx<'_, Db>, _: &(), old: Option<&PrintResult>) -> PrintResult {
+        let site = cx.get::<RenderSite>(&());
+        PrintResult(site.print_page(old.and_then(|o| o.0.as_ref().ok())))
+    }
+}
+
+/// Every page of the site but the search index and `briefing.json`, or the
+/// template errors (each once).
+pub fn pages(cx: &Cx<'_, Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
+    let site = cx.get::<RenderSite>(&());
+    let rendered = cx.par_map(site.paths(), |cx, path| cx.get::<PageAt>(path));
+    let mut pages = Vec::with_capacity(rendered.len() + 16);
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    fn take(r: &Rendered, pages: &mut Vec<Page>, errors: &mut Vec<Diagnostic>) {
+        match &r.0 {
+            Ok(page) => pages.push(page.clone()),
+            Err(d) => errors.push((**d).clone()),
+        }
+    }
+    for r in &rendered {
+        take(r, &mut pages, &mut errors);
+    }
+    if errors.is_empty() {
+        take(&cx.get::<Sitemap>(&()), &mut pages, &mut errors);
+    }
+    let print = site.briefing().config.output.html.print.enable;
+    if errors.is_empty() && print {
+        match &cx.get::<PrintPageOf>(&()).0 {
+            Ok(p) => pages.push(p.page.clone()),
+            Err(d) => errors.push((**d).clone()),
+        }
+    }
+    if !errors.is_empty() {
+        // One broken template fails every page that uses it: say it once.
+        errors.dedup_by(|a, b| a.message == b.message);
+        return Err(errors);
+    }
+    pages.extend(site.fixed_files());
+    Ok(pages)
+}
 
 // ---- driving ----------------------------------------------------------------
 

@@ -88,6 +88,14 @@ pub trait Query<Db>: Sized + 'static {
     /// Where the database keeps this query's memos.
     fn table(db: &Db) -> &Table<Db, Self>;
     fn compute(cx: &Cx<'_, Db>, key: &Self::Key) -> Self::Value;
+    /// Computes the value knowing the previous one, when there is one. A
+    /// query whose value is expensive to produce but cheap to identify (a
+    /// page: its view hashed) overrides this to reuse the old value's parts
+    /// when their identity is unchanged; the result must be what `compute`
+    /// would return.
+    fn compute_from(cx: &Cx<'_, Db>, key: &Self::Key, _old: Option<&Self::Value>) -> Self::Value {
+        Self::compute(cx, key)
+    }
 }
 
 /// An input: a value per key, set from outside. Unset keys read as `None`.
@@ -329,7 +337,8 @@ impl<Db: Sync + Send + 'static, Q: Query<Db>> Slot<Db, Q> {
             m.verified_at = now;
             return (m.value.clone(), m.changed_at);
         }
-        let (value, deps) = engine.compute::<Q>(&self.key);
+        let old = memo.as_ref().map(|m| m.value.clone());
+        let (value, deps) = engine.compute::<Q>(&self.key, old.as_deref());
         let (value, changed_at) = match memo.take() {
             // Backdating: readers of an equal value need not recompute.
             Some(old) if *old.value == value => (old.value, old.changed_at),
@@ -440,9 +449,13 @@ impl<Db: Sync + Send + 'static> Engine<Db> {
     }
 
     /// Runs `Q::compute`, returning its value and what it read.
-    fn compute<Q: Query<Db>>(&self, key: &Q::Key) -> (Q::Value, Box<[Dep<Db>]>) {
+    fn compute<Q: Query<Db>>(
+        &self,
+        key: &Q::Key,
+        old: Option<&Q::Value>,
+    ) -> (Q::Value, Box<[Dep<Db>]>) {
         let cx = Cx::new(self);
-        let value = Q::compute(&cx, key);
+        let value = Q::compute_from(&cx, key, old);
         (value, cx.deps.into_inner().into_boxed_slice())
     }
 }

@@ -84,13 +84,21 @@ fn compile(
     let mut pages = Vec::new();
     if tally.errors == 0 && do_render {
         let theme = theme.expect("a missing theme is a counted template error");
-        let (rendered, export) = rayon::join(
-            || render::render(briefing, &checked, &theme, &mut cache.render),
-            || export::page(briefing, &checked, &mut cache.export),
+        let _ = &theme;
+        let engine = &cache.engine;
+        let (rendered, (export, index)) = rayon::join(
+            || db::pages(&engine.cx()),
+            || {
+                rayon::join(
+                    || export::page(briefing, &checked, &mut cache.export),
+                    || render::search::index(briefing, &mut cache.search),
+                )
+            },
         );
         match rendered {
             Ok(mut rendered) => {
                 rendered.push(export);
+                rendered.push(index);
                 let base = briefing.site_url.as_ref().map_or("/", |u| u.path.as_str());
                 diags.extend(links::check(&rendered, base, &mut cache.links));
                 pages = rendered;

@@ -6,20 +6,19 @@
 
 mod context;
 pub(crate) mod passages;
-mod print;
+pub mod print;
 pub mod search;
 pub mod template_graph;
 pub mod theme;
 pub mod timeline;
 pub mod views;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::check::Checked;
@@ -44,114 +43,209 @@ pub struct Page {
     pub file: Option<crate::files::FileId>,
 }
 
-/// A rendered page as remembered between builds.
-struct Memo {
-    /// Hash of everything the page's view is computed from (see
-    /// [`Renderer::inputs`]): equal inputs, equal page, no view built.
-    inputs: u64,
-    /// Hash of the view itself and the theme (see [`Page::key`]).
-    key: u64,
-    bytes: Arc<Vec<u8>>,
-}
-
-/// Each page's memo, by path.
-type PageMemo = HashMap<String, Memo>;
-
-/// What rendering keeps between builds: each page's key and bytes.
-#[derive(Default)]
-pub struct RenderCache {
-    pages: PageMemo,
-    print: print::PrintCache,
-    search: search::SearchCache,
-}
-
 /// How many neighbours of the current note the sidebar shows on each side.
 const NAV_WINDOW: usize = 6;
 
-pub fn render(
-    b: &Briefing,
-    checked: &Checked,
-    theme: &Theme,
-    cache: &mut RenderCache,
-) -> Result<Vec<Page>, Vec<Diagnostic>> {
-    let r = Renderer::new(b, checked, theme);
-    let mut order = r.reading_order();
-    let pages_in_order = order.len();
-    order.push(Entry::NotFound);
-    order.push(Entry::Search);
-    let memo = &cache.pages;
-    let (results, index) = rayon::join(
-        || {
-            (0..order.len())
-                .into_par_iter()
-                .map(|i| {
-                    let in_sequence = i < pages_in_order;
-                    let prev = (in_sequence && i > 0).then(|| &order[i - 1]);
-                    let next = (in_sequence && i + 1 < pages_in_order).then(|| &order[i + 1]);
-                    r.page(&order[i], prev, next, memo)
-                })
-                .collect::<Vec<Result<(Page, u64), Box<Diagnostic>>>>()
-        },
-        || search::index(b, &r.note_ver, &r.source_ver, &mut cache.search),
-    );
-    let mut pages = Vec::with_capacity(results.len() + theme.statics.len());
-    let mut inputs = Vec::with_capacity(results.len());
-    let mut errors: Vec<Diagnostic> = Vec::new();
-    for result in results {
-        match result {
-            Ok((page, input)) => {
-                pages.push(page);
-                inputs.push(input);
+/// A rendered page as a query's value: equal when its key is (equal keys,
+/// equal bytes), so the bytes are never compared.
+#[derive(Debug, Clone)]
+pub struct Rendered(pub Result<Page, Box<Diagnostic>>);
+
+impl PartialEq for Rendered {
+    fn eq(&self, other: &Rendered) -> bool {
+        match (&self.0, &other.0) {
+            (Ok(a), Ok(b)) => a.path == b.path && a.key == b.key,
+            (Err(a), Err(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// What every page is rendered from: the briefing, what checking found,
+/// the theme, and the indexes made from them once per build (which notes
+/// refer to which, where each quoted passage is, the reading order).
+pub struct Site {
+    b: Arc<Briefing>,
+    checked: Arc<Checked>,
+    theme: Arc<Theme>,
+    /// Note ID → index.
+    note_index: FxHashMap<String, usize>,
+    /// Source ID → index.
+    source_index: FxHashMap<String, usize>,
+    /// Per source: its distinct quoted ranges, sorted, each with its citers.
+    quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
+    /// Per quoted citation: its passage's id on the source page (`q-3`),
+    /// the source's index and where the quote is in the source's text.
+    anchors: FxHashMap<CiteKey, (String, usize, Range<usize>)>,
+    /// Per source: its paragraphs, made when a quote's context first
+    /// needs them.
+    paragraphs: Vec<OnceLock<Vec<Range<usize>>>>,
+    /// Per note: the other notes that refer to it (in any field or a
+    /// `note:` link), in reading order — its backlinks.
+    cited_by: Vec<Vec<usize>>,
+    /// Every page: the reading order, then the 404 and search pages.
+    order: Vec<Entry>,
+    /// How many of `order` are in the reading order (have prev/next).
+    in_sequence: usize,
+    /// Each page's path, as `order`.
+    paths: Vec<String>,
+    by_path: FxHashMap<String, usize>,
+}
+
+/// A site is made anew when anything it is made from changed; two are the
+/// same when made from the same values.
+impl PartialEq for Site {
+    fn eq(&self, other: &Site) -> bool {
+        Arc::ptr_eq(&self.b, &other.b)
+            && Arc::ptr_eq(&self.checked, &other.checked)
+            && self.theme.fingerprint == other.theme.fingerprint
+    }
+}
+
+impl Site {
+    pub fn new(b: Arc<Briefing>, checked: Arc<Checked>, theme: Arc<Theme>) -> Site {
+        let mut quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>> =
+            vec![BTreeMap::new(); b.sources.len()];
+        for (key, m) in &checked.quotes {
+            quotes[m.source]
+                .entry((m.range.start, m.range.end))
+                .or_default()
+                .push(*key);
+        }
+        let mut anchors = FxHashMap::default();
+        for (si, per_source) in quotes.iter_mut().enumerate() {
+            for (n, (&(a, z), citers)) in per_source.iter_mut().enumerate() {
+                citers.sort();
+                for key in citers.iter() {
+                    anchors.insert(*key, (routes::passage_anchor(n + 1), si, a..z));
+                }
             }
-            Err(d) => errors.push(*d),
+        }
+        let note_index: FxHashMap<String, usize> = b
+            .notes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.clone(), i))
+            .collect();
+        let mut site = Site {
+            cited_by: backlinks(&b, &note_index),
+            note_index,
+            source_index: b
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.clone(), i))
+                .collect(),
+            quotes,
+            anchors,
+            paragraphs: b.sources.iter().map(|_| OnceLock::new()).collect(),
+            order: Vec::new(),
+            in_sequence: 0,
+            paths: Vec::new(),
+            by_path: FxHashMap::default(),
+            b,
+            checked,
+            theme,
+        };
+        let r = site.renderer();
+        let mut order = r.reading_order();
+        let in_sequence = order.len();
+        order.push(Entry::NotFound);
+        order.push(Entry::Search);
+        let paths: Vec<String> = order.iter().map(|e| r.path(e)).collect();
+        site.by_path = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i))
+            .collect();
+        site.order = order;
+        site.in_sequence = in_sequence;
+        site.paths = paths;
+        site
+    }
+
+    /// The path of every page made from a template, in reading order.
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    pub fn briefing(&self) -> &Briefing {
+        &self.b
+    }
+
+    fn renderer(&self) -> Renderer<'_> {
+        let c = &self.b.config;
+        Renderer {
+            b: &self.b,
+            theme: &self.theme,
+            site: SiteView {
+                title: &c.book.title,
+                description: c.book.description.as_deref(),
+                language: &c.book.language,
+                authors: &c.book.authors,
+                footer: c.output.html.footer.as_deref(),
+                print: c.output.html.print.enable,
+            },
+            note_index: &self.note_index,
+            source_index: &self.source_index,
+            quotes: &self.quotes,
+            anchors: &self.anchors,
+            paragraphs: &self.paragraphs,
+            cited_by: &self.cited_by,
+            corroboration: &self.checked.corroboration,
         }
     }
-    if !errors.is_empty() {
-        // One broken template fails every page that uses it: say it once.
-        errors.dedup_by(|a, b| a.message == b.message);
-        return Err(errors);
+
+    /// The page at `path` (one of [`Site::paths`]), reusing `old`'s bytes
+    /// if it was rendered from the very same view.
+    pub fn page(&self, path: &str, old: Option<&Page>) -> Result<Page, Box<Diagnostic>> {
+        let i = self.by_path[path];
+        let in_sequence = i < self.in_sequence;
+        let prev = (in_sequence && i > 0).then(|| &self.order[i - 1]);
+        let next = (in_sequence && i + 1 < self.in_sequence).then(|| &self.order[i + 1]);
+        self.renderer().page(&self.order[i], prev, next, old)
     }
-    match r.sitemap(&order[..pages_in_order], &cache.pages) {
-        Ok(page) => pages.push(page),
-        Err(d) => return Err(vec![*d]),
+
+    /// `sitemap.xml`.
+    pub fn sitemap(&self, old: Option<&Page>) -> Result<Page, Box<Diagnostic>> {
+        self.renderer()
+            .sitemap(&self.order[..self.in_sequence], old)
     }
-    if b.config.output.html.print.enable {
-        match r.print_page(&mut cache.print) {
-            Ok(page) => pages.push(page),
-            Err(d) => return Err(vec![*d]),
-        }
+
+    /// `print.html`, reusing the sections of `old` made from the same views.
+    pub fn print_page(
+        &self,
+        old: Option<&print::PrintPage>,
+    ) -> Result<print::PrintPage, Box<Diagnostic>> {
+        self.renderer().print_page(old)
     }
-    pages.push(index);
-    // Tells GitHub Pages to publish the folder as it is.
-    pages.push(Page {
-        path: ".nojekyll".into(),
-        key: 0,
-        bytes: Arc::new(Vec::new()),
-        template: None,
-        file: None,
-    });
-    for (name, bytes) in &theme.statics {
-        pages.push(Page {
-            path: format!("static/{name}"),
-            key: hash_of(&(theme.fingerprint, name)),
-            bytes: Arc::new(bytes.clone()),
+
+    /// The files that are not rendered: the theme's static files and
+    /// `.nojekyll`.
+    pub fn fixed_files(&self) -> Vec<Page> {
+        // Tells GitHub Pages to publish the folder as it is.
+        let mut pages = vec![Page {
+            path: ".nojekyll".into(),
+            key: 0,
+            bytes: Arc::new(Vec::new()),
             template: None,
             file: None,
-        });
+        }];
+        for (name, bytes) in &self.theme.statics {
+            pages.push(Page {
+                path: format!("static/{name}"),
+                key: hash_of(&(self.theme.fingerprint, name)),
+                bytes: Arc::new(bytes.clone()),
+                template: None,
+                file: None,
+            });
+        }
+        pages
     }
-    cache.pages = pages
-        .iter()
-        .zip(inputs.into_iter().chain(std::iter::repeat(0)))
-        .map(|(p, inputs)| {
-            let memo = Memo {
-                inputs,
-                key: p.key,
-                bytes: p.bytes.clone(),
-            };
-            (p.path.clone(), memo)
-        })
-        .collect();
-    Ok(pages)
 }
 
 fn hash_of<T: Hash>(value: &T) -> u64 {
@@ -173,231 +267,22 @@ enum Entry {
     Search,
 }
 
+/// What rendering one page sees: the [`Site`], borrowed.
 struct Renderer<'a> {
     b: &'a Briefing,
     theme: &'a Theme,
     site: SiteView<'a>,
-    /// Note ID → index.
-    note_index: FxHashMap<&'a str, usize>,
-    /// Source ID → index.
-    source_index: FxHashMap<&'a str, usize>,
-    /// Per source: its distinct quoted ranges, sorted, each with its citers.
-    quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
-    /// Per quoted citation: its passage's id on the source page (`q-3`),
-    /// the source's index and where the quote is in the source's text.
-    anchors: FxHashMap<CiteKey, (String, usize, Range<usize>)>,
-    /// Per source: its paragraphs, made when a quote's context first
-    /// needs them.
-    paragraphs: Vec<OnceLock<Vec<Range<usize>>>>,
-    /// Per note: its file and content version, hashed — identifies
-    /// everything a page can show of it (title, kind, dates, claims).
-    note_ver: Vec<u64>,
-    /// Per source: its text's and its metadata's versions, hashed.
-    source_ver: Vec<u64>,
-    /// Per source: its quoted passages and their citers, hashed (the
-    /// passage numbers every citation link uses).
-    source_quotes: Vec<u64>,
-    /// Per note: the other notes that refer to it (in any field or a
-    /// `note:` link), in reading order — its backlinks.
-    cited_by: Vec<Vec<usize>>,
+    note_index: &'a FxHashMap<String, usize>,
+    source_index: &'a FxHashMap<String, usize>,
+    quotes: &'a [BTreeMap<(usize, usize), Vec<CiteKey>>],
+    anchors: &'a FxHashMap<CiteKey, (String, usize, Range<usize>)>,
+    paragraphs: &'a [OnceLock<Vec<Range<usize>>>],
+    cited_by: &'a [Vec<usize>],
     /// Which sources tell the same story.
     corroboration: &'a crate::corroborate::Corroboration,
-    /// What every page shows: site settings, theme, part sizes.
-    globals: u64,
 }
 
 impl<'a> Renderer<'a> {
-    fn new(b: &'a Briefing, checked: &'a Checked, theme: &'a Theme) -> Self {
-        let mut quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>> =
-            vec![BTreeMap::new(); b.sources.len()];
-        for (key, m) in &checked.quotes {
-            quotes[m.source]
-                .entry((m.range.start, m.range.end))
-                .or_default()
-                .push(*key);
-        }
-        let mut anchors = FxHashMap::default();
-        for (si, per_source) in quotes.iter_mut().enumerate() {
-            for (n, (&(a, z), citers)) in per_source.iter_mut().enumerate() {
-                citers.sort();
-                for key in citers.iter() {
-                    anchors.insert(*key, (routes::passage_anchor(n + 1), si, a..z));
-                }
-            }
-        }
-        let note_index: FxHashMap<&str, usize> = b
-            .notes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.as_str(), i))
-            .collect();
-        let c = &b.config;
-        Renderer {
-            cited_by: backlinks(b, &note_index),
-            corroboration: &checked.corroboration,
-            b,
-            theme,
-            site: SiteView {
-                title: &c.book.title,
-                description: c.book.description.as_deref(),
-                language: &c.book.language,
-                authors: &c.book.authors,
-                footer: c.output.html.footer.as_deref(),
-                print: c.output.html.print.enable,
-            },
-            note_index,
-            source_index: b
-                .sources
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.id.as_str(), i))
-                .collect(),
-            note_ver: b
-                .notes
-                .iter()
-                .map(|n| hash_of(&(n.file, b.files.version(n.file))))
-                .collect(),
-            source_ver: b
-                .sources
-                .iter()
-                .map(|s| {
-                    let meta = s.meta.as_ref().map(|m| (m.file, b.files.version(m.file)));
-                    hash_of(&(s.file, b.files.version(s.file), meta))
-                })
-                .collect(),
-            source_quotes: quotes.iter().map(hash_of).collect(),
-            globals: {
-                let counts: Vec<usize> = Kind::ALL.iter().map(|&k| b.notes_of(k).count()).collect();
-                let site = b.site_url.as_ref().map(|u| (&u.origin, &u.path));
-                hash_of(&(
-                    theme.fingerprint,
-                    &c.book,
-                    &c.output.html.footer,
-                    c.output.html.print.enable,
-                    checked.corroboration.fingerprint(),
-                    site,
-                    counts,
-                    b.sources.len(),
-                ))
-            },
-            quotes,
-            anchors,
-            paragraphs: b.sources.iter().map(|_| OnceLock::new()).collect(),
-        }
-    }
-
-    /// A hash of everything the page `e` is computed from, cheap to compute
-    /// without building its view: the page's own note or source, the notes
-    /// and sources it links to or lists, its sidebar and prev/next
-    /// neighbours, and the site-wide settings. Pages with equal inputs are
-    /// equal (`tests/incremental.rs` holds this to account).
-    fn inputs(&self, e: &Entry, prev: Option<&Entry>, next: Option<&Entry>) -> u64 {
-        let mut h = FxHasher::default();
-        self.globals.hash(&mut h);
-        for neighbour in [prev, next] {
-            self.identity(neighbour).hash(&mut h);
-        }
-        match *e {
-            Entry::Front => {
-                if let Some(f) = &self.b.front {
-                    (f.file, self.b.files.version(f.file)).hash(&mut h);
-                    self.hash_refs(&f.refs, &mut h);
-                    for c in f.bottom_line.iter().chain(&f.key_facts) {
-                        self.hash_cites(c, &mut h);
-                    }
-                }
-            }
-            Entry::Part(k) => {
-                for i in self.part_range(k) {
-                    self.note_ver[i].hash(&mut h);
-                    self.hash_refs(&self.b.notes[i].refs, &mut h);
-                }
-                // The open questions collect every note's disagreements.
-                if k == Kind::Question {
-                    for i in self.with_disagreements() {
-                        self.note_ver[i].hash(&mut h);
-                    }
-                }
-            }
-            Entry::Note(i) => {
-                self.note_ver[i].hash(&mut h);
-                let n = &self.b.notes[i];
-                self.hash_refs(&n.refs, &mut h);
-                for c in &n.claims {
-                    self.hash_cites(c, &mut h);
-                }
-                for &j in &self.cited_by[i] {
-                    self.note_ver[j].hash(&mut h);
-                }
-                let part = self.part_range(n.kind());
-                let (lo, hi) = window_bounds(part.len(), Some(i - part.start));
-                self.note_ver[part.start + lo..part.start + hi].hash(&mut h);
-            }
-            Entry::Sources => {
-                self.source_ver.hash(&mut h);
-                self.source_quotes.hash(&mut h);
-            }
-            Entry::Source(i) => {
-                (self.source_ver[i], self.source_quotes[i]).hash(&mut h);
-                for keys in self.quotes[i].values() {
-                    for key in keys {
-                        self.identity(Some(&match key.owner {
-                            Owner::Note(j) => Entry::Note(j),
-                            Owner::Front => Entry::Front,
-                        }))
-                        .hash(&mut h);
-                    }
-                }
-                let (lo, hi) = window_bounds(self.source_ver.len(), Some(i));
-                self.source_ver[lo..hi].hash(&mut h);
-                // `note:` links in the caveats.
-                if let Some(m) = &self.b.sources[i].meta {
-                    for id in m.caveats.iter().flat_map(|c| markdown::note_links(c)) {
-                        self.note_index
-                            .get(id.as_str())
-                            .map(|&j| self.note_ver[j])
-                            .hash(&mut h);
-                    }
-                }
-            }
-            Entry::NotFound | Entry::Search => {}
-        }
-        h.finish()
-    }
-
-    /// What identifies an entry's title and place: for a note or source its
-    /// version hash, otherwise which fixed page it is.
-    fn identity(&self, e: Option<&Entry>) -> u64 {
-        match e {
-            None => 0,
-            Some(Entry::Note(j)) => self.note_ver[*j],
-            Some(Entry::Source(s)) => self.source_ver[*s],
-            Some(Entry::Part(k)) => hash_of(&("part", *k)),
-            Some(Entry::Front) => 1,
-            Some(Entry::Sources) => 2,
-            Some(Entry::NotFound) => 3,
-            Some(Entry::Search) => 4,
-        }
-    }
-
-    fn hash_refs(&self, refs: &[Ref], h: &mut FxHasher) {
-        for r in refs {
-            self.note_index
-                .get(r.target.as_str())
-                .map(|&j| self.note_ver[j])
-                .hash(h);
-        }
-    }
-
-    fn hash_cites(&self, claim: &Claim, h: &mut FxHasher) {
-        for cite in &claim.cites {
-            match self.source_index.get(cite.source.as_str()) {
-                Some(&si) => (self.source_ver[si], self.source_quotes[si]).hash(h),
-                None => 0u64.hash(h),
-            }
-        }
-    }
-
     fn reading_order(&self) -> Vec<Entry> {
         let mut order = vec![Entry::Front];
         for kind in Kind::ALL {
@@ -455,10 +340,9 @@ impl<'a> Renderer<'a> {
         e: &Entry,
         prev: Option<&Entry>,
         next: Option<&Entry>,
-        memo: &PageMemo,
-    ) -> Result<(Page, u64), Box<Diagnostic>> {
+        old: Option<&Page>,
+    ) -> Result<Page, Box<Diagnostic>> {
         let path = self.path(e);
-        let inputs = self.inputs(e, prev, next);
         // Hosts serve 404.html for missing pages at any depth, so its links
         // start from the site's root path rather than from its own folder.
         let root = match e {
@@ -485,7 +369,7 @@ impl<'a> Renderer<'a> {
             root,
             print: false,
         };
-        let m = |template: &'static str| (memo, path.as_str(), template);
+        let m = |template: &'static str| (old, template);
         let template = match *e {
             Entry::Front => "index.html",
             Entry::Part(_) => "part.html",
@@ -501,16 +385,6 @@ impl<'a> Renderer<'a> {
             Entry::Source(i) => Some(self.b.sources[i].file),
             _ => None,
         };
-        if let Some(hit) = memo.get(&path).filter(|m| m.inputs == inputs) {
-            let page = Page {
-                path,
-                bytes: hit.bytes.clone(),
-                key: hit.key,
-                template: Some(template),
-                file,
-            };
-            return Ok((page, inputs));
-        }
         let (key, bytes) = match *e {
             Entry::Front => self.memoised(m("index.html"), &layout!(self.front(&links))),
             Entry::Part(k) => self.memoised(m("part.html"), &layout!(self.part(k, &links))),
@@ -520,19 +394,18 @@ impl<'a> Renderer<'a> {
             Entry::NotFound => self.memoised(m("404.html"), &layout!(())),
             Entry::Search => self.memoised(m("search.html"), &layout!(search_view())),
         }?;
-        let page = Page {
+        Ok(Page {
             path,
             bytes,
             key,
             template: Some(template),
             file,
-        };
-        Ok((page, inputs))
+        })
     }
 
     /// `sitemap.xml`: every page but the 404, as absolute URLs when the
     /// site-url is absolute (as the sitemap protocol wants), else as paths.
-    fn sitemap(&self, pages: &[Entry], memo: &PageMemo) -> Result<Page, Box<Diagnostic>> {
+    fn sitemap(&self, pages: &[Entry], old: Option<&Page>) -> Result<Page, Box<Diagnostic>> {
         #[derive(Serialize, Hash)]
         struct Sitemap {
             urls: Vec<String>,
@@ -545,7 +418,7 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         let path = "sitemap.xml".to_owned();
-        let (key, bytes) = self.memoised((memo, &path, "sitemap.xml"), &Sitemap { urls })?;
+        let (key, bytes) = self.memoised((old, "sitemap.xml"), &Sitemap { urls })?;
         Ok(Page {
             path,
             bytes,
@@ -555,15 +428,15 @@ impl<'a> Renderer<'a> {
         })
     }
 
-    /// Renders `ctx` with the template, unless the previous build rendered
-    /// this very view with this very theme to this path.
+    /// Renders `ctx` with the template, unless the page's previous version
+    /// `old` was rendered from this very view with this very theme.
     fn memoised<T: Serialize + Hash>(
         &self,
-        (memo, path, template): (&PageMemo, &str, &str),
+        (old, template): (Option<&Page>, &str),
         ctx: &T,
     ) -> Result<(u64, Arc<Vec<u8>>), Box<Diagnostic>> {
         let key = hash_of(&(self.theme.fingerprint, template, ctx));
-        if let Some(hit) = memo.get(path)
+        if let Some(hit) = old
             && hit.key == key
         {
             return Ok((key, hit.bytes.clone()));
@@ -1151,7 +1024,7 @@ impl NoteLinks for Linker<'_, '_> {
 
 /// For each note, the notes that refer to it, in reading order (notes are
 /// sorted), each once, never itself.
-fn backlinks(b: &Briefing, note_index: &FxHashMap<&str, usize>) -> Vec<Vec<usize>> {
+fn backlinks(b: &Briefing, note_index: &FxHashMap<String, usize>) -> Vec<Vec<usize>> {
     let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); b.notes.len()];
     for (i, n) in b.notes.iter().enumerate() {
         for r in &n.refs {

@@ -31,12 +31,18 @@ use crate::model::Kind;
 /// Where the shell wants the sections: what `{{ page.body }}` prints.
 const BODY_MARKER: &str = "<!--briefing:print-sections-->";
 
-/// The last `print.html` and where each of its sections lies in it, by
-/// key.
-#[derive(Default)]
-pub struct PrintCache {
-    page: Arc<Vec<u8>>,
+/// `print.html` and where each of its sections lies in it, by key (a hash
+/// of the section's view and the theme), for the next build to reuse.
+#[derive(Debug, Clone)]
+pub struct PrintPage {
+    pub page: Page,
     sections: FxHashMap<u64, Range<usize>>,
+}
+
+impl PartialEq for PrintPage {
+    fn eq(&self, other: &PrintPage) -> bool {
+        self.page.key == other.page.key
+    }
 }
 
 /// How many sections are rendered in parallel before being appended.
@@ -124,14 +130,14 @@ enum Part {
 }
 
 impl Renderer<'_> {
-    /// Renders `print.html`, reusing the sections of the previous build
-    /// whose inputs are unchanged.
-    pub(super) fn print_page(&self, cache: &mut PrintCache) -> Result<Page, Box<Diagnostic>> {
-        let keyed: Vec<(u64, Part)> = self
-            .print_order()
-            .into_iter()
-            .map(|p| (self.print_key(p), p))
-            .collect();
+    /// Renders `print.html`, reusing the sections of `old` made from the
+    /// same views.
+    pub(super) fn print_page(&self, old: Option<&PrintPage>) -> Result<PrintPage, Box<Diagnostic>> {
+        let empty = FxHashMap::default();
+        let (old_bytes, old_sections): (&[u8], _) = match old {
+            Some(o) => (&o.page.bytes, &o.sections),
+            None => (&[], &empty),
+        };
         let shell = PageContext {
             site: &self.site,
             root: "",
@@ -156,39 +162,42 @@ impl Renderer<'_> {
                 .help("put `{{ page.body | safe }}` where the notes and sources should go"),
             ));
         };
-        let mut bytes = Vec::with_capacity(cache.page.len().max(shell.len()));
+        let mut bytes = Vec::with_capacity(old_bytes.len().max(shell.len()));
         bytes.extend_from_slice(&shell.as_bytes()[..at]);
         let mut sections = FxHashMap::default();
-        for chunk in keyed.chunks(CHUNK) {
-            let fresh: Vec<Option<String>> = chunk
+        let mut keys = Vec::new();
+        for chunk in self.print_order().chunks(CHUNK) {
+            let fresh: Vec<(u64, Option<String>)> = chunk
                 .par_iter()
-                .map(|(key, part)| match cache.sections.contains_key(key) {
-                    true => Ok(None),
-                    false => self.print_section(*part).map(Some),
+                .map(|part| {
+                    let section = self.print_section(*part);
+                    let key = hash_of(&(self.theme.fingerprint, &section));
+                    match old_sections.contains_key(&key) {
+                        true => Ok((key, None)),
+                        false => self.render_section(&section).map(|html| (key, Some(html))),
+                    }
                 })
                 .collect::<Result<_, _>>()?;
-            for ((key, _), html) in chunk.iter().zip(fresh) {
+            for (key, html) in fresh {
                 let start = bytes.len();
                 match html {
                     Some(html) => bytes.extend_from_slice(html.as_bytes()),
-                    None => bytes.extend_from_slice(&cache.page[cache.sections[key].clone()]),
+                    None => bytes.extend_from_slice(&old_bytes[old_sections[&key].clone()]),
                 }
-                sections.insert(*key, start..bytes.len());
+                sections.insert(key, start..bytes.len());
+                keys.push(key);
             }
         }
         bytes.extend_from_slice(&shell.as_bytes()[at + BODY_MARKER.len()..]);
-        let keys: Vec<u64> = keyed.iter().map(|(k, _)| *k).collect();
-        let bytes = Arc::new(bytes);
-        *cache = PrintCache {
-            page: bytes.clone(),
+        Ok(PrintPage {
+            page: Page {
+                path: "print.html".into(),
+                key: hash_of(&(shell_key, keys)),
+                bytes: Arc::new(bytes),
+                template: Some("print.html"),
+                file: None,
+            },
             sections,
-        };
-        Ok(Page {
-            path: "print.html".into(),
-            key: hash_of(&(shell_key, keys)),
-            bytes,
-            template: Some("print.html"),
-            file: None,
         })
     }
 
@@ -219,31 +228,14 @@ impl Renderer<'_> {
         toc
     }
 
-    /// Equal keys, equal sections: the theme and the same inputs that decide
-    /// whether the section's page must be rendered again.
-    fn print_key(&self, part: Part) -> u64 {
-        let inputs = match part {
-            Part::Front => self.inputs(&Entry::Front, None, None),
-            Part::Heading(kind) => hash_of(&(self.globals, kind)),
-            Part::Note(i) => self.inputs(&Entry::Note(i), None, None),
-            Part::Source(i) => self.inputs(&Entry::Source(i), None, None),
-        };
-        let tag = match part {
-            Part::Front => 0,
-            Part::Heading(_) => 1,
-            Part::Note(_) => 2,
-            Part::Source(_) => 3,
-        };
-        hash_of(&(self.theme.fingerprint, tag, inputs))
-    }
-
-    fn print_section(&self, part: Part) -> Result<String, Box<Diagnostic>> {
+    /// The view of one section.
+    fn print_section(&self, part: Part) -> Section {
         let links = Linker {
             r: self,
             root: "",
             print: true,
         };
-        let section = match part {
+        match part {
             Part::Front => {
                 let front = self.front(&links);
                 let mut endnotes = Vec::new();
@@ -282,12 +274,15 @@ impl Renderer<'_> {
             Part::Source(i) => Section::Source {
                 source: self.source(i, &links),
             },
-        };
+        }
+    }
+
+    fn render_section(&self, section: &Section) -> Result<String, Box<Diagnostic>> {
         #[derive(Serialize)]
         struct Context<'s> {
             section: &'s Section,
         }
-        self.template("print-section.html", &Context { section: &section })
+        self.template("print-section.html", &Context { section })
     }
 }
 

@@ -94,12 +94,20 @@ enum Unit {
 
 /// Builds `searchindex.js`. `note_ver` and `source_ver` identify the
 /// content of each note and source (see `Renderer`).
-pub(super) fn index(
-    b: &Briefing,
-    note_ver: &[u64],
-    source_ver: &[u64],
-    cache: &mut SearchCache,
-) -> Page {
+pub fn index(b: &Briefing, cache: &mut SearchCache) -> Page {
+    let note_ver: Vec<u64> = b
+        .notes
+        .iter()
+        .map(|n| hash_of(&(n.file, b.files.version(n.file))))
+        .collect();
+    let source_ver: Vec<u64> = b
+        .sources
+        .iter()
+        .map(|s| {
+            let meta = s.meta.as_ref().map(|m| (m.file, b.files.version(m.file)));
+            hash_of(&(s.file, b.files.version(s.file), meta))
+        })
+        .collect();
     let units: Vec<(Unit, u64)> = (0..b.notes.len())
         .map(|i| {
             let n = &b.notes[i];
