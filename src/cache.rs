@@ -10,11 +10,9 @@
 use crate::export::ExportCache;
 use crate::links::LinkCache;
 use crate::output::OutputCache;
-use crate::render::search::SearchCache;
 
 pub struct Cache {
     pub engine: crate::engine::Engine<crate::db::Db>,
-    pub search: SearchCache,
     pub export: ExportCache,
     pub links: LinkCache,
     pub output: OutputCache,
@@ -24,7 +22,6 @@ impl Default for Cache {
     fn default() -> Self {
         Cache {
             engine: crate::db::engine(),
-            search: Default::default(),
             export: Default::default(),
             links: Default::default(),
             output: Default::default(),

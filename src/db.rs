@@ -26,12 +26,14 @@
 //! | [`CheckedBriefing`] | – | the briefing, the theme's static files, and the four above |
 //! | [`RenderSite`] | – | the briefing, the check, the theme (indexes every page uses) |
 //! | [`PageAt`], [`Sitemap`], [`PrintPageOf`] | page path | the site; the old bytes are reused where the view is unchanged |
+//! | [`SearchPart`] | note or source | that note's or source's files |
+//! | [`SearchIndex`] | – | the list of notes and sources, every [`SearchPart`] |
 //!
 //! `briefing build` and `check` run this engine once, from empty; `watch`
 //! and `serve` keep it between rebuilds.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 
@@ -45,6 +47,7 @@ use crate::files::{File, FileId, Files};
 use crate::load::{self, Loaded, Parsed, Scan};
 use crate::model::{Front, Kind, Note, SourceMeta};
 use crate::render::print::PrintPage;
+use crate::render::search;
 use crate::render::theme::{self, Theme};
 use crate::render::{Page, Rendered, Site};
 
@@ -83,10 +86,16 @@ pub struct Db {
     pages: Table<Db, PageAt>,
     sitemap: Table<Db, Sitemap>,
     print: Table<Db, PrintPageOf>,
+    search_part: Table<Db, SearchPart>,
+    search_index: Table<Db, SearchIndex>,
+    /// The search index's word numbers (see [`search::Terms`]).
+    terms: Mutex<search::Terms>,
 }
 
 impl Sweep for Db {
     fn sweep(&mut self, s: &mut Sweeper) {
+        s.table(&mut self.search_index);
+        s.table(&mut self.search_part);
         s.table(&mut self.pages);
         s.table(&mut self.sitemap);
         s.table(&mut self.print);
@@ -302,6 +311,45 @@ impl Query<Db> for PrintPageOf {
         PrintResult(site.print_page(old.and_then(|o| o.0.as_ref().ok())))
     }
 }
+
+/// A note or a source, as the search index sees it: by its files.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SearchUnit {
+    Note(FileId, Kind),
+    /// A source's text, and its metadata if it has any.
+    Source(FileId, Option<FileId>),
+}
+
+query!(Db; SearchPart: SearchUnit => search::Part, search_part, |cx, unit| {
+    let terms = &cx.db().terms;
+    match *unit {
+        SearchUnit::Note(file, kind) => {
+            let parsed = cx.get::<NoteFile>(&(file, kind));
+            let note = parsed.value.as_ref().expect("only notes that parsed are indexed");
+            search::note_part(note, terms)
+        }
+        SearchUnit::Source(file, meta) => {
+            let id = cx.get::<SourceFile>(&file);
+            let id = id.value.as_deref().expect("only sources that parsed are indexed");
+            let meta = meta.map(|m| cx.get::<MetaFile>(&m));
+            let meta = meta.as_ref().and_then(|m| m.value.as_ref()).and_then(|(_, m)| m.clone());
+            search::source_part(id, meta.as_deref(), &text(cx, file).0.text, terms)
+        }
+    }
+});
+
+query!(Db; SearchIndex: () => Rendered, search_index, |cx, _k| {
+    let loaded = cx.get::<LoadedBriefing>(&());
+    let b = &loaded.briefing;
+    let units: Vec<SearchUnit> = b
+        .notes
+        .iter()
+        .map(|n| SearchUnit::Note(n.file, n.kind()))
+        .chain(b.sources.iter().map(|s| SearchUnit::Source(s.file, s.meta.as_ref().map(|m| m.file))))
+        .collect();
+    let parts = cx.par_map(&units, |cx, unit| cx.get::<SearchPart>(unit));
+    Rendered(Ok(search::index(&parts, &cx.db().terms)))
+});
 
 /// Every page of the site but the search index and `briefing.json`, or the
 /// template errors (each once).

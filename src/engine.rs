@@ -468,6 +468,13 @@ impl<'e, Db: Sync + Send + 'static> Cx<'e, Db> {
         }
     }
 
+    /// The database, for what is not memoised (a dictionary, say). Reading
+    /// it records nothing: a query may use it only for what cannot change
+    /// its value.
+    pub fn db(&self) -> &'e Db {
+        &self.engine.db
+    }
+
     /// The value of query `Q` for `key`, up to date; records the read.
     pub fn get<Q: Query<Db>>(&self, key: &Q::Key) -> Arc<Q::Value> {
         let slot = Q::table(&self.engine.db).slot(key);

@@ -18,7 +18,7 @@ use crate::files::{self, Files};
 use crate::links;
 use crate::load;
 use crate::output::{self, WriteStats};
-use crate::render::{self, Page};
+use crate::render::Page;
 
 /// How a command ended, when it ran to the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,14 +91,14 @@ fn compile(
             || {
                 rayon::join(
                     || export::page(briefing, &checked, &mut cache.export),
-                    || render::search::index(briefing, &mut cache.search),
+                    || engine.cx().get::<db::SearchIndex>(&()),
                 )
             },
         );
         match rendered {
             Ok(mut rendered) => {
                 rendered.push(export);
-                rendered.push(index);
+                rendered.push(index.0.clone().expect("the search index has no template"));
                 let base = briefing.site_url.as_ref().map_or("/", |u| u.path.as_str());
                 diags.extend(links::check(&rendered, base, &mut cache.links));
                 pages = rendered;

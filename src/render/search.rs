@@ -33,19 +33,19 @@
 //! is followed by `2 × count in the text + (1 if in the title)`.
 //!
 //! Rebuilding after an edit tokenizes only the changed note or source: each
-//! one's documents are remembered by a hash of its file versions.
+//! one's documents are a query of their own ([`crate::db::SearchPart`]),
+//! computed from that note's or source's files only.
 
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use elasticlunr::{Language, Pipeline, lang::English};
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::{Page, passages};
 use crate::markdown;
-use crate::model::{Body, Briefing, Kind};
+use crate::model::{Body, Kind, Note, SourceMeta};
 
 /// Where the index goes, from the site root.
 pub const INDEX_PATH: &str = "searchindex.js";
@@ -53,22 +53,20 @@ pub const INDEX_PATH: &str = "searchindex.js";
 /// The kind number of a source in `kinds` (the note kinds come first).
 const SOURCE_KIND: usize = 4;
 
-/// What the index keeps between builds.
+/// Every word the index has seen, numbered: a dictionary, not a memo. It
+/// only grows (by the words of edited files); no output depends on the
+/// numbers, only on the words, as the index lists terms in [`js_order`].
 #[derive(Default)]
-pub struct SearchCache {
-    /// Term → number. Only grows (by the words of edited files).
-    term_ids: FxHashMap<Box<str>, u32>,
-    terms: Vec<Box<str>>,
-    /// Every term's number, in [`js_order`] of the terms.
+pub struct Terms {
+    ids: FxHashMap<Box<str>, u32>,
+    words: Vec<Box<str>>,
+    /// Every word's number, in [`js_order`] of the words.
     sorted: Vec<u32>,
-    /// The documents of each note and source, by a hash of its content.
-    parts: FxHashMap<u64, Arc<Part>>,
-    /// The last index, by the hash of its parts' keys.
-    last: Option<(u64, Arc<Vec<u8>>)>,
 }
 
 /// The documents of one note or source.
-struct Part {
+#[derive(Debug, PartialEq)]
+pub struct Part {
     /// Its entries of `docs`, as JSON, each followed by a comma.
     json: String,
     /// Per document: (term, count in the text, in the title).
@@ -76,7 +74,7 @@ struct Part {
 }
 
 /// A document's terms: (term, count in the text, whether in the title).
-type Terms = Vec<(String, u32, bool)>;
+type DocTerms = Vec<(String, u32, bool)>;
 
 /// A document before indexing.
 struct Doc {
@@ -85,114 +83,67 @@ struct Doc {
     text: String,
 }
 
-/// One note or source to index.
-#[derive(Clone, Copy)]
-enum Unit {
-    Note(usize),
-    Source(usize),
+/// The part of a note: its documents, their words numbered in `terms`.
+pub fn note_part(n: &Note, terms: &Mutex<Terms>) -> Part {
+    part(note_documents(n), terms)
 }
 
-/// Builds `searchindex.js`. `note_ver` and `source_ver` identify the
-/// content of each note and source (see `Renderer`).
-pub fn index(b: &Briefing, cache: &mut SearchCache) -> Page {
-    let note_ver: Vec<u64> = b
-        .notes
-        .iter()
-        .map(|n| hash_of(&(n.file, b.files.version(n.file))))
-        .collect();
-    let source_ver: Vec<u64> = b
-        .sources
-        .iter()
-        .map(|s| {
-            let meta = s.meta.as_ref().map(|m| (m.file, b.files.version(m.file)));
-            hash_of(&(s.file, b.files.version(s.file), meta))
-        })
-        .collect();
-    let units: Vec<(Unit, u64)> = (0..b.notes.len())
-        .map(|i| {
-            let n = &b.notes[i];
-            (Unit::Note(i), hash_of(&(note_ver[i], n.kind(), &n.id)))
-        })
-        .chain((0..b.sources.len()).map(|i| {
-            let key = hash_of(&(source_ver[i], &b.sources[i].id));
-            (Unit::Source(i), key)
-        }))
-        .collect();
-    let key = hash_of(&units.iter().map(|u| u.1).collect::<Vec<_>>()) ^ FORMAT_VERSION;
-    if let Some((last, bytes)) = &cache.last
-        && *last == key
-    {
-        return page(key, bytes.clone());
-    }
-    // Tokenize what is new, on every core; then number its terms.
-    let fresh: Vec<(u64, Vec<Doc>, Vec<Terms>)> = units
-        .par_iter()
-        .filter(|(_, k)| !cache.parts.contains_key(k))
-        .map(|&(unit, k)| {
-            let docs = documents(b, unit);
-            let terms = docs
-                .iter()
-                .map(|d| count_terms(&d.title, &d.text))
-                .collect();
-            (k, docs, terms)
-        })
-        .collect();
-    for (k, docs, terms) in fresh {
-        let mut json = String::new();
-        for d in &docs {
-            json.push_str(&d.json);
-            json.push(',');
-        }
-        let docs = terms
-            .into_iter()
-            .map(|list| {
-                list.into_iter()
-                    .map(|(term, count, in_title)| (cache.term_id(term), count, in_title))
-                    .collect()
-            })
-            .collect();
-        cache.parts.insert(k, Arc::new(Part { json, docs }));
-    }
-    cache.sort_new_terms();
-    let parts: Vec<Arc<Part>> = units.iter().map(|(_, k)| cache.parts[k].clone()).collect();
-    cache.parts = units
-        .iter()
-        .zip(&parts)
-        .map(|((_, k), p)| (*k, p.clone()))
-        .collect();
-    let bytes = Arc::new(assemble(&parts, &cache.terms, &cache.sorted));
-    cache.last = Some((key, bytes.clone()));
-    page(key, bytes)
+/// The part of a source: its documents, their words numbered in `terms`.
+pub fn source_part(id: &str, meta: Option<&SourceMeta>, text: &str, terms: &Mutex<Terms>) -> Part {
+    part(source_documents(id, meta, text), terms)
 }
 
-/// Changes whenever the format or the documents' shape does.
-const FORMAT_VERSION: u64 = 1;
+fn part(docs: Vec<Doc>, terms: &Mutex<Terms>) -> Part {
+    let counted: Vec<DocTerms> = docs
+        .iter()
+        .map(|d| count_terms(&d.title, &d.text))
+        .collect();
+    let mut json = String::new();
+    for d in &docs {
+        json.push_str(&d.json);
+        json.push(',');
+    }
+    let mut terms = terms.lock().unwrap_or_else(PoisonError::into_inner);
+    let docs = counted
+        .into_iter()
+        .map(|list| {
+            list.into_iter()
+                .map(|(term, count, in_title)| (terms.id(term), count, in_title))
+                .collect()
+        })
+        .collect();
+    Part { json, docs }
+}
 
-fn page(key: u64, bytes: Arc<Vec<u8>>) -> Page {
+/// `searchindex.js` from the parts of every note and source, in order.
+pub fn index(parts: &[Arc<Part>], terms: &Mutex<Terms>) -> Page {
+    let mut terms = terms.lock().unwrap_or_else(PoisonError::into_inner);
+    terms.sort_new();
+    let bytes = assemble(parts, &terms.words, &terms.sorted);
     Page {
         path: INDEX_PATH.into(),
-        bytes,
-        key,
+        key: hash_of(&bytes) | 1,
+        bytes: Arc::new(bytes),
         template: None,
         file: None,
     }
 }
 
-impl SearchCache {
+impl Terms {
     /// Puts the terms numbered since the last call into `sorted`.
-    fn sort_new_terms(&mut self) {
+    fn sort_new(&mut self) {
         let known = self.sorted.len();
-        if known == self.terms.len() {
+        if known == self.words.len() {
             return;
         }
-        let terms = &self.terms;
-        let mut fresh: Vec<u32> = (known as u32..terms.len() as u32).collect();
-        fresh.sort_unstable_by(|&a, &b| js_order(&terms[a as usize], &terms[b as usize]));
+        let words = &self.words;
+        let mut fresh: Vec<u32> = (known as u32..words.len() as u32).collect();
+        fresh.sort_unstable_by(|&a, &b| js_order(&words[a as usize], &words[b as usize]));
         let old = std::mem::take(&mut self.sorted);
-        let mut merged = Vec::with_capacity(terms.len());
+        let mut merged = Vec::with_capacity(words.len());
         let (mut i, mut j) = (0, 0);
         while i < old.len() && j < fresh.len() {
-            if js_order(&terms[old[i] as usize], &terms[fresh[j] as usize]).is_lt() {
+            if js_order(&words[old[i] as usize], &words[fresh[j] as usize]).is_lt() {
                 merged.push(old[i]);
                 i += 1;
             } else {
@@ -205,23 +156,22 @@ impl SearchCache {
         self.sorted = merged;
     }
 
-    fn term_id(&mut self, term: String) -> u32 {
-        if let Some(&id) = self.term_ids.get(term.as_str()) {
+    fn id(&mut self, term: String) -> u32 {
+        if let Some(&id) = self.ids.get(term.as_str()) {
             return id;
         }
-        let id = self.terms.len() as u32;
+        let id = self.words.len() as u32;
         let term: Box<str> = term.into();
-        self.terms.push(term.clone());
-        self.term_ids.insert(term, id);
+        self.words.push(term.clone());
+        self.ids.insert(term, id);
         id
     }
 }
 
-/// The documents of a note (one) or a source (one, then its paragraphs).
-fn documents(b: &Briefing, unit: Unit) -> Vec<Doc> {
-    match unit {
-        Unit::Note(i) => {
-            let n = &b.notes[i];
+/// The document of a note.
+fn note_documents(n: &Note) -> Vec<Doc> {
+    {
+        {
             let mut text = String::new();
             let mut add = |s: &str| {
                 if !s.is_empty() {
@@ -247,10 +197,14 @@ fn documents(b: &Briefing, unit: Unit) -> Vec<Doc> {
             let json = json(&(kind, &n.id, &title, &text));
             vec![Doc { json, title, text }]
         }
-        Unit::Source(i) => {
-            let s = &b.sources[i];
-            let meta = s.meta.as_deref();
-            let title = markdown::collapse_spaces(meta.map_or(&s.id, |m| &m.title));
+    }
+}
+
+/// The documents of a source: one for it, then one per paragraph.
+fn source_documents(id: &str, meta: Option<&SourceMeta>, text: &str) -> Vec<Doc> {
+    {
+        {
+            let title = markdown::collapse_spaces(meta.map_or(id, |m| &m.title));
             let mut about: Vec<String> = Vec::new();
             if let Some(m) = meta {
                 about.extend(m.publisher.iter().map(|p| markdown::collapse_spaces(p)));
@@ -258,11 +212,10 @@ fn documents(b: &Briefing, unit: Unit) -> Vec<Doc> {
             }
             let about = about.join(" ");
             let mut docs = vec![Doc {
-                json: json(&(SOURCE_KIND, &s.id, &title, &about)),
+                json: json(&(SOURCE_KIND, id, &title, &about)),
                 title,
                 text: about,
             }];
-            let text = b.files.text(s.file);
             for (n, range) in passages::paragraphs(text).into_iter().enumerate() {
                 let para = markdown::collapse_spaces(&text[range]);
                 docs.push(Doc {
@@ -290,7 +243,7 @@ thread_local! {
 }
 
 /// The terms of a document, sorted.
-fn count_terms(title: &str, text: &str) -> Terms {
+fn count_terms(title: &str, text: &str) -> DocTerms {
     PIPELINE.with(|p| {
         let (english, pipeline) = &*p.borrow();
         let mut counts: FxHashMap<String, (u32, bool)> = FxHashMap::default();
@@ -300,7 +253,7 @@ fn count_terms(title: &str, text: &str) -> Terms {
         for term in pipeline.run(english.tokenize(title)) {
             counts.entry(term).or_default().1 = true;
         }
-        let mut out: Terms = counts
+        let mut out: DocTerms = counts
             .into_iter()
             .map(|(t, (n, in_title))| (t, n, in_title))
             .collect();
