@@ -7,13 +7,11 @@
 //! so a stale entry can never be found, only a missing one. The watch tests
 //! check that the site after any sequence of edits equals a fresh build.
 
-use crate::export::ExportCache;
 use crate::links::LinkCache;
 use crate::output::OutputCache;
 
 pub struct Cache {
     pub engine: crate::engine::Engine<crate::db::Db>,
-    pub export: ExportCache,
     pub links: LinkCache,
     pub output: OutputCache,
 }
@@ -22,7 +20,6 @@ impl Default for Cache {
     fn default() -> Self {
         Cache {
             engine: crate::db::engine(),
-            export: Default::default(),
             links: Default::default(),
             output: Default::default(),
         }

@@ -173,15 +173,6 @@ impl Corroboration {
         (!cites.is_empty()).then(|| self.support(&cites))
     }
 
-    /// A hash of the grouping: pages showing support counts change only
-    /// when it does.
-    pub fn fingerprint(&self) -> u64 {
-        let mut h = FxHasher::default();
-        self.group_of.hash(&mut h);
-        self.threshold.to_bits().hash(&mut h);
-        h.finish()
-    }
-
     /// The best-scoring other source of `s`, if any scored at all.
     pub fn closest(&self, s: usize) -> Option<(usize, &Pair)> {
         // `pairs` is sorted best first.

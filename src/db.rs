@@ -28,6 +28,8 @@
 //! | [`PageAt`], [`Sitemap`], [`PrintPageOf`] | page path | the site; the old bytes are reused where the view is unchanged |
 //! | [`SearchPart`] | note or source | that note's or source's files |
 //! | [`SearchIndex`] | – | the list of notes and sources, every [`SearchPart`] |
+//! | [`CodePoints`] | source file | its [`Text`] |
+//! | [`ExportJson`] | – | the briefing, the check, every source's [`CodePoints`] |
 //!
 //! `briefing build` and `check` run this engine once, from empty; `watch`
 //! and `serve` keep it between rebuilds.
@@ -43,6 +45,7 @@ use crate::config::{Config, SiteUrl};
 use crate::corroborate::{self, TextSketch};
 use crate::diag::Diagnostic;
 use crate::engine::{Cx, Engine, Input, InputTable, Query, Sweep, Sweeper, Table, query};
+use crate::export;
 use crate::files::{File, FileId, Files};
 use crate::load::{self, Loaded, Parsed, Scan};
 use crate::model::{Front, Kind, Note, SourceMeta};
@@ -88,12 +91,16 @@ pub struct Db {
     print: Table<Db, PrintPageOf>,
     search_part: Table<Db, SearchPart>,
     search_index: Table<Db, SearchIndex>,
+    code_points: Table<Db, CodePoints>,
+    export: Table<Db, ExportJson>,
     /// The search index's word numbers (see [`search::Terms`]).
     terms: Mutex<search::Terms>,
 }
 
 impl Sweep for Db {
     fn sweep(&mut self, s: &mut Sweeper) {
+        s.table(&mut self.export);
+        s.table(&mut self.code_points);
         s.table(&mut self.search_index);
         s.table(&mut self.search_part);
         s.table(&mut self.pages);
@@ -349,6 +356,21 @@ query!(Db; SearchIndex: () => Rendered, search_index, |cx, _k| {
         .collect();
     let parts = cx.par_map(&units, |cx, unit| cx.get::<SearchPart>(unit));
     Rendered(Ok(search::index(&parts, &cx.db().terms)))
+});
+
+// ---- exporting --------------------------------------------------------------
+
+query!(Db; CodePoints: FileId => export::Counts, code_points, |cx, file| {
+    export::Counts::of(&text(cx, *file).0.text)
+});
+
+query!(Db; ExportJson: () => Rendered, export, |cx, _k| {
+    let loaded = cx.get::<LoadedBriefing>(&());
+    let checked = cx.get::<CheckedBriefing>(&());
+    let b = &loaded.briefing;
+    let files: Vec<FileId> = b.sources.iter().map(|s| s.file).collect();
+    let counts = cx.par_map(&files, |cx, file| cx.get::<CodePoints>(file));
+    Rendered(Ok(export::page(b, &checked, counts)))
 });
 
 /// Every page of the site but the search index and `briefing.json`, or the

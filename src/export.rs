@@ -16,9 +16,9 @@
 //! exports shows which notes and sources changed.
 //!
 //! ## Cost
-//! Each line is memoised, keyed by everything it is made from: a rebuild
-//! serialises only the notes and sources whose files (or whose cited
-//! sources, or the grouping) changed, and copies the other lines.
+//! The export is one query ([`crate::db::ExportJson`]), made again whenever
+//! the briefing changes, in parallel over the notes and sources; each
+//! source's code-point checkpoints are a query of its text.
 
 use crate::routes::claim_anchor;
 use std::fmt::Write as _;
@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::check::Checked;
 use crate::corroborate::Corroboration;
 use crate::date::{DateSpec, PartialDate};
-use crate::files::{FileId, floor_char_boundary};
+use crate::files::floor_char_boundary;
 use crate::integrity::sha256_hex;
 use crate::model::*;
 use crate::render::Page;
@@ -50,37 +50,18 @@ pub const CONTEXT: usize = 32;
 /// Bytes of text between two code-point checkpoints of a source.
 const STRIDE: usize = 64;
 
-/// What the export keeps between builds: each line, keyed by its inputs.
-#[derive(Default)]
-pub struct ExportCache {
-    /// Per note or front-page file: (inputs, line).
-    claims: FxHashMap<FileId, (u64, Arc<str>)>,
-    /// Per source text: (inputs, line).
-    sources: FxHashMap<FileId, (u64, Arc<str>)>,
-    /// Per source text: (version, code-point checkpoints).
-    counts: FxHashMap<FileId, (u64, Arc<Counts>)>,
-}
-
-/// The export as one page of the site.
-pub fn page(b: &Briefing, checked: &Checked, cache: &mut ExportCache) -> Page {
-    let x = Exporter::new(b, checked, cache);
-    let fronts: Vec<(u64, Arc<str>)> = b
-        .front
-        .iter()
-        .map(|f| x.line(f.file, x.front_inputs(f), || x.front(f), &cache.claims))
-        .collect();
-    let notes: Vec<(u64, Arc<str>)> = b
-        .notes
-        .par_iter()
-        .enumerate()
-        .map(|(i, n)| x.line(n.file, x.note_inputs(n), || x.note(i), &cache.claims))
-        .collect();
-    let sources: Vec<(u64, Arc<str>)> = (0..b.sources.len())
+/// The export as one page of the site. `counts` are the code-point
+/// checkpoints of each source's text, in the order of the sources.
+pub fn page(b: &Briefing, checked: &Checked, counts: Vec<Arc<Counts>>) -> Page {
+    let x = Exporter::new(b, checked, counts);
+    let fronts: Vec<String> = b.front.iter().map(|f| x.front(f)).collect();
+    let notes: Vec<String> = (0..b.notes.len())
         .into_par_iter()
-        .map(|i| {
-            let s = &b.sources[i];
-            x.line(s.file, x.source_inputs(i), || x.source(i), &cache.sources)
-        })
+        .map(|i| x.note(i))
+        .collect();
+    let sources: Vec<String> = (0..b.sources.len())
+        .into_par_iter()
+        .map(|i| x.source(i))
         .collect();
     let header = x.header();
 
@@ -88,46 +69,29 @@ pub fn page(b: &Briefing, checked: &Checked, cache: &mut ExportCache) -> Page {
         + [&fronts, &notes, &sources]
             .iter()
             .flat_map(|v| v.iter())
-            .map(|(_, l)| l.len() + 2)
+            .map(|l| l.len() + 2)
             .sum::<usize>()
         + 64;
     let mut out = String::with_capacity(size);
     out.push_str(&header);
     out.push_str(",\n\"front\":");
     match fronts.first() {
-        Some((_, line)) => out.push_str(line),
+        Some(line) => out.push_str(line),
         None => out.push_str("null"),
     }
     for (name, lines) in [("notes", &notes), ("sources", &sources)] {
         write!(out, ",\n\"{name}\":[").expect("writing to a String");
-        for (i, (_, line)) in lines.iter().enumerate() {
+        for (i, line) in lines.iter().enumerate() {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
             out.push_str(line);
         }
         out.push_str(if lines.is_empty() { "]" } else { "\n]" });
     }
     out.push_str("\n}\n");
-
-    let mut h = FxHasher::default();
-    (PATH, &header).hash(&mut h);
-    for (key, _) in fronts.iter().chain(&notes).chain(&sources) {
-        key.hash(&mut h);
-    }
-    let key = h.finish() | 1;
-
-    cache.claims = b
-        .front
-        .iter()
-        .map(|f| f.file)
-        .chain(b.notes.iter().map(|n| n.file))
-        .zip(fronts.into_iter().chain(notes))
-        .collect();
-    cache.sources = b.sources.iter().map(|s| s.file).zip(sources).collect();
-    cache.counts = x.counts_by_file();
     Page {
         path: PATH.into(),
+        key: hash_of(&out) | 1,
         bytes: Arc::new(out.into_bytes()),
-        key,
         template: None,
         file: None,
     }
@@ -137,21 +101,15 @@ struct Exporter<'a> {
     b: &'a Briefing,
     checked: &'a Checked,
     corroboration: &'a Corroboration,
-    /// Source ID → index.
-    source_index: FxHashMap<&'a str, usize>,
     /// Per quoted citation: its passage's number on the source page
     /// (`#q-3`), as the source page numbers them.
     passage: FxHashMap<CiteKey, usize>,
-    /// Per source: its text's version and its passages, hashed.
-    source_ver: Vec<u64>,
     /// Per source: code-point checkpoints of its text.
     counts: Vec<Arc<Counts>>,
-    /// What every claim's line depends on besides its file and sources.
-    globals: u64,
 }
 
 impl<'a> Exporter<'a> {
-    fn new(b: &'a Briefing, checked: &'a Checked, cache: &ExportCache) -> Self {
+    fn new(b: &'a Briefing, checked: &'a Checked, counts: Vec<Arc<Counts>>) -> Self {
         // Passages are numbered per source in order of their byte range,
         // as the source pages number them.
         let mut ranges: Vec<Vec<((usize, usize), CiteKey)>> = vec![Vec::new(); b.sources.len()];
@@ -159,111 +117,26 @@ impl<'a> Exporter<'a> {
             ranges[m.source].push(((m.range.start, m.range.end), *key));
         }
         let mut passage = FxHashMap::default();
-        let mut source_ver = Vec::with_capacity(b.sources.len());
-        for (si, list) in ranges.iter_mut().enumerate() {
+        for list in ranges.iter_mut() {
             list.sort_unstable();
-            let mut h = FxHasher::default();
-            let file = b.sources[si].file;
-            (file, b.files.version(file)).hash(&mut h);
             let mut n = 0;
             let mut last = None;
             for (range, key) in list.iter() {
                 if last != Some(*range) {
                     n += 1;
                     last = Some(*range);
-                    range.hash(&mut h);
                 }
                 passage.insert(*key, n);
             }
-            source_ver.push(h.finish());
         }
-        let counts = b
-            .sources
-            .par_iter()
-            .map(|s| match cache.counts.get(&s.file) {
-                Some((v, c)) if *v == b.files.version(s.file) => c.clone(),
-                _ => Arc::new(Counts::of(b.files.text(s.file))),
-            })
-            .collect();
         let corroboration = &checked.corroboration;
         Exporter {
             b,
             checked,
             corroboration,
-            source_index: b
-                .sources
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.id.as_str(), i))
-                .collect(),
             passage,
-            source_ver,
             counts,
-            globals: hash_of(&(SCHEMA_VERSION, corroboration.fingerprint())),
         }
-    }
-
-    fn counts_by_file(&self) -> FxHashMap<FileId, (u64, Arc<Counts>)> {
-        self.b
-            .sources
-            .iter()
-            .zip(&self.counts)
-            .map(|(s, c)| (s.file, (self.b.files.version(s.file), c.clone())))
-            .collect()
-    }
-
-    /// The memoised line of `file` if its inputs are unchanged, else a
-    /// fresh one.
-    fn line(
-        &self,
-        file: FileId,
-        inputs: u64,
-        make: impl FnOnce() -> String,
-        memo: &FxHashMap<FileId, (u64, Arc<str>)>,
-    ) -> (u64, Arc<str>) {
-        match memo.get(&file) {
-            Some((k, line)) if *k == inputs => (inputs, line.clone()),
-            _ => (inputs, make().into()),
-        }
-    }
-
-    fn claims_inputs(&self, file: FileId, lists: &[&[Claim]], h: &mut FxHasher) {
-        (self.globals, file, self.b.files.version(file)).hash(h);
-        for claim in lists.iter().flat_map(|l| l.iter()) {
-            for cite in &claim.cites {
-                self.source_index
-                    .get(cite.source.as_str())
-                    .map(|&si| self.source_ver[si])
-                    .hash(h);
-            }
-        }
-    }
-
-    fn note_inputs(&self, n: &Note) -> u64 {
-        let mut h = FxHasher::default();
-        self.claims_inputs(n.file, &[&n.claims, &n.sides], &mut h);
-        h.finish()
-    }
-
-    fn front_inputs(&self, f: &Front) -> u64 {
-        let mut h = FxHasher::default();
-        self.claims_inputs(f.file, &[&f.bottom_line, &f.key_facts], &mut h);
-        h.finish()
-    }
-
-    fn source_inputs(&self, i: usize) -> u64 {
-        let s = &self.b.sources[i];
-        let meta = s
-            .meta
-            .as_ref()
-            .map(|m| (m.file, self.b.files.version(m.file)));
-        hash_of(&(
-            SCHEMA_VERSION,
-            s.file,
-            self.b.files.version(s.file),
-            meta,
-            self.corroboration.group_of.get(i),
-        ))
     }
 
     fn header(&self) -> String {
@@ -688,10 +561,11 @@ impl DateOut {
 /// Code points before every [`STRIDE`]th byte of a text (at 0, STRIDE,
 /// 2·STRIDE… up to its length), so the code-point
 /// offset of any byte offset costs at most one stride's scan.
-struct Counts(Vec<u32>);
+#[derive(Debug, PartialEq)]
+pub struct Counts(Vec<u32>);
 
 impl Counts {
-    fn of(text: &str) -> Counts {
+    pub fn of(text: &str) -> Counts {
         let mut at = Vec::with_capacity(text.len() / STRIDE + 1);
         let mut n = 0;
         at.push(n);

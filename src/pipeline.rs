@@ -13,7 +13,6 @@ use crate::cache::Cache;
 use crate::config::SiteUrl;
 use crate::db;
 use crate::diag::{self, Diagnostic, Format, Tally};
-use crate::export;
 use crate::files::{self, Files};
 use crate::links;
 use crate::load;
@@ -90,14 +89,14 @@ fn compile(
             || db::pages(&engine.cx()),
             || {
                 rayon::join(
-                    || export::page(briefing, &checked, &mut cache.export),
+                    || engine.cx().get::<db::ExportJson>(&()),
                     || engine.cx().get::<db::SearchIndex>(&()),
                 )
             },
         );
         match rendered {
             Ok(mut rendered) => {
-                rendered.push(export);
+                rendered.push(export.0.clone().expect("the export has no template"));
                 rendered.push(index.0.clone().expect("the search index has no template"));
                 let base = briefing.site_url.as_ref().map_or("/", |u| u.path.as_str());
                 diags.extend(links::check(&rendered, base, &mut cache.links));
