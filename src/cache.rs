@@ -7,12 +7,10 @@
 //! so a stale entry can never be found, only a missing one. The watch tests
 //! check that the site after any sequence of edits equals a fresh build.
 
-use crate::links::LinkCache;
 use crate::output::OutputCache;
 
 pub struct Cache {
     pub engine: crate::engine::Engine<crate::db::Db>,
-    pub links: LinkCache,
     pub output: OutputCache,
 }
 
@@ -20,7 +18,6 @@ impl Default for Cache {
     fn default() -> Self {
         Cache {
             engine: crate::db::engine(),
-            links: Default::default(),
             output: Default::default(),
         }
     }

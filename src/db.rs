@@ -28,6 +28,7 @@
 //! | [`PageAt`], [`Sitemap`], [`PrintPageOf`] | page path | the site; the old bytes are reused where the view is unchanged |
 //! | [`SearchPart`] | note or source | that note's or source's files |
 //! | [`SearchIndex`] | – | the list of notes and sources, every [`SearchPart`] |
+//! | [`LinkScan`] | page path, site base path | the page (its links and ids, resolved) |
 //! | [`CodePoints`] | source file | its [`Text`] |
 //! | [`ExportJson`] | – | the briefing, the check, every source's [`CodePoints`] |
 //!
@@ -47,6 +48,7 @@ use crate::diag::Diagnostic;
 use crate::engine::{Cx, Engine, Input, InputTable, Query, Sweep, Sweeper, Table, query};
 use crate::export;
 use crate::files::{File, FileId, Files};
+use crate::links;
 use crate::load::{self, Loaded, Parsed, Scan};
 use crate::model::{Front, Kind, Note, SourceMeta};
 use crate::render::print::PrintPage;
@@ -92,6 +94,7 @@ pub struct Db {
     search_part: Table<Db, SearchPart>,
     search_index: Table<Db, SearchIndex>,
     code_points: Table<Db, CodePoints>,
+    link_scan: Table<Db, LinkScan>,
     export: Table<Db, ExportJson>,
     /// The search index's word numbers (see [`search::Terms`]).
     terms: Mutex<search::Terms>,
@@ -99,6 +102,7 @@ pub struct Db {
 
 impl Sweep for Db {
     fn sweep(&mut self, s: &mut Sweeper) {
+        s.table(&mut self.link_scan);
         s.table(&mut self.export);
         s.table(&mut self.code_points);
         s.table(&mut self.search_index);
@@ -357,6 +361,42 @@ query!(Db; SearchIndex: () => Rendered, search_index, |cx, _k| {
     let parts = cx.par_map(&units, |cx, unit| cx.get::<SearchPart>(unit));
     Rendered(Ok(search::index(&parts, &cx.db().terms)))
 });
+
+// ---- links ------------------------------------------------------------------
+
+query!(Db; LinkScan: (String, String) => links::Resolved, link_scan, |cx, key| {
+    let (path, base) = key;
+    let page = if path == PRINT_PATH {
+        cx.get::<PrintPageOf>(&()).0.as_ref().ok().map(|p| p.page.clone())
+    } else {
+        cx.get::<PageAt>(path).0.as_ref().ok().cloned()
+    };
+    page.map(|p| links::resolved(&p, base)).unwrap_or_default()
+});
+
+/// Every internal link and `#fragment` of the HTML pages among `pages`
+/// against `pages`: a diagnostic per broken one.
+pub fn check_links(cx: &Cx<'_, Db>, pages: &[Page], base: &str) -> Vec<Diagnostic> {
+    // Rendered pages are scanned by query (so a rebuild scans only the
+    // pages that changed); static files (an HTML file among them, say) are
+    // few and scanned as they are.
+    let keys: Vec<(usize, Option<(String, String)>)> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let rendered = p.template.is_some_and(|t| t.ends_with(".html"));
+            (i, rendered.then(|| (p.path.clone(), base.to_owned())))
+        })
+        .collect();
+    let scans = cx.par_map(&keys, |cx, (i, key)| match key {
+        Some(key) => cx.get::<LinkScan>(key),
+        None => Arc::new(links::resolved(&pages[*i], base)),
+    });
+    links::check(pages, base, &scans)
+}
+
+/// Where the print page goes.
+const PRINT_PATH: &str = "print.html";
 
 // ---- exporting --------------------------------------------------------------
 

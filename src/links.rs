@@ -27,14 +27,6 @@ pub struct PageLinks {
     pub ids: Vec<String>,
 }
 
-/// What link checking keeps between builds: each page's resolved scan, by
-/// page key, for the base path they were resolved against.
-#[derive(Default)]
-pub struct LinkCache {
-    base: String,
-    scans: FxHashMap<String, (u64, Arc<Resolved>)>,
-}
-
 /// Collects `href`, `src`, `action` and `id` attribute values from HTML.
 pub fn scan(html: &str) -> PageLinks {
     let b = html.as_bytes();
@@ -232,8 +224,10 @@ fn normalize<'a>(mut parts: Vec<&'a str>, rel: &'a str) -> String {
 
 /// A page's links, resolved and reduced to hashes: what the check needs,
 /// kept small because every page's are held at once (and between builds).
-/// Depends only on the page's bytes, its path and the site's base path.
-struct Resolved {
+/// Depends only on the page's bytes, its path and the site's base path (a
+/// query of its own, [`crate::db::LinkScan`]).
+#[derive(Debug, Default, PartialEq)]
+pub struct Resolved {
     /// Per internal link: hash of the target page's path, and of the
     /// fragment (0 for none).
     targets: Vec<(u64, u64)>,
@@ -247,7 +241,8 @@ fn hash_str(s: &str) -> u64 {
     h.finish() | 1 // never 0, which means "no fragment"
 }
 
-fn resolved(page: &Page, base_path: &str) -> Resolved {
+/// The scan of `page`, resolved against the site's base path.
+pub fn resolved(page: &Page, base_path: &str) -> Resolved {
     let scan = scan_page(page);
     let targets = scan
         .links
@@ -272,19 +267,9 @@ fn scan_page(page: &Page) -> PageLinks {
     }
 }
 
-/// Checks every internal link of every HTML page against the pages.
-pub fn check(pages: &[Page], base_path: &str, cache: &mut LinkCache) -> Vec<Diagnostic> {
-    if cache.base != base_path {
-        cache.scans.clear();
-        cache.base = base_path.to_owned();
-    }
-    let scans: Vec<Arc<Resolved>> = pages
-        .par_iter()
-        .map(|p| match cache.scans.get(&p.path) {
-            Some((key, scan)) if *key == p.key && p.key != 0 => scan.clone(),
-            _ => Arc::new(resolved(p, base_path)),
-        })
-        .collect();
+/// Checks every internal link of every HTML page against the pages;
+/// `scans` are the pages' [`resolved`] scans, in the same order.
+pub fn check(pages: &[Page], base_path: &str, scans: &[Arc<Resolved>]) -> Vec<Diagnostic> {
     let index: FxHashMap<u64, usize> = pages
         .iter()
         .enumerate()
@@ -304,11 +289,6 @@ pub fn check(pages: &[Page], base_path: &str, cache: &mut LinkCache) -> Vec<Diag
         .flat_map(|i| explain(&pages[i], pages, base_path))
         .collect();
     diags.sort_by(|a, b| a.message.cmp(&b.message));
-    cache.scans = pages
-        .iter()
-        .zip(scans)
-        .map(|(p, s)| (p.path.clone(), (p.key, s)))
-        .collect();
     diags
 }
 

@@ -14,7 +14,6 @@ use crate::config::SiteUrl;
 use crate::db;
 use crate::diag::{self, Diagnostic, Format, Tally};
 use crate::files::{self, Files};
-use crate::links;
 use crate::load;
 use crate::output::{self, WriteStats};
 use crate::render::Page;
@@ -99,7 +98,7 @@ fn compile(
                 rendered.push(export.0.clone().expect("the export has no template"));
                 rendered.push(index.0.clone().expect("the search index has no template"));
                 let base = briefing.site_url.as_ref().map_or("/", |u| u.path.as_str());
-                diags.extend(links::check(&rendered, base, &mut cache.links));
+                diags.extend(db::check_links(&engine.cx(), &rendered, base));
                 pages = rendered;
             }
             Err(template_diags) => diags.extend(template_diags),
