@@ -1,11 +1,11 @@
-//! Memo tables that let a rebuild reuse the previous build's work.
+//! What a command keeps between builds: the engine, which holds every
+//! derived value and what each was computed from (see [`crate::db`]), and
+//! the publisher's state.
 //!
 //! Incremental rebuilding is not a second pipeline: `briefing build` runs
-//! the stages with an empty [`Cache`], `briefing watch` keeps one between
-//! rebuilds. Every table is keyed by what its result depends on — a file's
-//! content version, a source's content and a quote, a page's complete view —
-//! so a stale entry can never be found, only a missing one. The watch tests
-//! check that the site after any sequence of edits equals a fresh build.
+//! the queries on an empty engine, `briefing watch` keeps one between
+//! rebuilds. The watch tests check that the site and diagnostics after any
+//! sequence of edits — failing steps included — equal a fresh build's.
 
 use crate::output::OutputCache;
 
@@ -35,14 +35,12 @@ impl Cache {
 }
 
 impl Cache {
-    /// Forgets every remembered result (after a build stopped half-way on
-    /// an I/O error, nothing it left in the tables is trusted), keeping only
-    /// how publishing works for this command.
-    pub fn forget(&mut self) {
-        let output = std::mem::take(&mut self.output).fresh_like();
-        *self = Cache {
-            output,
-            ..Cache::default()
-        };
+    /// After a build that stopped half-way on an I/O error: the publisher
+    /// forgets what it knew of the build directory, which the failure may
+    /// have left in any state. The engine keeps everything: its values
+    /// depend on nothing but its inputs, and the next build sets those
+    /// again from what is on disk.
+    pub fn after_failure(&mut self) {
+        self.output = std::mem::take(&mut self.output).fresh_like();
     }
 }

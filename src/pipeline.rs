@@ -200,9 +200,7 @@ pub fn build_with(
 ) -> Result<BuildReport> {
     let report = build_once(root, dest, opts, cache);
     if report.is_err() {
-        // A build that stopped half-way may have left any table half
-        // updated: the next one starts from nothing rather than trust them.
-        cache.forget();
+        cache.after_failure();
     }
     report
 }
@@ -227,6 +225,9 @@ fn build_once(
             });
         }
     };
+    // Every value this build did not read belongs to files or pages that
+    // are gone: free it.
+    cache.engine.sweep();
     let dest = destination(root, dest.unwrap_or(&rendered.build_dir))?;
     let stats = output::write(&dest, &rendered.pages, &mut cache.output)?;
     Ok(BuildReport {
