@@ -12,6 +12,12 @@ use crate::output::OutputCache;
 pub struct Cache {
     pub engine: crate::engine::Engine<crate::db::Db>,
     pub output: OutputCache,
+    /// In watch, the whole-briefing files last published (`print.html`,
+    /// `briefing.json`, the search index): a rebuild publishes its pages
+    /// with these first, then its own.
+    /// Each with its links, resolved (they are link targets for the pages).
+    pub last_whole: Option<Vec<(crate::render::Page, std::sync::Arc<crate::links::Resolved>)>>,
+    defer_whole: bool,
 }
 
 impl Default for Cache {
@@ -19,6 +25,8 @@ impl Default for Cache {
         Cache {
             engine: crate::db::engine(),
             output: Default::default(),
+            last_whole: None,
+            defer_whole: false,
         }
     }
 }
@@ -29,8 +37,14 @@ impl Cache {
     pub fn watching() -> Cache {
         Cache {
             output: OutputCache::keeping_spare(),
+            defer_whole: true,
             ..Cache::default()
         }
+    }
+
+    /// Whether whole-briefing files are published after the pages.
+    pub fn defers_whole(&self) -> bool {
+        self.defer_whole
     }
 }
 
@@ -42,5 +56,6 @@ impl Cache {
     /// again from what is on disk.
     pub fn after_failure(&mut self) {
         self.output = std::mem::take(&mut self.output).fresh_like();
+        self.last_whole = None;
     }
 }

@@ -374,12 +374,29 @@ query!(Db; LinkScan: (String, String) => links::Resolved, link_scan, |cx, key| {
     page.map(|p| links::resolved(&p, base)).unwrap_or_default()
 });
 
-/// Every internal link and `#fragment` of the HTML pages among `pages`
-/// against `pages`: a diagnostic per broken one.
-pub fn check_links(cx: &Cx<'_, Db>, pages: &[Page], base: &str) -> Vec<Diagnostic> {
-    // Rendered pages are scanned by query (so a rebuild scans only the
-    // pages that changed); static files (an HTML file among them, say) are
-    // few and scanned as they are.
+/// Every internal link and `#fragment` of the HTML pages among `pages`,
+/// against `pages` and `targets` (files published before, whose links were
+/// checked then, with their scans): a diagnostic per broken one.
+pub fn check_links(
+    cx: &Cx<'_, Db>,
+    pages: &[Page],
+    targets: &[(Page, Arc<links::Resolved>)],
+    base: &str,
+) -> Vec<Diagnostic> {
+    let mut scans = page_scans(cx, pages, base);
+    let mut all = pages.to_vec();
+    for (page, scan) in targets {
+        all.push(page.clone());
+        scans.push(scan.clone());
+    }
+    links::check(&all, pages.len(), base, &scans)
+}
+
+/// The [`links::resolved`] scan of each of `pages`. Rendered pages are
+/// scanned by query (so a rebuild scans only the pages that changed);
+/// static files (an HTML file among them, say) are few and scanned as they
+/// are.
+pub fn page_scans(cx: &Cx<'_, Db>, pages: &[Page], base: &str) -> Vec<Arc<links::Resolved>> {
     let keys: Vec<(usize, Option<(String, String)>)> = pages
         .iter()
         .enumerate()
@@ -388,11 +405,10 @@ pub fn check_links(cx: &Cx<'_, Db>, pages: &[Page], base: &str) -> Vec<Diagnosti
             (i, rendered.then(|| (p.path.clone(), base.to_owned())))
         })
         .collect();
-    let scans = cx.par_map(&keys, |cx, (i, key)| match key {
+    cx.par_map(&keys, |cx, (i, key)| match key {
         Some(key) => cx.get::<LinkScan>(key),
         None => Arc::new(links::resolved(&pages[*i], base)),
-    });
-    links::check(pages, base, &scans)
+    })
 }
 
 /// Where the print page goes.
@@ -413,29 +429,16 @@ query!(Db; ExportJson: () => Rendered, export, |cx, _k| {
     Rendered(Ok(export::page(b, &checked, counts)))
 });
 
-/// Every page of the site but the search index and `briefing.json`, or the
-/// template errors (each once).
+/// Every page of the site but the whole-briefing files (see
+/// [`whole_files`]), or the template errors (each once).
 pub fn pages(cx: &Cx<'_, Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let site = cx.get::<RenderSite>(&());
     let rendered = cx.par_map(site.paths(), |cx, path| cx.get::<PageAt>(path));
     let mut pages = Vec::with_capacity(rendered.len() + 16);
     let mut errors: Vec<Diagnostic> = Vec::new();
-    fn take(r: &Rendered, pages: &mut Vec<Page>, errors: &mut Vec<Diagnostic>) {
+    for r in rendered.iter().chain([&cx.get::<Sitemap>(&())]) {
         match &r.0 {
             Ok(page) => pages.push(page.clone()),
-            Err(d) => errors.push((**d).clone()),
-        }
-    }
-    for r in &rendered {
-        take(r, &mut pages, &mut errors);
-    }
-    if errors.is_empty() {
-        take(&cx.get::<Sitemap>(&()), &mut pages, &mut errors);
-    }
-    let print = site.briefing().config.output.html.print.enable;
-    if errors.is_empty() && print {
-        match &cx.get::<PrintPageOf>(&()).0 {
-            Ok(p) => pages.push(p.page.clone()),
             Err(d) => errors.push((**d).clone()),
         }
     }
@@ -445,6 +448,34 @@ pub fn pages(cx: &Cx<'_, Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
         return Err(errors);
     }
     pages.extend(site.fixed_files());
+    Ok(pages)
+}
+
+/// The files made from the whole briefing — `print.html` (if enabled),
+/// `briefing.json` and the search index — in parallel, or the print
+/// template's error. Watch publishes them after the pages an edit changed.
+pub fn whole_files(engine: &Engine<Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
+    let site = engine.cx().get::<RenderSite>(&());
+    let print = site.briefing().config.output.html.print.enable;
+    let (print, (export, search)) = rayon::join(
+        || print.then(|| engine.cx().get::<PrintPageOf>(&())),
+        || {
+            rayon::join(
+                || engine.cx().get::<ExportJson>(&()),
+                || engine.cx().get::<SearchIndex>(&()),
+            )
+        },
+    );
+    let mut pages = Vec::with_capacity(3);
+    if let Some(print) = print {
+        match &print.0 {
+            Ok(p) => pages.push(p.page.clone()),
+            Err(d) => return Err(vec![(**d).clone()]),
+        }
+    }
+    for made in [export, search] {
+        pages.push(made.0.clone().expect("made without a template"));
+    }
     Ok(pages)
 }
 

@@ -267,9 +267,15 @@ fn scan_page(page: &Page) -> PageLinks {
     }
 }
 
-/// Checks every internal link of every HTML page against the pages;
-/// `scans` are the pages' [`resolved`] scans, in the same order.
-pub fn check(pages: &[Page], base_path: &str, scans: &[Arc<Resolved>]) -> Vec<Diagnostic> {
+/// Checks every internal link of the first `checked` HTML pages against all
+/// `pages` (the rest are only link targets); `scans` are the pages'
+/// [`resolved`] scans, in the same order.
+pub fn check(
+    pages: &[Page],
+    checked: usize,
+    base_path: &str,
+    scans: &[Arc<Resolved>],
+) -> Vec<Diagnostic> {
     let index: FxHashMap<u64, usize> = pages
         .iter()
         .enumerate()
@@ -280,7 +286,7 @@ pub fn check(pages: &[Page], base_path: &str, scans: &[Arc<Resolved>]) -> Vec<Di
         Some(&t) => fragment != 0 && !scans[t].ids.contains(&fragment),
     };
     // Pages with a broken link are scanned again for the messages.
-    let failing: Vec<usize> = (0..pages.len())
+    let failing: Vec<usize> = (0..checked)
         .into_par_iter()
         .filter(|&i| scans[i].targets.iter().any(is_broken))
         .collect();

@@ -42,6 +42,18 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
+impl WriteStats {
+    /// The stats of two publishes in a row: what either wrote or removed,
+    /// and what the later one left unchanged.
+    pub fn then(self, later: WriteStats) -> WriteStats {
+        WriteStats {
+            written: self.written + later.written,
+            unchanged: later.unchanged,
+            removed: self.removed + later.removed,
+        }
+    }
+}
+
 /// `dest` made absolute against `root`, with `.`/`..` resolved against the
 /// existing part of the path (symlinks included).
 pub fn resolve(root: &Path, dest: &Path) -> Result<PathBuf> {

@@ -35,10 +35,25 @@ pub struct Options {
     pub site_url: Option<String>,
 }
 
+/// How much of the site a compile renders.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Render {
+    /// Nothing: `briefing check`.
+    Nothing,
+    /// The pages; the whole-briefing files follow (see [`finish_whole`]).
+    Pages,
+    /// Everything.
+    All,
+}
+
 /// What a successful compile yields.
 struct Compiled {
     /// Empty when rendering was not asked for.
     pages: Vec<Page>,
+    /// The whole-briefing files, when rendered.
+    whole: Option<Vec<Page>>,
+    /// The path the site is published under, which links resolve against.
+    base: String,
     warnings: usize,
     /// `[build] build-dir` from book.toml.
     build_dir: PathBuf,
@@ -51,7 +66,7 @@ fn compile(
     root: &Path,
     opts: &Options,
     verb: &str,
-    do_render: bool,
+    render: Render,
     cache: &mut Cache,
 ) -> Result<Result<Compiled, String>> {
     let settings = crate::db::Settings {
@@ -60,46 +75,64 @@ fn compile(
             None => None,
         },
     };
+    let mut t = Timings::start();
     let files = db::scan(&mut cache.engine, root, settings)?;
+    t.lap("scan");
     let cx = cache.engine.cx();
     let loaded = cx.get::<db::LoadedBriefing>(&());
+    t.lap("load");
     let briefing = &loaded.briefing;
     let mut diags = loaded.diags.clone();
     let checked = cx.get::<db::CheckedBriefing>(&());
+    t.lap("check");
     diags.extend(checked.diagnostics.iter().cloned());
+    // A theme that cannot be used is a template error: nothing renders.
     let theme = cx.input::<db::ThemeState>(&()).expect("set by the scan");
-    let theme = match &theme.0 {
-        Ok(theme) => Some(theme.clone()),
-        Err(template_diags) => {
-            diags.extend(template_diags.iter().cloned());
-            None
-        }
-    };
+    if let Err(template_diags) = &theme.0 {
+        diags.extend(template_diags.iter().cloned());
+    }
     if opts.deny_warnings || briefing.config.check.deny_warnings {
         diag::deny_warnings(&mut diags);
     }
     let tally = Tally::of(&diags);
+    let base = briefing
+        .site_url
+        .as_ref()
+        .map_or("/", |u| u.path.as_str())
+        .to_owned();
     let mut pages = Vec::new();
-    if tally.errors == 0 && do_render {
-        let theme = theme.expect("a missing theme is a counted template error");
-        let _ = &theme;
+    let mut whole = None;
+    if tally.errors == 0 && render != Render::Nothing {
         let engine = &cache.engine;
-        let (rendered, (export, index)) = rayon::join(
-            || db::pages(&engine.cx()),
-            || {
-                rayon::join(
-                    || engine.cx().get::<db::ExportJson>(&()),
-                    || engine.cx().get::<db::SearchIndex>(&()),
-                )
-            },
-        );
+        let rendered = match render {
+            Render::All => {
+                let (pages, whole) =
+                    rayon::join(|| db::pages(&engine.cx()), || db::whole_files(engine));
+                pages.and_then(|p| whole.map(|w| (p, Some(w))))
+            }
+            _ => db::pages(&engine.cx()).map(|p| (p, None)),
+        };
+        t.lap("render");
         match rendered {
-            Ok(mut rendered) => {
-                rendered.push(export.0.clone().expect("the export has no template"));
-                rendered.push(index.0.clone().expect("the search index has no template"));
-                let base = briefing.site_url.as_ref().map_or("/", |u| u.path.as_str());
-                diags.extend(db::check_links(&engine.cx(), &rendered, base));
+            Ok((rendered, made)) => {
+                // Links are checked against the whole site: with the
+                // whole-briefing files just made, or else (as targets only)
+                // those last published.
+                let problems = match &made {
+                    Some(made) => {
+                        let mut site = rendered.clone();
+                        site.extend(made.iter().cloned());
+                        db::check_links(&engine.cx(), &site, &[], &base)
+                    }
+                    None => {
+                        let last = cache.last_whole.as_deref().unwrap_or(&[]);
+                        db::check_links(&engine.cx(), &rendered, last, &base)
+                    }
+                };
+                diags.extend(problems);
+                t.lap("links");
                 pages = rendered;
+                whole = made;
             }
             Err(template_diags) => diags.extend(template_diags),
         }
@@ -109,6 +142,8 @@ fn compile(
     let outcome = if tally.errors == 0 {
         Ok(Compiled {
             pages,
+            whole,
+            base,
             warnings: tally.warnings,
             build_dir: briefing.config.build.build_dir.clone(),
         })
@@ -118,6 +153,23 @@ fn compile(
         Err(text)
     };
     Ok(outcome)
+}
+
+/// With `BRIEFING_TIMINGS` set, how long each stage of a build took, on
+/// standard error: for profiling, not a stable interface.
+struct Timings(Option<Instant>);
+
+impl Timings {
+    fn start() -> Timings {
+        Timings(std::env::var_os("BRIEFING_TIMINGS").map(|_| Instant::now()))
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if let Some(at) = &mut self.0 {
+            eprintln!("timing: {stage} {:.1} ms", at.elapsed().as_secs_f64() * 1e3);
+            *at = Instant::now();
+        }
+    }
 }
 
 /// Prints diagnostics and, for people, a summary line. A reader that has
@@ -140,7 +192,7 @@ fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -
 pub fn check(root: &Path, opts: Options) -> Result<Status> {
     let started = Instant::now();
     let mut cache = Cache::default();
-    let compiled = compile(root, &opts, "check", false, &mut cache)?;
+    let compiled = compile(root, &opts, "check", Render::Nothing, &mut cache)?;
     // The process ends right after; freeing every table would only cost time.
     std::mem::forget(cache);
     match compiled {
@@ -211,33 +263,95 @@ fn build_once(
     opts: &Options,
     cache: &mut Cache,
 ) -> Result<BuildReport> {
-    let rendered = match compile(root, opts, "build", true, cache)? {
+    // Watch publishes the pages an edit changed first, and the files made
+    // from the whole briefing right after, once a first site is out.
+    let split = cache.defers_whole() && cache.last_whole.is_some();
+    let render = if split { Render::Pages } else { Render::All };
+    let rendered = match compile(root, opts, "build", render, cache)? {
         Ok(rendered) => rendered,
-        Err(problems) => {
-            diag::say("build: nothing written");
-            return Ok(BuildReport {
-                status: Status::ContentErrors,
-                stats: WriteStats::default(),
-                pages: 0,
-                problems: Some(problems),
-                warnings: 0,
-                dest: PathBuf::new(),
-            });
-        }
+        Err(problems) => return Ok(nothing_written(problems)),
     };
-    // Every value this build did not read belongs to files or pages that
-    // are gone: free it.
-    cache.engine.sweep();
     let dest = destination(root, dest.unwrap_or(&rendered.build_dir))?;
-    let stats = output::write(&dest, &rendered.pages, &mut cache.output)?;
-    Ok(BuildReport {
+    let mut report = BuildReport {
         status: Status::Ok,
-        stats,
+        stats: WriteStats::default(),
         pages: rendered.pages.len(),
         problems: None,
         warnings: rendered.warnings,
-        dest,
-    })
+        dest: dest.clone(),
+    };
+    let whole = match rendered.whole {
+        Some(whole) => whole,
+        None => {
+            let mut site = rendered.pages.clone();
+            site.extend(cache.last_whole.iter().flatten().map(|(p, _)| p.clone()));
+            report.stats = output::write(&dest, &site, &mut cache.output)?;
+            match finish_whole(cache, &rendered.pages, &rendered.base, opts)? {
+                Ok(whole) => whole,
+                Err(problems) => {
+                    diag::say("build: the pages were published; the whole-briefing files were not");
+                    report.status = Status::ContentErrors;
+                    report.problems = Some(problems);
+                    return Ok(report);
+                }
+            }
+        }
+    };
+    let mut site = rendered.pages;
+    site.extend(whole.iter().cloned());
+    // Every value this build did not read belongs to files or pages that
+    // are gone: free it.
+    cache.engine.sweep();
+    let stats = output::write(&dest, &site, &mut cache.output)?;
+    report.stats = report.stats.then(stats);
+    report.pages = site.len();
+    if cache.defers_whole() {
+        let scans = db::page_scans(&cache.engine.cx(), &whole, &rendered.base);
+        cache.last_whole = Some(whole.into_iter().zip(scans).collect());
+    }
+    Ok(report)
+}
+
+/// The report of a build stopped by content errors (already printed).
+fn nothing_written(problems: String) -> BuildReport {
+    diag::say("build: nothing written");
+    BuildReport {
+        status: Status::ContentErrors,
+        stats: WriteStats::default(),
+        pages: 0,
+        problems: Some(problems),
+        warnings: 0,
+        dest: PathBuf::new(),
+    }
+}
+
+/// Makes the whole-briefing files after their pages were published, and
+/// checks the links of the whole site again. `Ok(Err(text))`: they have
+/// problems (printed; `text` is their plain rendering).
+fn finish_whole(
+    cache: &mut Cache,
+    pages: &[Page],
+    base: &str,
+    opts: &Options,
+) -> Result<Result<Vec<Page>, String>> {
+    let engine = &cache.engine;
+    let mut diags = match db::whole_files(engine) {
+        Ok(whole) => {
+            let mut site = pages.to_vec();
+            site.extend(whole.iter().cloned());
+            let problems = db::check_links(&engine.cx(), &site, &[], base);
+            if problems.is_empty() {
+                return Ok(Ok(whole));
+            }
+            problems
+        }
+        Err(template_diags) => template_diags,
+    };
+    let files = engine.db.files.clone();
+    report(&files, &mut diags, opts.format, "build")?;
+    let mut text = diag::to_plain(&files, &diags);
+    text.push_str(&diag::summary("build", Tally::of(&diags)));
+    Ok(Err(text))
 }
 
 /// `briefing clean`.
