@@ -28,8 +28,8 @@
 //! √(J(1−J)/K), 0.03 at K = 256). The overlap follows from Jaccard and the
 //! exact set sizes: |A ∩ B| = J (|A| + |B|) / (1 + J). Comparing two
 //! sketches is a pass over two arrays of `K` integers, so all 500,000 pairs
-//! of 1,000 sources take milliseconds; sketches are memoised per source
-//! version.
+//! of 1,000 sources take milliseconds; each source's sketch is a query of
+//! its text ([`crate::db::SketchOf`]).
 //!
 //! ## Per claim
 //! A claim citing several sources is supported by as many *independent*

@@ -3,13 +3,13 @@
 //! # Why
 //!
 //! `watch` rebuilds the site after every edit. Each stage used to keep its own
-//! hand-keyed memo table (`cache.rs` and the stage caches), and each table had
-//! to know, by hand, which inputs its entries depended on — a key that forgot
-//! one dependency served a stale page. This engine replaces those tables with
-//! one mechanism in which dependencies are *recorded*, not declared: whatever a
-//! computation reads through its [`Cx`] is what invalidates it. (A spike
-//! compared it with salsa: the same precision, half the CPU per edit at 10k
-//! notes, and no new crates.)
+//! hand-keyed memo table, and each table had to know, by hand, which inputs
+//! its entries depended on — a key that forgot one dependency served a stale
+//! page. This engine replaced those tables with one mechanism in which
+//! dependencies are *recorded*, not declared: whatever a computation reads
+//! through its [`Cx`] is what invalidates it. The queries themselves are in
+//! [`crate::db`]. (A spike compared it with salsa: the same precision, half
+//! the CPU per edit at 10k notes, and no new crates.)
 //!
 //! # Model
 //!
@@ -109,8 +109,6 @@ pub trait Input<Db>: Sized + 'static {
 /// Declares a query type in one item:
 /// `query!(Db; Title: NoteId => Option<String>, title, |cx, id| body)`
 /// defines `pub struct Title` whose memos live in `db.title`.
-// Used by the tests now and by the pipeline's queries next.
-#[allow(unused_macros)]
 macro_rules! query {
     ($db:ty; $name:ident: $key:ty => $value:ty, $table:ident, |$cx:ident, $k:ident| $body:expr) => {
         pub struct $name;
@@ -126,7 +124,6 @@ macro_rules! query {
         }
     };
 }
-#[allow(unused_imports)]
 pub(crate) use query;
 
 /// Anything a computation can have read.

@@ -12,7 +12,8 @@
 //! The database also remembers, per path, the size and modification time of
 //! what it read. A rebuild in watch mode keeps the database, so a file whose
 //! stamp has not changed is not read again and keeps its [`FileId`] and
-//! [`File::version`]; later stages key their memo tables on those.
+//! [`File::version`]. The engine's inputs are the files at their versions
+//! (see [`crate::db`]).
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -193,9 +194,9 @@ impl Files {
         too_large: Option<TooLarge>,
         stamp: Option<(SystemTime, u64)>,
     ) -> FileId {
-        // Versions are unique in the process, not per database: a database
-        // dropped after an I/O error and started anew must never hand out
-        // an (id, version) pair that a memo table has seen before.
+        // Versions are unique in the process, not per database: two
+        // databases never hand out the same (id, version) pair for
+        // different texts.
         static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let version = NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let line_starts = line_starts(&text).collect();

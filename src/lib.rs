@@ -3,8 +3,11 @@
 //!
 //! The pipeline is a chain of stages, each taking the previous stage's value:
 //! [`load`] (files → [`model::Briefing`]) → [`check`] (→ diagnostics and the
-//! located quotes) → [`render`] (→ pages in memory) → [`output`] (→ disk).
-//! `build`, `check` and (later) `watch` all run this same chain.
+//! located quotes) → [`render`] (→ pages) → [`output`] (→ disk). Every value
+//! between the files and the site is a query of the incremental [`engine`],
+//! listed with what it reads in [`db`]; `build`, `check`, `watch` and `serve`
+//! all run the same queries ([`pipeline`]), on an engine that starts empty
+//! or (watch) is kept between rebuilds.
 
 pub mod cache;
 pub mod check;

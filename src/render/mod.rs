@@ -1,4 +1,5 @@
-//! Turns a checked briefing into pages in memory.
+//! Turns a checked briefing into pages. Each page is a query of the
+//! engine ([`crate::db::PageAt`]) computed from the [`Site`].
 //!
 //! Rendering never fails on content (the checks ran first) but a template
 //! can: such errors become diagnostics naming the template. The result is a

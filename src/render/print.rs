@@ -3,9 +3,10 @@
 //!
 //! At 10,000 notes the page runs to tens of megabytes, so it is assembled
 //! from sections — the summary, each part's heading, each note, each source
-//! — rendered one by one with `print-section.html`, keyed by the same input
-//! hashes as the pages: on a rebuild an unchanged section is copied from the
-//! previous page rather than rendered, so an edit re-renders one section.
+//! — rendered one by one with `print-section.html`, each known by a hash of
+//! its view (what the template is given) and the theme: on a rebuild a
+//! section whose view is unchanged is copied from the previous page rather
+//! than rendered, so an edit re-renders the sections it changed.
 //! Sections are rendered in parallel a chunk at a time and appended, so the
 //! page is never held twice. The shell (`print.html`) says where the
 //! sections go with `{{ page.body }}`.
