@@ -69,7 +69,7 @@ const MIN_QUOTE_WORDS: usize = 12;
 pub const REPORTED: f64 = 0.05;
 
 /// Groups of sources that tell the same story, and the scores behind them.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Corroboration {
     pub threshold: f64,
     /// Per source (index into [`Briefing::sources`]): its group.
@@ -165,10 +165,19 @@ impl Corroboration {
     /// Support for one of the briefing's claims; `None` when it cites no
     /// known source.
     pub fn support_of(&self, b: &Briefing, claim: &Claim) -> Option<Support> {
+        self.support_with(claim, |id| b.source_index(id))
+    }
+
+    /// [`Corroboration::support_of`], with sources found by `index`.
+    pub fn support_with(
+        &self,
+        claim: &Claim,
+        index: impl Fn(&str) -> Option<usize>,
+    ) -> Option<Support> {
         let cites: Vec<(usize, Option<&str>)> = claim
             .cites
             .iter()
-            .filter_map(|c| Some((b.source_index(&c.source)?, c.quote.as_deref())))
+            .filter_map(|c| Some((index(&c.source)?, c.quote.as_deref())))
             .collect();
         (!cites.is_empty()).then(|| self.support(&cites))
     }

@@ -24,8 +24,15 @@
 //! | [`TextSha256`] | source file | its [`Text`] |
 //! | [`SketchOf`] | source file | its [`Text`] (for corroboration) |
 //! | [`CheckedBriefing`] | – | the briefing, the theme's static files, and the four above |
-//! | [`RenderSite`] | – | the briefing, the check, the theme (indexes every page uses) |
-//! | [`PageAt`], [`Sitemap`], [`PrintPageOf`] | page path | the site; the old bytes are reused where the view is unchanged |
+//! | [`SiteOutline`] | – | the briefing: IDs, titles, order and paths of every page (not the claims) |
+//! | [`SiteGlobals`] | – | the settings, the site URL, the theme |
+//! | [`NoteAt`] | note's place | that note, as parsed |
+//! | [`FrontPage`], [`SourceList`] | – | the front page; the sources and their metadata |
+//! | [`SitePassages`] | – | where every quoted passage is (the check's quote positions) |
+//! | [`CitedBy`] | – | every note's backlinks (the notes' references) |
+//! | [`SourceGroups`] | – | which sources tell the same story (the check's corroboration) |
+//! | [`ParagraphsOf`] | source file | its [`Text`] |
+//! | [`PageAt`], [`Sitemap`], [`PrintPageOf`] | page path | the parts above the page read; the old bytes are reused where the view is unchanged |
 //! | [`SearchPart`] | note or source | that note's or source's files |
 //! | [`SearchIndex`] | – | the list of notes and sources, every [`SearchPart`] |
 //! | [`LinkScan`] | page path, site base path | the page (its links and ids, resolved) |
@@ -43,6 +50,7 @@ use anyhow::Result;
 use crate::check::Checked;
 use crate::check::{self, SourceText, quote::Occurrences};
 use crate::config::{Config, SiteUrl};
+use crate::corroborate::Corroboration;
 use crate::corroborate::{self, TextSketch};
 use crate::diag::Diagnostic;
 use crate::engine::{Cx, Engine, Input, InputTable, Query, Sweep, Sweeper, Table, query};
@@ -50,11 +58,12 @@ use crate::export;
 use crate::files::{File, FileId, Files};
 use crate::links;
 use crate::load::{self, Loaded, Parsed, Scan};
+use crate::model::Source;
 use crate::model::{Front, Kind, Note, SourceMeta};
 use crate::render::print::PrintPage;
 use crate::render::search;
 use crate::render::theme::{self, Theme};
-use crate::render::{Page, Rendered, Site};
+use crate::render::{self, Page, Rendered};
 
 /// A file as read: equal when its version is (a version names one content).
 #[derive(Debug, Clone)]
@@ -87,7 +96,15 @@ pub struct Db {
     sha256: Table<Db, TextSha256>,
     sketch: Table<Db, SketchOf>,
     checked: Table<Db, CheckedBriefing>,
-    site: Table<Db, RenderSite>,
+    outline: Table<Db, SiteOutline>,
+    globals: Table<Db, SiteGlobals>,
+    note_at: Table<Db, NoteAt>,
+    front: Table<Db, FrontPage>,
+    source_list: Table<Db, SourceList>,
+    passages: Table<Db, SitePassages>,
+    cited_by: Table<Db, CitedBy>,
+    groups: Table<Db, SourceGroups>,
+    paragraphs: Table<Db, ParagraphsOf>,
     pages: Table<Db, PageAt>,
     sitemap: Table<Db, Sitemap>,
     print: Table<Db, PrintPageOf>,
@@ -110,7 +127,15 @@ impl Sweep for Db {
         s.table(&mut self.pages);
         s.table(&mut self.sitemap);
         s.table(&mut self.print);
-        s.table(&mut self.site);
+        s.table(&mut self.outline);
+        s.table(&mut self.globals);
+        s.table(&mut self.note_at);
+        s.table(&mut self.front);
+        s.table(&mut self.source_list);
+        s.table(&mut self.passages);
+        s.table(&mut self.cited_by);
+        s.table(&mut self.groups);
+        s.table(&mut self.paragraphs);
         s.table(&mut self.checked);
         s.table(&mut self.loaded);
         s.table(&mut self.quote_in);
@@ -254,13 +279,113 @@ query!(Db; CheckedBriefing: () => Checked, checked, |cx, _k| {
 
 // ---- rendering --------------------------------------------------------------
 
-query!(Db; RenderSite: () => Site, site, |cx, _k| {
-    let loaded = cx.get::<LoadedBriefing>(&());
-    let checked = cx.get::<CheckedBriefing>(&());
-    let theme = cx.input::<ThemeState>(&()).expect("the theme is set before rendering");
-    let theme = theme.0.clone().expect("pages are rendered only with a working theme");
-    Site::new(loaded.briefing.clone(), checked, theme)
+query!(Db; SiteOutline: () => render::Outline, outline, |cx, _k| {
+    render::Outline::of(&cx.get::<LoadedBriefing>(&()).briefing)
 });
+
+query!(Db; SiteGlobals: () => render::Globals, globals, |cx, _k| {
+    let loaded = cx.get::<LoadedBriefing>(&());
+    let theme = cx.input::<ThemeState>(&()).expect("the theme is set before rendering");
+    render::Globals {
+        config: loaded.briefing.config.clone(),
+        site_url: loaded.briefing.site_url.clone(),
+        theme: theme.0.clone().expect("pages are rendered only with a working theme"),
+    }
+});
+
+/// A shared value, equal only to itself: a parse that was not redone is
+/// the very same value, so comparing addresses is exact and free.
+#[derive(Debug)]
+pub struct Same<T>(pub T);
+
+impl<T> PartialEq for Same<Arc<T>> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> PartialEq for Same<Option<Arc<T>>> {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+query!(Db; NoteAt: usize => Same<Arc<Note>>, note_at, |cx, i| {
+    Same(cx.get::<LoadedBriefing>(&()).briefing.notes[*i].clone())
+});
+
+query!(Db; FrontPage: () => Same<Option<Arc<Front>>>, front, |cx, _k| {
+    Same(cx.get::<LoadedBriefing>(&()).briefing.front.clone())
+});
+
+query!(Db; SourceList: () => Vec<Source>, source_list, |cx, _k| {
+    cx.get::<LoadedBriefing>(&()).briefing.sources.clone()
+});
+
+query!(Db; SitePassages: () => render::Passages, passages, |cx, _k| {
+    let loaded = cx.get::<LoadedBriefing>(&());
+    render::Passages::of(&loaded.briefing, &cx.get::<CheckedBriefing>(&()))
+});
+
+query!(Db; CitedBy: () => Vec<Vec<usize>>, cited_by, |cx, _k| {
+    render::cited_by(&cx.get::<LoadedBriefing>(&()).briefing)
+});
+
+query!(Db; SourceGroups: () => Corroboration, groups, |cx, _k| {
+    cx.get::<CheckedBriefing>(&()).corroboration.clone()
+});
+
+query!(Db; ParagraphsOf: FileId => Vec<std::ops::Range<usize>>, paragraphs, |cx, file| {
+    render::passages::paragraphs(&text(cx, *file).0.text)
+});
+
+/// What a page reads, through the engine.
+struct Reads<'c, 'e>(&'c Cx<'e, Db>);
+
+impl render::Inputs for Reads<'_, '_> {
+    fn globals(&self) -> Arc<render::Globals> {
+        self.0.get::<SiteGlobals>(&())
+    }
+    fn outline(&self) -> Arc<render::Outline> {
+        self.0.get::<SiteOutline>(&())
+    }
+    fn note(&self, i: usize) -> Arc<Note> {
+        self.0.get::<NoteAt>(&i).0.clone()
+    }
+    fn front(&self) -> Option<Arc<Front>> {
+        self.0.get::<FrontPage>(&()).0.clone()
+    }
+    fn sources(&self) -> Arc<Vec<Source>> {
+        self.0.get::<SourceList>(&())
+    }
+    fn passages(&self) -> Arc<render::Passages> {
+        self.0.get::<SitePassages>(&())
+    }
+    fn cited_by(&self) -> Arc<Vec<Vec<usize>>> {
+        self.0.get::<CitedBy>(&())
+    }
+    fn corroboration(&self) -> Arc<Corroboration> {
+        self.0.get::<SourceGroups>(&())
+    }
+    fn text(&self, file: FileId) -> Arc<File> {
+        text(self.0, file).0.clone()
+    }
+    fn paragraphs(&self, file: FileId) -> Arc<Vec<std::ops::Range<usize>>> {
+        self.0.get::<ParagraphsOf>(&file)
+    }
+    fn par_each(
+        &self,
+        n: usize,
+        f: &(dyn Fn(&dyn render::Inputs, usize) -> render::Made + Sync),
+    ) -> Vec<render::Made> {
+        let items: Vec<usize> = (0..n).collect();
+        self.0.par_map(&items, |cx, &i| f(&Reads(cx), i))
+    }
+}
 
 /// The page at a path of [`Site::paths`]. Recomputed whenever the site is
 /// (any change), but its bytes are rendered again only if its view — what
@@ -277,8 +402,11 @@ impl Query<Db> for PageAt {
         Self::compute_from(cx, path, None)
     }
     fn compute_from(cx: &Cx<'_, Db>, path: &String, old: Option<&Rendered>) -> Rendered {
-        let site = cx.get::<RenderSite>(&());
-        Rendered(site.page(path, old.and_then(|o| o.0.as_ref().ok())))
+        Rendered(render::page(
+            &Reads(cx),
+            path,
+            old.and_then(|o| o.0.as_ref().ok()),
+        ))
     }
 }
 
@@ -295,8 +423,10 @@ impl Query<Db> for Sitemap {
         Self::compute_from(cx, key, None)
     }
     fn compute_from(cx: &Cx<'_, Db>, _: &(), old: Option<&Rendered>) -> Rendered {
-        let site = cx.get::<RenderSite>(&());
-        Rendered(site.sitemap(old.and_then(|o| o.0.as_ref().ok())))
+        Rendered(render::sitemap(
+            &Reads(cx),
+            old.and_then(|o| o.0.as_ref().ok()),
+        ))
     }
 }
 
@@ -318,8 +448,10 @@ impl Query<Db> for PrintPageOf {
         Self::compute_from(cx, key, None)
     }
     fn compute_from(cx: &Cx<'_, Db>, _: &(), old: Option<&PrintResult>) -> PrintResult {
-        let site = cx.get::<RenderSite>(&());
-        PrintResult(site.print_page(old.and_then(|o| o.0.as_ref().ok())))
+        PrintResult(render::print_page(
+            &Reads(cx),
+            old.and_then(|o| o.0.as_ref().ok()),
+        ))
     }
 }
 
@@ -432,8 +564,8 @@ query!(Db; ExportJson: () => Rendered, export, |cx, _k| {
 /// Every page of the site but the whole-briefing files (see
 /// [`whole_files`]), or the template errors (each once).
 pub fn pages(cx: &Cx<'_, Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
-    let site = cx.get::<RenderSite>(&());
-    let rendered = cx.par_map(site.paths(), |cx, path| cx.get::<PageAt>(path));
+    let outline = cx.get::<SiteOutline>(&());
+    let rendered = cx.par_map(outline.paths(), |cx, path| cx.get::<PageAt>(path));
     let mut pages = Vec::with_capacity(rendered.len() + 16);
     let mut errors: Vec<Diagnostic> = Vec::new();
     for r in rendered.iter().chain([&cx.get::<Sitemap>(&())]) {
@@ -447,7 +579,7 @@ pub fn pages(cx: &Cx<'_, Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
         errors.dedup_by(|a, b| a.message == b.message);
         return Err(errors);
     }
-    pages.extend(site.fixed_files());
+    pages.extend(render::fixed_files(&cx.get::<SiteGlobals>(&()).theme));
     Ok(pages)
 }
 
@@ -455,8 +587,8 @@ pub fn pages(cx: &Cx<'_, Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
 /// `briefing.json` and the search index — in parallel, or the print
 /// template's error. Watch publishes them after the pages an edit changed.
 pub fn whole_files(engine: &Engine<Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
-    let site = engine.cx().get::<RenderSite>(&());
-    let print = site.briefing().config.output.html.print.enable;
+    let globals = engine.cx().get::<SiteGlobals>(&());
+    let print = globals.config.output.html.print.enable;
     let (print, (export, search)) = rayon::join(
         || print.then(|| engine.cx().get::<PrintPageOf>(&())),
         || {

@@ -62,28 +62,41 @@ impl PartialEq for Rendered {
     }
 }
 
-/// What every page is rendered from: the briefing, what checking found,
-/// the theme, and the indexes made from them once per build (which notes
-/// refer to which, where each quoted passage is, the reading order).
-pub struct Site {
-    b: Arc<Briefing>,
-    checked: Arc<Checked>,
-    theme: Arc<Theme>,
-    /// Note ID → index.
+/// What every page reads of the site's settings: `book.toml`, the site
+/// URL, the theme.
+pub struct Globals {
+    pub config: crate::config::Config,
+    pub site_url: Option<crate::config::SiteUrl>,
+    pub theme: Arc<Theme>,
+}
+
+impl PartialEq for Globals {
+    fn eq(&self, other: &Globals) -> bool {
+        self.config == other.config
+            && self.site_url == other.site_url
+            && self.theme.fingerprint == other.theme.fingerprint
+    }
+}
+
+/// A note as a page shows it in lists, links and the sidebar.
+#[derive(Debug, PartialEq)]
+struct NoteHead {
+    id: String,
+    kind: Kind,
+    title: String,
+}
+
+/// The outline of the site: every note's and source's ID and title, the
+/// reading order and every page's path. What a page shows of the notes
+/// other than its own is mostly this, which changes only when a title, an
+/// ID or the order does — not when a claim is edited.
+#[derive(Debug, PartialEq)]
+pub struct Outline {
+    notes: Vec<NoteHead>,
+    /// Per source: its ID and title.
+    sources: Vec<(String, String)>,
     note_index: FxHashMap<String, usize>,
-    /// Source ID → index.
     source_index: FxHashMap<String, usize>,
-    /// Per source: its distinct quoted ranges, sorted, each with its citers.
-    quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
-    /// Per quoted citation: its passage's id on the source page (`q-3`),
-    /// the source's index and where the quote is in the source's text.
-    anchors: FxHashMap<CiteKey, (String, usize, Range<usize>)>,
-    /// Per source: its paragraphs, made when a quote's context first
-    /// needs them.
-    paragraphs: Vec<OnceLock<Vec<Range<usize>>>>,
-    /// Per note: the other notes that refer to it (in any field or a
-    /// `note:` link), in reading order — its backlinks.
-    cited_by: Vec<Vec<usize>>,
     /// Every page: the reading order, then the 404 and search pages.
     order: Vec<Entry>,
     /// How many of `order` are in the reading order (have prev/next).
@@ -93,18 +106,102 @@ pub struct Site {
     by_path: FxHashMap<String, usize>,
 }
 
-/// A site is made anew when anything it is made from changed; two are the
-/// same when made from the same values.
-impl PartialEq for Site {
-    fn eq(&self, other: &Site) -> bool {
-        Arc::ptr_eq(&self.b, &other.b)
-            && Arc::ptr_eq(&self.checked, &other.checked)
-            && self.theme.fingerprint == other.theme.fingerprint
+impl Outline {
+    pub fn of(b: &Briefing) -> Outline {
+        let notes: Vec<NoteHead> = b
+            .notes
+            .iter()
+            .map(|n| NoteHead {
+                id: n.id.clone(),
+                kind: n.kind(),
+                title: n.title.clone(),
+            })
+            .collect();
+        let sources: Vec<(String, String)> = b
+            .sources
+            .iter()
+            .map(|s| {
+                let title = s
+                    .meta
+                    .as_ref()
+                    .map_or_else(|| s.id.clone(), |m| m.title.clone());
+                (s.id.clone(), title)
+            })
+            .collect();
+        let mut order = vec![Entry::Front];
+        for kind in Kind::ALL {
+            order.push(Entry::Part(kind));
+            order.extend(b.notes_of(kind).map(|(i, _)| Entry::Note(i)));
+        }
+        order.push(Entry::Sources);
+        order.extend((0..b.sources.len()).map(Entry::Source));
+        let in_sequence = order.len();
+        order.push(Entry::NotFound);
+        order.push(Entry::Search);
+        let mut outline = Outline {
+            note_index: notes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.id.clone(), i))
+                .collect(),
+            source_index: sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.0.clone(), i))
+                .collect(),
+            notes,
+            sources,
+            order,
+            in_sequence,
+            paths: Vec::new(),
+            by_path: FxHashMap::default(),
+        };
+        outline.paths = outline.order.iter().map(|e| outline.path(e)).collect();
+        outline.by_path = outline
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i))
+            .collect();
+        outline
+    }
+
+    /// The path of every page made from a template, in reading order.
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    fn path(&self, e: &Entry) -> String {
+        match *e {
+            Entry::Front => routes::FRONT.into(),
+            Entry::Part(k) => routes::part(k),
+            Entry::Note(i) => routes::note(self.notes[i].kind, &self.notes[i].id),
+            Entry::Sources => routes::SOURCES_INDEX.into(),
+            Entry::Source(i) => routes::source(&self.sources[i].0),
+            Entry::NotFound => routes::NOT_FOUND.into(),
+            Entry::Search => routes::SEARCH.into(),
+        }
+    }
+
+    /// The notes of a part: a contiguous run of the notes, which are
+    /// sorted by kind first.
+    fn part_range(&self, kind: Kind) -> Range<usize> {
+        let notes = &self.notes;
+        notes.partition_point(|n| n.kind < kind)..notes.partition_point(|n| n.kind <= kind)
     }
 }
 
-impl Site {
-    pub fn new(b: Arc<Briefing>, checked: Arc<Checked>, theme: Arc<Theme>) -> Site {
+/// Where the quoted passages are: per source, its distinct quoted ranges,
+/// sorted, each with its citers; per quoted citation, its passage's id on
+/// the source page (`q-3`), the source's index and the quote's range.
+#[derive(Debug, PartialEq)]
+pub struct Passages {
+    quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
+    anchors: FxHashMap<CiteKey, (String, usize, Range<usize>)>,
+}
+
+impl Passages {
+    pub fn of(b: &Briefing, checked: &Checked) -> Passages {
         let mut quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>> =
             vec![BTreeMap::new(); b.sources.len()];
         for (key, m) in &checked.quotes {
@@ -122,131 +219,107 @@ impl Site {
                 }
             }
         }
-        let note_index: FxHashMap<String, usize> = b
-            .notes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.clone(), i))
-            .collect();
-        let mut site = Site {
-            cited_by: backlinks(&b, &note_index),
-            note_index,
-            source_index: b
-                .sources
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.id.clone(), i))
-                .collect(),
-            quotes,
-            anchors,
-            paragraphs: b.sources.iter().map(|_| OnceLock::new()).collect(),
-            order: Vec::new(),
-            in_sequence: 0,
-            paths: Vec::new(),
-            by_path: FxHashMap::default(),
-            b,
-            checked,
-            theme,
-        };
-        let r = site.renderer();
-        let mut order = r.reading_order();
-        let in_sequence = order.len();
-        order.push(Entry::NotFound);
-        order.push(Entry::Search);
-        let paths: Vec<String> = order.iter().map(|e| r.path(e)).collect();
-        site.by_path = paths
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.clone(), i))
-            .collect();
-        site.order = order;
-        site.in_sequence = in_sequence;
-        site.paths = paths;
-        site
+        Passages { quotes, anchors }
     }
+}
 
-    /// The path of every page made from a template, in reading order.
-    pub fn paths(&self) -> &[String] {
-        &self.paths
-    }
-
-    pub fn theme(&self) -> &Theme {
-        &self.theme
-    }
-
-    pub fn briefing(&self) -> &Briefing {
-        &self.b
-    }
-
-    fn renderer(&self) -> Renderer<'_> {
-        let c = &self.b.config;
-        Renderer {
-            b: &self.b,
-            theme: &self.theme,
-            site: SiteView {
-                title: &c.book.title,
-                description: c.book.description.as_deref(),
-                language: &c.book.language,
-                authors: &c.book.authors,
-                footer: c.output.html.footer.as_deref(),
-                print: c.output.html.print.enable,
-            },
-            note_index: &self.note_index,
-            source_index: &self.source_index,
-            quotes: &self.quotes,
-            anchors: &self.anchors,
-            paragraphs: &self.paragraphs,
-            cited_by: &self.cited_by,
-            corroboration: &self.checked.corroboration,
+/// For each note, the notes that refer to it (in any field or a `note:`
+/// link), in reading order, each once, never itself — its backlinks.
+pub fn cited_by(b: &Briefing) -> Vec<Vec<usize>> {
+    let note_index: FxHashMap<&str, usize> = b
+        .notes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); b.notes.len()];
+    for (i, n) in b.notes.iter().enumerate() {
+        for r in &n.refs {
+            if let Some(&j) = note_index.get(r.target.as_str())
+                && j != i
+                && cited_by[j].last() != Some(&i)
+            {
+                cited_by[j].push(i);
+            }
         }
     }
+    cited_by
+}
 
-    /// The page at `path` (one of [`Site::paths`]), reusing `old`'s bytes
-    /// if it was rendered from the very same view.
-    pub fn page(&self, path: &str, old: Option<&Page>) -> Result<Page, Box<Diagnostic>> {
-        let i = self.by_path[path];
-        let in_sequence = i < self.in_sequence;
-        let prev = (in_sequence && i > 0).then(|| &self.order[i - 1]);
-        let next = (in_sequence && i + 1 < self.in_sequence).then(|| &self.order[i + 1]);
-        self.renderer().page(&self.order[i], prev, next, old)
-    }
+/// What a page is made from, each part read through the engine (see
+/// [`crate::db`]), so that a page is made again only when a part it read
+/// changed: an edit to one note's claims makes that note's page again, not
+/// the pages that only show its title.
+pub trait Inputs {
+    fn globals(&self) -> Arc<Globals>;
+    fn outline(&self) -> Arc<Outline>;
+    /// Note `i` of the briefing (in reading order).
+    fn note(&self, i: usize) -> Arc<Note>;
+    fn front(&self) -> Option<Arc<Front>>;
+    fn sources(&self) -> Arc<Vec<Source>>;
+    fn passages(&self) -> Arc<Passages>;
+    fn cited_by(&self) -> Arc<Vec<Vec<usize>>>;
+    fn corroboration(&self) -> Arc<crate::corroborate::Corroboration>;
+    /// The text of a source file.
+    fn text(&self, file: crate::files::FileId) -> Arc<crate::files::File>;
+    /// A source text's paragraphs, as its page numbers them.
+    fn paragraphs(&self, file: crate::files::FileId) -> Arc<Vec<Range<usize>>>;
+    /// `f` for each of `0..n`, in parallel, each with inputs of its own
+    /// (whose reads count as this computation's).
+    fn par_each(&self, n: usize, f: &(dyn Fn(&dyn Inputs, usize) -> Made + Sync)) -> Vec<Made>;
+}
 
-    /// `sitemap.xml`.
-    pub fn sitemap(&self, old: Option<&Page>) -> Result<Page, Box<Diagnostic>> {
-        self.renderer()
-            .sitemap(&self.order[..self.in_sequence], old)
-    }
+/// A print section: its key and, unless the old page had it, its HTML.
+pub type Made = Result<(u64, Option<String>), Box<Diagnostic>>;
 
-    /// `print.html`, reusing the sections of `old` made from the same views.
-    pub fn print_page(
-        &self,
-        old: Option<&print::PrintPage>,
-    ) -> Result<print::PrintPage, Box<Diagnostic>> {
-        self.renderer().print_page(old)
-    }
+/// The page at `path` (one of [`Outline::paths`]), reusing `old`'s bytes if
+/// it was rendered from the very same view.
+pub fn page(inputs: &dyn Inputs, path: &str, old: Option<&Page>) -> Result<Page, Box<Diagnostic>> {
+    let r = Renderer::new(inputs);
+    let o = r.outline.clone();
+    let i = o.by_path[path];
+    let in_sequence = i < o.in_sequence;
+    let prev = (in_sequence && i > 0).then(|| &o.order[i - 1]);
+    let next = (in_sequence && i + 1 < o.in_sequence).then(|| &o.order[i + 1]);
+    r.page(&o.order[i], prev, next, old)
+}
 
-    /// The files that are not rendered: the theme's static files and
-    /// `.nojekyll`.
-    pub fn fixed_files(&self) -> Vec<Page> {
-        // Tells GitHub Pages to publish the folder as it is.
-        let mut pages = vec![Page {
-            path: ".nojekyll".into(),
-            key: 0,
-            bytes: Arc::new(Vec::new()),
+/// `sitemap.xml`.
+pub fn sitemap(inputs: &dyn Inputs, old: Option<&Page>) -> Result<Page, Box<Diagnostic>> {
+    let r = Renderer::new(inputs);
+    let o = r.outline.clone();
+    r.sitemap(&o.order[..o.in_sequence], old)
+}
+
+/// `print.html`, reusing the sections of `old` made from the same views.
+pub fn print_page(
+    inputs: &dyn Inputs,
+    old: Option<&print::PrintPage>,
+) -> Result<print::PrintPage, Box<Diagnostic>> {
+    Renderer::new(inputs).print_page(old)
+}
+
+/// The files that are not rendered: the theme's static files and
+/// `.nojekyll`.
+pub fn fixed_files(theme: &Theme) -> Vec<Page> {
+    // Tells GitHub Pages to publish the folder as it is.
+    let mut pages = vec![Page {
+        path: ".nojekyll".into(),
+        key: 0,
+        bytes: Arc::new(Vec::new()),
+        template: None,
+        file: None,
+    }];
+    for (name, bytes) in &theme.statics {
+        pages.push(Page {
+            path: format!("static/{name}"),
+            key: hash_of(&(theme.fingerprint, name)),
+            bytes: Arc::new(bytes.clone()),
             template: None,
             file: None,
-        }];
-        for (name, bytes) in &self.theme.statics {
-            pages.push(Page {
-                path: format!("static/{name}"),
-                key: hash_of(&(self.theme.fingerprint, name)),
-                bytes: Arc::new(bytes.clone()),
-                template: None,
-                file: None,
-            });
-        }
-        pages
+        });
     }
+    pages
 }
 
 fn hash_of<T: Hash>(value: &T) -> u64 {
@@ -256,7 +329,7 @@ fn hash_of<T: Hash>(value: &T) -> u64 {
 }
 
 /// One page of the site, in reading order.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Entry {
     Front,
     Part(Kind),
@@ -268,53 +341,89 @@ enum Entry {
     Search,
 }
 
-/// What rendering one page sees: the [`Site`], borrowed.
+/// What rendering one page sees: its [`Inputs`], the parts every page
+/// reads (settings, outline) read up front, the others when first needed.
 struct Renderer<'a> {
-    b: &'a Briefing,
-    theme: &'a Theme,
-    site: SiteView<'a>,
-    note_index: &'a FxHashMap<String, usize>,
-    source_index: &'a FxHashMap<String, usize>,
-    quotes: &'a [BTreeMap<(usize, usize), Vec<CiteKey>>],
-    anchors: &'a FxHashMap<CiteKey, (String, usize, Range<usize>)>,
-    paragraphs: &'a [OnceLock<Vec<Range<usize>>>],
-    cited_by: &'a [Vec<usize>],
-    /// Which sources tell the same story.
-    corroboration: &'a crate::corroborate::Corroboration,
+    inputs: &'a dyn Inputs,
+    globals: Arc<Globals>,
+    outline: Arc<Outline>,
+    sources: OnceLock<Arc<Vec<Source>>>,
+    passages: OnceLock<Arc<Passages>>,
+    cited_by: OnceLock<Arc<Vec<Vec<usize>>>>,
+    corroboration: OnceLock<Arc<crate::corroborate::Corroboration>>,
 }
 
 impl<'a> Renderer<'a> {
-    fn reading_order(&self) -> Vec<Entry> {
-        let mut order = vec![Entry::Front];
-        for kind in Kind::ALL {
-            order.push(Entry::Part(kind));
-            order.extend(self.b.notes_of(kind).map(|(i, _)| Entry::Note(i)));
+    fn new(inputs: &'a dyn Inputs) -> Renderer<'a> {
+        Renderer {
+            globals: inputs.globals(),
+            outline: inputs.outline(),
+            inputs,
+            sources: OnceLock::new(),
+            passages: OnceLock::new(),
+            cited_by: OnceLock::new(),
+            corroboration: OnceLock::new(),
         }
-        order.push(Entry::Sources);
-        order.extend((0..self.b.sources.len()).map(Entry::Source));
-        order
+    }
+
+    fn site(&self) -> SiteView<'_> {
+        let c = &self.globals.config;
+        SiteView {
+            title: &c.book.title,
+            description: c.book.description.as_deref(),
+            language: &c.book.language,
+            authors: &c.book.authors,
+            footer: c.output.html.footer.as_deref(),
+            print: c.output.html.print.enable,
+        }
+    }
+
+    fn theme(&self) -> &Theme {
+        &self.globals.theme
+    }
+
+    fn note_at(&self, i: usize) -> Arc<Note> {
+        self.inputs.note(i)
+    }
+
+    fn sources(&self) -> &[Source] {
+        self.sources.get_or_init(|| self.inputs.sources())
+    }
+
+    fn passages(&self) -> &Passages {
+        self.passages.get_or_init(|| self.inputs.passages())
+    }
+
+    fn cited_by(&self, i: usize) -> &[usize] {
+        &self.cited_by.get_or_init(|| self.inputs.cited_by())[i]
+    }
+
+    fn corroboration(&self) -> &crate::corroborate::Corroboration {
+        self.corroboration
+            .get_or_init(|| self.inputs.corroboration())
+    }
+
+    fn note_index(&self, id: &str) -> Option<usize> {
+        self.outline.note_index.get(id).copied()
+    }
+
+    fn source_index(&self, id: &str) -> Option<usize> {
+        self.outline.source_index.get(id).copied()
     }
 
     fn path(&self, e: &Entry) -> String {
-        match *e {
-            Entry::Front => routes::FRONT.into(),
-            Entry::Part(k) => routes::part(k),
-            Entry::Note(i) => {
-                let n = &self.b.notes[i];
-                routes::note(n.kind(), &n.id)
-            }
-            Entry::Sources => routes::SOURCES_INDEX.into(),
-            Entry::Source(i) => routes::source(&self.b.sources[i].id),
-            Entry::NotFound => routes::NOT_FOUND.into(),
-            Entry::Search => routes::SEARCH.into(),
-        }
+        self.outline.path(e)
+    }
+
+    fn part_range(&self, kind: Kind) -> Range<usize> {
+        self.outline.part_range(kind)
     }
 
     fn title(&self, e: &Entry) -> String {
         match *e {
-            Entry::Front => self.b.config.book.title.clone(),
+            Entry::Front => self.globals.config.book.title.clone(),
             Entry::Part(k) => k.title().into(),
-            Entry::Note(i) => self.b.notes[i].title.clone(),
+            Entry::Note(i) => self.outline.notes[i].title.clone(),
             Entry::Sources => "Sources".into(),
             Entry::Source(i) => self.source_title(i),
             Entry::NotFound => "Page not found".into(),
@@ -323,10 +432,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn source_title(&self, i: usize) -> String {
-        let s = &self.b.sources[i];
-        s.meta
-            .as_ref()
-            .map_or_else(|| s.id.clone(), |m| m.title.clone())
+        self.outline.sources[i].1.clone()
     }
 
     fn link(&self, root: &str, e: &Entry) -> Link {
@@ -347,15 +453,20 @@ impl<'a> Renderer<'a> {
         // Hosts serve 404.html for missing pages at any depth, so its links
         // start from the site's root path rather than from its own folder.
         let root = match e {
-            Entry::NotFound => self.b.site_url.as_ref().map_or("/", |u| u.path.as_str()),
+            Entry::NotFound => self
+                .globals
+                .site_url
+                .as_ref()
+                .map_or("/", |u| u.path.as_str()),
             _ if path.contains('/') => "../",
             _ => "",
         };
+        let site = self.site();
         // A macro, not a closure: each page kind has its own view type.
         macro_rules! layout {
             ($page:expr) => {
                 PageContext {
-                    site: &self.site,
+                    site: &site,
                     root,
                     title: self.title(e),
                     nav: self.nav(root, e),
@@ -381,9 +492,9 @@ impl<'a> Renderer<'a> {
             Entry::Search => "search.html",
         };
         let file = match *e {
-            Entry::Front => self.b.front.as_ref().map(|f| f.file),
-            Entry::Note(i) => Some(self.b.notes[i].file),
-            Entry::Source(i) => Some(self.b.sources[i].file),
+            Entry::Front => self.inputs.front().map(|f| f.file),
+            Entry::Note(i) => Some(self.note_at(i).file),
+            Entry::Source(i) => Some(self.sources()[i].file),
             _ => None,
         };
         let (key, bytes) = match *e {
@@ -413,7 +524,7 @@ impl<'a> Renderer<'a> {
         }
         let urls = pages
             .iter()
-            .map(|e| match &self.b.site_url {
+            .map(|e| match &self.globals.site_url {
                 Some(site) => site.url(&self.path(e)),
                 None => self.path(e),
             })
@@ -436,7 +547,7 @@ impl<'a> Renderer<'a> {
         (old, template): (Option<&Page>, &str),
         ctx: &T,
     ) -> Result<(u64, Arc<Vec<u8>>), Box<Diagnostic>> {
-        let key = hash_of(&(self.theme.fingerprint, template, ctx));
+        let key = hash_of(&(self.theme().fingerprint, template, ctx));
         if let Some(hit) = old
             && hit.key == key
         {
@@ -453,7 +564,7 @@ impl<'a> Renderer<'a> {
                 format!("cannot pass page data to `{name}`: {e}"),
             ))
         })?;
-        self.theme.tera.render(name, &context).map_err(|e| {
+        self.theme().tera.render(name, &context).map_err(|e| {
             Box::new(
                 Diagnostic::error("template", format!("template `{name}` failed to render"))
                     .note(theme::error_chain(&e))
@@ -465,7 +576,7 @@ impl<'a> Renderer<'a> {
     fn nav(&self, root: &str, current: &Entry) -> NavView {
         let current_kind = match *current {
             Entry::Part(k) => Some(k),
-            Entry::Note(i) => Some(self.b.notes[i].kind()),
+            Entry::Note(i) => Some(self.outline.notes[i].kind),
             _ => None,
         };
         let mut parts = Vec::new();
@@ -488,7 +599,7 @@ impl<'a> Renderer<'a> {
         }
         let sources_current = matches!(current, Entry::Sources | Entry::Source(_));
         let (items, hidden) = if sources_current {
-            let all: Vec<usize> = (0..self.b.sources.len()).collect();
+            let all: Vec<usize> = (0..self.outline.sources.len()).collect();
             let at = match *current {
                 Entry::Source(i) => Some(i),
                 _ => None,
@@ -498,7 +609,7 @@ impl<'a> Renderer<'a> {
                 .iter()
                 .map(|&i| NavItem {
                     title: self.source_title(i),
-                    href: format!("{root}sources/{}.html", self.b.sources[i].id),
+                    href: format!("{root}sources/{}.html", self.outline.sources[i].0),
                     current: at == Some(i),
                 })
                 .collect();
@@ -509,19 +620,12 @@ impl<'a> Renderer<'a> {
         parts.push(NavPart {
             title: "Sources".into(),
             href: format!("{root}sources/index.html"),
-            count: self.b.sources.len(),
+            count: self.outline.sources.len(),
             current: sources_current,
             items,
             hidden,
         });
         NavView { parts }
-    }
-
-    /// The notes of a part: a contiguous run of [`Briefing::notes`], which
-    /// is sorted by kind first.
-    fn part_range(&self, kind: Kind) -> Range<usize> {
-        let notes = &self.b.notes;
-        notes.partition_point(|n| n.kind() < kind)..notes.partition_point(|n| n.kind() <= kind)
     }
 
     fn window(&self, root: &str, notes: Range<usize>, current: &Entry) -> (Vec<NavItem>, usize) {
@@ -532,7 +636,7 @@ impl<'a> Renderer<'a> {
         let (lo, hi) = window_bounds(notes.len(), at);
         let items = (notes.start + lo..notes.start + hi)
             .map(|i| NavItem {
-                title: self.b.notes[i].title.clone(),
+                title: self.outline.notes[i].title.clone(),
                 href: format!("{root}{}", self.path(&Entry::Note(i))),
                 current: matches!(*current, Entry::Note(c) if c == i),
             })
@@ -577,7 +681,9 @@ impl<'a> Renderer<'a> {
 
     /// How many independent stories back a claim's citations.
     fn support(&self, claim: &Claim) -> Option<SupportView> {
-        let s = self.corroboration.support_of(self.b, claim)?;
+        let s = self
+            .corroboration()
+            .support_with(claim, |id| self.source_index(id))?;
         Some(SupportView {
             label: s.label(),
             single: s.single(),
@@ -585,13 +691,10 @@ impl<'a> Renderer<'a> {
     }
 
     fn cite(&self, key: CiteKey, cite: &Citation, links: &Linker) -> CiteView {
-        let found = self.anchors.get(&key);
+        let found = self.passages().anchors.get(&key);
         let (si, fragment) = match found {
             Some((anchor, si, _)) => (Some(*si), format!("#{anchor}")),
-            None => (
-                self.source_index.get(cite.source.as_str()).copied(),
-                String::new(),
-            ),
+            None => (self.source_index(&cite.source), String::new()),
         };
         // The quote's context, for the page's tooltip (print.html has none).
         let (before, after) = match found {
@@ -609,7 +712,7 @@ impl<'a> Renderer<'a> {
                 .as_ref()
                 .map(|c| markdown::to_inline_html(c, links)),
             caveat: si
-                .and_then(|i| self.b.sources[i].meta.as_ref())
+                .and_then(|i| self.sources()[i].meta.as_ref())
                 .and_then(|m| match m.translation {
                     Translation::Machine => Some("machine translation"),
                     _ => None,
@@ -622,13 +725,14 @@ impl<'a> Renderer<'a> {
     /// The source's words before and after the quote at `range` of source
     /// `si` (see [`context`]).
     fn context(&self, si: usize, range: Range<usize>) -> (Option<String>, Option<String>) {
-        let text = self.b.files.text(self.b.sources[si].file);
-        let paragraphs = self.paragraphs[si].get_or_init(|| passages::paragraphs(text));
+        let file = self.sources()[si].file;
+        let text = &self.inputs.text(file).text;
+        let paragraphs = &self.inputs.paragraphs(file);
         context::around(text, paragraphs, range)
     }
 
     fn front(&self, links: &Linker) -> FrontView {
-        let (bottom_line, key_facts) = match &self.b.front {
+        let (bottom_line, key_facts) = match &self.inputs.front() {
             Some(f) => (
                 self.claims(Owner::Front, "bottom_line", &f.bottom_line, links),
                 self.claims(Owner::Front, "key_facts", &f.key_facts, links),
@@ -640,14 +744,14 @@ impl<'a> Renderer<'a> {
             .map(|&k| PartSummary {
                 title: k.title().into(),
                 href: format!("{}/index.html", k.dir()),
-                count: self.b.notes_of(k).count(),
+                count: self.part_range(k).len(),
                 blurb: blurb(Some(k)),
             })
             .collect();
         parts.push(PartSummary {
             title: "Sources".into(),
             href: "sources/index.html".into(),
-            count: self.b.sources.len(),
+            count: self.outline.sources.len(),
             blurb: blurb(None),
         });
         FrontView {
@@ -655,7 +759,7 @@ impl<'a> Renderer<'a> {
             key_facts,
             parts,
             updated: self
-                .b
+                .globals
                 .config
                 .book
                 .updated
@@ -667,27 +771,28 @@ impl<'a> Renderer<'a> {
 
     fn part(&self, kind: Kind, links: &Linker) -> PartView {
         let items = self
-            .b
-            .notes_of(kind)
-            .map(|(i, n)| NoteItem {
+            .part_range(kind)
+            .map(|i| self.note_at(i))
+            .map(|n| NoteItem {
                 title: n.title.clone(),
                 href: format!("{}.html", n.id),
-                meta: note_meta(n),
+                meta: note_meta(&n),
                 date_iso: n.date().map(|d| d.iso_start()),
                 summary_html: n
                     .summary
                     .as_ref()
                     .map(|s| markdown::to_inline_html(s, links)),
-                claims: self.b.notes[i].claims.len(),
+                claims: n.claims.len(),
             })
             .collect();
         // The What index opens with a timeline of its events.
         let timeline = match kind {
             Kind::What => {
-                let events: Vec<timeline::Event> = self
-                    .b
-                    .notes_of(kind)
-                    .filter_map(|(_, n)| {
+                let notes: Vec<Arc<Note>> =
+                    self.part_range(kind).map(|i| self.note_at(i)).collect();
+                let events: Vec<timeline::Event> = notes
+                    .iter()
+                    .filter_map(|n| {
                         Some(timeline::Event {
                             title: &n.title,
                             href: format!("{}.html", n.id),
@@ -713,7 +818,7 @@ impl<'a> Renderer<'a> {
 
     /// A note's disagreements, each side a claim with its citations.
     fn disagreements(&self, i: usize, links: &Linker) -> Vec<DisagreementView> {
-        let n = &self.b.notes[i];
+        let n = &*self.note_at(i);
         n.disagreements
             .iter()
             .enumerate()
@@ -735,12 +840,12 @@ impl<'a> Renderer<'a> {
     fn all_disagreements(&self, links: &Linker) -> Vec<DisagreementItem> {
         self.with_disagreements()
             .flat_map(|i| {
-                let n = &self.b.notes[i];
+                let n = self.note_at(i);
                 let note = links.note(i);
                 n.disagreements
                     .iter()
                     .enumerate()
-                    .map(move |(d, dis)| DisagreementItem {
+                    .map(|(d, dis)| DisagreementItem {
                         point: dis.point.clone(),
                         href: format!("../{}#d-{}", self.path(&Entry::Note(i)), d + 1),
                         note: note.title.clone(),
@@ -749,17 +854,18 @@ impl<'a> Renderer<'a> {
                             .map(|s| markdown::to_inline_html(&s.text, links))
                             .collect(),
                     })
+                    .collect::<Vec<_>>()
             })
             .collect()
     }
 
     /// The notes that record disagreements, in reading order.
     fn with_disagreements(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.b.notes.len()).filter(|&i| !self.b.notes[i].disagreements.is_empty())
+        (0..self.outline.notes.len()).filter(|&i| !self.note_at(i).disagreements.is_empty())
     }
 
     fn note(&self, i: usize, links: &Linker) -> NoteView {
-        let n = &self.b.notes[i];
+        let n = &*self.note_at(i);
         let mut facts = Vec::new();
         let mut fact = |label: &'static str, value: String| facts.push(Fact { label, value });
         match &n.body {
@@ -803,8 +909,8 @@ impl<'a> Renderer<'a> {
             .filter_map(|&(field, label)| {
                 let links: Vec<Link> = n
                     .refs_in(field)
-                    .filter_map(|r| self.note_index.get(r.target.as_str()))
-                    .map(|&j| links.note(j))
+                    .filter_map(|r| self.note_index(&r.target))
+                    .map(|j| links.note(j))
                     .collect();
                 (!links.is_empty()).then_some(RefGroup { label, links })
             })
@@ -829,9 +935,10 @@ impl<'a> Renderer<'a> {
         Kind::ALL
             .iter()
             .filter_map(|&kind| {
-                let links: Vec<Link> = self.cited_by[i]
+                let links: Vec<Link> = self
+                    .cited_by(i)
                     .iter()
-                    .filter(|&&j| self.b.notes[j].kind() == kind)
+                    .filter(|&&j| self.outline.notes[j].kind == kind)
                     .map(|&j| links.note(j))
                     .collect();
                 (!links.is_empty()).then_some(RefGroup {
@@ -844,8 +951,7 @@ impl<'a> Renderer<'a> {
 
     fn sources_index(&self) -> SourcesView {
         let items = self
-            .b
-            .sources
+            .sources()
             .iter()
             .enumerate()
             .map(|(i, s)| SourceItem {
@@ -853,15 +959,15 @@ impl<'a> Renderer<'a> {
                 title: self.source_title(i),
                 href: format!("{}.html", s.id),
                 facts: source_facts(s),
-                citations: self.quotes[i].values().map(Vec::len).sum(),
+                citations: self.passages().quotes[i].values().map(Vec::len).sum(),
                 closest: self
-                    .corroboration
+                    .corroboration()
                     .closest(i)
                     .map(|(j, p)| (self.source_link(j), format!("{:.2}", p.overlap))),
-                grouped: self.corroboration.groups[self.corroboration.group_of[i]].len() > 1,
+                grouped: self.corroboration().groups[self.corroboration().group_of[i]].len() > 1,
             })
             .collect();
-        let c = self.corroboration;
+        let c = self.corroboration();
         let groups = c
             .groups
             .iter()
@@ -873,8 +979,8 @@ impl<'a> Renderer<'a> {
                     .iter()
                     .filter(|p| p.overlap >= c.threshold && g.contains(&p.a))
                     .map(|p| PairView {
-                        a: self.b.sources[p.a].id.clone(),
-                        b: self.b.sources[p.b].id.clone(),
+                        a: self.outline.sources[p.a].0.clone(),
+                        b: self.outline.sources[p.b].0.clone(),
                         overlap: format!("{:.2}", p.overlap),
                         jaccard: format!("{:.2}", p.jaccard),
                     })
@@ -891,7 +997,7 @@ impl<'a> Renderer<'a> {
 
     /// A link from the sources index to a source's page, titled by its ID.
     fn source_link(&self, i: usize) -> Link {
-        let id = &self.b.sources[i].id;
+        let id = &self.outline.sources[i].0;
         Link {
             href: format!("{id}.html"),
             title: id.clone(),
@@ -899,10 +1005,12 @@ impl<'a> Renderer<'a> {
     }
 
     fn source(&self, i: usize, links: &Linker) -> SourceView {
-        let s = &self.b.sources[i];
-        let text = self.b.files.text(s.file);
-        let ranges: Vec<Range<usize>> = self.quotes[i].keys().map(|&(a, z)| a..z).collect();
-        let citers: Vec<&Vec<CiteKey>> = self.quotes[i].values().collect();
+        let s = &self.sources()[i];
+        let file = self.inputs.text(s.file);
+        let text = &file.text;
+        let quotes = &self.passages().quotes[i];
+        let ranges: Vec<Range<usize>> = quotes.keys().map(|&(a, z)| a..z).collect();
+        let citers: Vec<&Vec<CiteKey>> = quotes.values().collect();
         let paragraphs = passages::paragraphs(text)
             .into_iter()
             .enumerate()
@@ -966,10 +1074,10 @@ struct Linker<'r, 'a> {
 impl Linker<'_, '_> {
     /// A link to note `i`, titled.
     fn note(&self, i: usize) -> Link {
-        let title = self.r.b.notes[i].title.clone();
+        let title = self.r.outline.notes[i].title.clone();
         match self.print {
             true => Link {
-                href: format!("#{}", print::note_id(&self.r.b.notes[i].id)),
+                href: format!("#{}", print::note_id(&self.r.outline.notes[i].id)),
                 title,
             },
             false => Link {
@@ -1014,30 +1122,13 @@ impl Linker<'_, '_> {
 
 impl NoteLinks for Linker<'_, '_> {
     fn href(&self, id: &str) -> Option<String> {
-        let &i = self.r.note_index.get(id)?;
+        let i = self.r.note_index(id)?;
         Some(self.note(i).href)
     }
 
     fn site_root(&self) -> &str {
         self.root
     }
-}
-
-/// For each note, the notes that refer to it, in reading order (notes are
-/// sorted), each once, never itself.
-fn backlinks(b: &Briefing, note_index: &FxHashMap<String, usize>) -> Vec<Vec<usize>> {
-    let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); b.notes.len()];
-    for (i, n) in b.notes.iter().enumerate() {
-        for r in &n.refs {
-            if let Some(&j) = note_index.get(r.target.as_str())
-                && j != i
-                && cited_by[j].last() != Some(&i)
-            {
-                cited_by[j].push(i);
-            }
-        }
-    }
-    cited_by
 }
 
 use crate::routes::claim_anchor;

@@ -20,7 +20,6 @@ use std::hash::Hash;
 use std::ops::Range;
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -139,8 +138,9 @@ impl Renderer<'_> {
             Some(o) => (&o.page.bytes, &o.sections),
             None => (&[], &empty),
         };
+        let site = self.site();
         let shell = PageContext {
-            site: &self.site,
+            site: &site,
             root: "",
             title: "The whole briefing".into(),
             // Like the 404 page, it belongs to no part.
@@ -152,7 +152,7 @@ impl Renderer<'_> {
                 parts: self.print_toc(),
             },
         };
-        let shell_key = hash_of(&(self.theme.fingerprint, "print.html", &shell));
+        let shell_key = hash_of(&(self.theme().fingerprint, "print.html", &shell));
         let shell = self.template("print.html", &shell)?;
         let Some(at) = shell.find(BODY_MARKER) else {
             return Err(Box::new(
@@ -168,16 +168,20 @@ impl Renderer<'_> {
         let mut sections = FxHashMap::default();
         let mut keys = Vec::new();
         for chunk in self.print_order().chunks(CHUNK) {
-            let fresh: Vec<(u64, Option<String>)> = chunk
-                .par_iter()
-                .map(|part| {
-                    let section = self.print_section(*part);
-                    let key = hash_of(&(self.theme.fingerprint, &section));
+            // Each worker renders through inputs of its own, whose reads
+            // count as the print page's.
+            let fresh: Vec<(u64, Option<String>)> = self
+                .inputs
+                .par_each(chunk.len(), &|inputs, i| {
+                    let r = Renderer::new(inputs);
+                    let section = r.print_section(chunk[i]);
+                    let key = hash_of(&(r.theme().fingerprint, &section));
                     match old_sections.contains_key(&key) {
                         true => Ok((key, None)),
-                        false => self.render_section(&section).map(|html| (key, Some(html))),
+                        false => r.render_section(&section).map(|html| (key, Some(html))),
                     }
                 })
+                .into_iter()
                 .collect::<Result<_, _>>()?;
             for (key, html) in fresh {
                 let start = bytes.len();
@@ -209,7 +213,7 @@ impl Renderer<'_> {
             order.extend(self.part_range(kind).map(Part::Note));
         }
         order.push(Part::Heading(None));
-        order.extend((0..self.b.sources.len()).map(Part::Source));
+        order.extend((0..self.outline.sources.len()).map(Part::Source));
         order
     }
 
@@ -266,7 +270,7 @@ impl Renderer<'_> {
                     .collect();
                 Section::Note {
                     note,
-                    meta: note_meta(&self.b.notes[i]),
+                    meta: note_meta(&self.note_at(i)),
                     claims,
                     disagreements,
                     endnotes,
