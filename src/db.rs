@@ -32,7 +32,8 @@
 //! | [`CitedBy`] | – | every note's backlinks (the notes' references) |
 //! | [`SourceGroups`] | – | which sources tell the same story (the check's corroboration) |
 //! | [`ParagraphsOf`] | source file | its [`Text`] |
-//! | [`PageAt`], [`Sitemap`], [`PrintPageOf`] | page path | the parts above the page read; the old bytes are reused where the view is unchanged |
+//! | [`PageAt`], [`Sitemap`], [`PrintSection`] | page path, print section | the parts above the page read; the old bytes are reused where the view is unchanged |
+//! | [`PrintPageOf`] | – | every [`PrintSection`] and the shell |
 //! | [`SearchPart`] | note or source | that note's or source's files |
 //! | [`SearchIndex`] | – | the list of notes and sources, every [`SearchPart`] |
 //! | [`LinkScan`] | page path, site base path | the page (its links and ids, resolved) |
@@ -60,7 +61,7 @@ use crate::links;
 use crate::load::{self, Loaded, Parsed, Scan};
 use crate::model::Source;
 use crate::model::{Front, Kind, Note, SourceMeta};
-use crate::render::print::PrintPage;
+use crate::render::print;
 use crate::render::search;
 use crate::render::theme::{self, Theme};
 use crate::render::{self, Page, Rendered};
@@ -108,6 +109,7 @@ pub struct Db {
     pages: Table<Db, PageAt>,
     sitemap: Table<Db, Sitemap>,
     print: Table<Db, PrintPageOf>,
+    print_section: Table<Db, PrintSection>,
     search_part: Table<Db, SearchPart>,
     search_index: Table<Db, SearchIndex>,
     code_points: Table<Db, CodePoints>,
@@ -127,6 +129,7 @@ impl Sweep for Db {
         s.table(&mut self.pages);
         s.table(&mut self.sitemap);
         s.table(&mut self.print);
+        s.table(&mut self.print_section);
         s.table(&mut self.outline);
         s.table(&mut self.globals);
         s.table(&mut self.note_at);
@@ -377,14 +380,6 @@ impl render::Inputs for Reads<'_, '_> {
     fn paragraphs(&self, file: FileId) -> Arc<Vec<std::ops::Range<usize>>> {
         self.0.get::<ParagraphsOf>(&file)
     }
-    fn par_each(
-        &self,
-        n: usize,
-        f: &(dyn Fn(&dyn render::Inputs, usize) -> render::Made + Sync),
-    ) -> Vec<render::Made> {
-        let items: Vec<usize> = (0..n).collect();
-        self.0.par_map(&items, |cx, &i| f(&Reads(cx), i))
-    }
 }
 
 /// The page at a path of [`Site::paths`]. Recomputed whenever the site is
@@ -430,30 +425,26 @@ impl Query<Db> for Sitemap {
     }
 }
 
-/// `print.html`: its sections are rendered again only where their view
-/// changed.
-pub struct PrintPageOf;
-
-/// `print.html`, or why its template failed.
+/// One section of `print.html`, or the template's error.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PrintResult(pub Result<PrintPage, Box<Diagnostic>>);
+pub struct SectionResult(pub Result<print::Section, Box<Diagnostic>>);
 
-impl Query<Db> for PrintPageOf {
-    type Key = ();
-    type Value = PrintResult;
-    fn table(db: &Db) -> &Table<Db, Self> {
-        &db.print
+query!(Db; PrintSection: print::Part => SectionResult, print_section, |cx, part| {
+    SectionResult(print::section(&Reads(cx), *part))
+});
+
+query!(Db; PrintPageOf: () => Rendered, print, |cx, _k| {
+    let parts = print::parts(&Reads(cx));
+    let sections = cx.par_map(&parts, |cx, part| cx.get::<PrintSection>(part));
+    let mut made = Vec::with_capacity(sections.len());
+    for s in sections.iter() {
+        match &s.0 {
+            Ok(section) => made.push(Arc::new(section.clone())),
+            Err(d) => return Rendered(Err(d.clone())),
+        }
     }
-    fn compute(cx: &Cx<'_, Db>, key: &()) -> PrintResult {
-        Self::compute_from(cx, key, None)
-    }
-    fn compute_from(cx: &Cx<'_, Db>, _: &(), old: Option<&PrintResult>) -> PrintResult {
-        PrintResult(render::print_page(
-            &Reads(cx),
-            old.and_then(|o| o.0.as_ref().ok()),
-        ))
-    }
-}
+    Rendered(print::page(&Reads(cx), &made))
+});
 
 /// A note or a source, as the search index sees it: by its files.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -499,7 +490,7 @@ query!(Db; SearchIndex: () => Rendered, search_index, |cx, _k| {
 query!(Db; LinkScan: (String, String) => links::Resolved, link_scan, |cx, key| {
     let (path, base) = key;
     let page = if path == PRINT_PATH {
-        cx.get::<PrintPageOf>(&()).0.as_ref().ok().map(|p| p.page.clone())
+        cx.get::<PrintPageOf>(&()).0.as_ref().ok().cloned()
     } else {
         cx.get::<PageAt>(path).0.as_ref().ok().cloned()
     };
@@ -601,7 +592,7 @@ pub fn whole_files(engine: &Engine<Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let mut pages = Vec::with_capacity(3);
     if let Some(print) = print {
         match &print.0 {
-            Ok(p) => pages.push(p.page.clone()),
+            Ok(p) => pages.push(p.clone()),
             Err(d) => return Err(vec![(**d).clone()]),
         }
     }

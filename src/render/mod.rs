@@ -264,13 +264,7 @@ pub trait Inputs {
     fn text(&self, file: crate::files::FileId) -> Arc<crate::files::File>;
     /// A source text's paragraphs, as its page numbers them.
     fn paragraphs(&self, file: crate::files::FileId) -> Arc<Vec<Range<usize>>>;
-    /// `f` for each of `0..n`, in parallel, each with inputs of its own
-    /// (whose reads count as this computation's).
-    fn par_each(&self, n: usize, f: &(dyn Fn(&dyn Inputs, usize) -> Made + Sync)) -> Vec<Made>;
 }
-
-/// A print section: its key and, unless the old page had it, its HTML.
-pub type Made = Result<(u64, Option<String>), Box<Diagnostic>>;
 
 /// The page at `path` (one of [`Outline::paths`]), reusing `old`'s bytes if
 /// it was rendered from the very same view.
@@ -289,14 +283,6 @@ pub fn sitemap(inputs: &dyn Inputs, old: Option<&Page>) -> Result<Page, Box<Diag
     let r = Renderer::new(inputs);
     let o = r.outline.clone();
     r.sitemap(&o.order[..o.in_sequence], old)
-}
-
-/// `print.html`, reusing the sections of `old` made from the same views.
-pub fn print_page(
-    inputs: &dyn Inputs,
-    old: Option<&print::PrintPage>,
-) -> Result<print::PrintPage, Box<Diagnostic>> {
-    Renderer::new(inputs).print_page(old)
 }
 
 /// The files that are not rendered: the theme's static files and

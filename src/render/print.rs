@@ -3,50 +3,35 @@
 //!
 //! At 10,000 notes the page runs to tens of megabytes, so it is assembled
 //! from sections — the summary, each part's heading, each note, each source
-//! — rendered one by one with `print-section.html`, each known by a hash of
-//! its view (what the template is given) and the theme: on a rebuild a
-//! section whose view is unchanged is copied from the previous page rather
-//! than rendered, so an edit re-renders the sections it changed.
-//! Sections are rendered in parallel a chunk at a time and appended, so the
-//! page is never held twice. The shell (`print.html`) says where the
-//! sections go with `{{ page.body }}`.
+//! — each rendered with `print-section.html` by a query of its own
+//! ([`crate::db::PrintSection`]), which reads only what its section shows:
+//! an edit renders again the sections it changed, and the page is the
+//! sections put together. The shell (`print.html`) says where the sections
+//! go with `{{ page.body }}`.
 //!
 //! Inside the page every link is a fragment: a note is `#n-<id>`, its claims
 //! `#n-<id>-c-2`; a source `#s-<id>`, its paragraphs and quoted passages
 //! `#s-<id>-p-4` and `#s-<id>-q-3`. Citations become numbered notes under
 //! their note, each linking to the passage in the sources section.
 
-use std::hash::Hash;
-use std::ops::Range;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::views::*;
-use super::{Entry, Linker, Page, Renderer, hash_of, note_meta};
+use super::{Entry, Inputs, Linker, Page, Renderer, hash_of, note_meta};
 use crate::diag::Diagnostic;
 use crate::model::Kind;
 
 /// Where the shell wants the sections: what `{{ page.body }}` prints.
 const BODY_MARKER: &str = "<!--briefing:print-sections-->";
 
-/// `print.html` and where each of its sections lies in it, by key (a hash
-/// of the section's view and the theme), for the next build to reuse.
-#[derive(Debug, Clone)]
-pub struct PrintPage {
-    pub page: Page,
-    sections: FxHashMap<u64, Range<usize>>,
+/// One section of `print.html`, rendered, with a hash of its HTML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub html: Arc<str>,
+    pub hash: u64,
 }
-
-impl PartialEq for PrintPage {
-    fn eq(&self, other: &PrintPage) -> bool {
-        self.page.key == other.page.key
-    }
-}
-
-/// How many sections are rendered in parallel before being appended.
-const CHUNK: usize = 512;
 
 /// The element ID of a note within `print.html`.
 pub fn note_id(id: &str) -> String {
@@ -66,7 +51,7 @@ pub fn passage_href(source: &str, fragment: &str) -> String {
 /// which).
 #[derive(Serialize, Hash)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-enum Section {
+enum SectionView {
     Front {
         bottom_line: Vec<PrintClaim>,
         key_facts: Vec<PrintClaim>,
@@ -121,23 +106,43 @@ struct PrintView {
 }
 
 /// What a section is made from.
-#[derive(Clone, Copy)]
-enum Part {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
     Front,
     Heading(Option<Kind>),
     Note(usize),
     Source(usize),
 }
 
+/// The sections of `print.html`, in order.
+pub fn parts(inputs: &dyn Inputs) -> Vec<Part> {
+    Renderer::new(inputs).print_order()
+}
+
+/// One section of `print.html`, rendered.
+pub fn section(inputs: &dyn Inputs, part: Part) -> Result<Section, Box<Diagnostic>> {
+    let r = Renderer::new(inputs);
+    #[derive(Serialize)]
+    struct Context<'s> {
+        section: &'s SectionView,
+    }
+    let view = r.print_section(part);
+    let html: Arc<str> = r
+        .template("print-section.html", &Context { section: &view })?
+        .into();
+    Ok(Section {
+        hash: hash_of(&html),
+        html,
+    })
+}
+
+/// `print.html`: its shell around `sections` (see [`parts`]).
+pub fn page(inputs: &dyn Inputs, sections: &[Arc<Section>]) -> Result<Page, Box<Diagnostic>> {
+    Renderer::new(inputs).print_page(sections)
+}
+
 impl Renderer<'_> {
-    /// Renders `print.html`, reusing the sections of `old` made from the
-    /// same views.
-    pub(super) fn print_page(&self, old: Option<&PrintPage>) -> Result<PrintPage, Box<Diagnostic>> {
-        let empty = FxHashMap::default();
-        let (old_bytes, old_sections): (&[u8], _) = match old {
-            Some(o) => (&o.page.bytes, &o.sections),
-            None => (&[], &empty),
-        };
+    fn print_page(&self, sections: &[Arc<Section>]) -> Result<Page, Box<Diagnostic>> {
         let site = self.site();
         let shell = PageContext {
             site: &site,
@@ -163,46 +168,20 @@ impl Renderer<'_> {
                 .help("put `{{ page.body | safe }}` where the notes and sources should go"),
             ));
         };
-        let mut bytes = Vec::with_capacity(old_bytes.len().max(shell.len()));
+        let size = shell.len() + sections.iter().map(|s| s.html.len()).sum::<usize>();
+        let mut bytes = Vec::with_capacity(size);
         bytes.extend_from_slice(&shell.as_bytes()[..at]);
-        let mut sections = FxHashMap::default();
-        let mut keys = Vec::new();
-        for chunk in self.print_order().chunks(CHUNK) {
-            // Each worker renders through inputs of its own, whose reads
-            // count as the print page's.
-            let fresh: Vec<(u64, Option<String>)> = self
-                .inputs
-                .par_each(chunk.len(), &|inputs, i| {
-                    let r = Renderer::new(inputs);
-                    let section = r.print_section(chunk[i]);
-                    let key = hash_of(&(r.theme().fingerprint, &section));
-                    match old_sections.contains_key(&key) {
-                        true => Ok((key, None)),
-                        false => r.render_section(&section).map(|html| (key, Some(html))),
-                    }
-                })
-                .into_iter()
-                .collect::<Result<_, _>>()?;
-            for (key, html) in fresh {
-                let start = bytes.len();
-                match html {
-                    Some(html) => bytes.extend_from_slice(html.as_bytes()),
-                    None => bytes.extend_from_slice(&old_bytes[old_sections[&key].clone()]),
-                }
-                sections.insert(key, start..bytes.len());
-                keys.push(key);
-            }
+        for section in sections {
+            bytes.extend_from_slice(section.html.as_bytes());
         }
         bytes.extend_from_slice(&shell.as_bytes()[at + BODY_MARKER.len()..]);
-        Ok(PrintPage {
-            page: Page {
-                path: "print.html".into(),
-                key: hash_of(&(shell_key, keys)),
-                bytes: Arc::new(bytes),
-                template: Some("print.html"),
-                file: None,
-            },
-            sections,
+        let hashes: Vec<u64> = sections.iter().map(|s| s.hash).collect();
+        Ok(Page {
+            path: "print.html".into(),
+            key: hash_of(&(shell_key, hashes)),
+            bytes: Arc::new(bytes),
+            template: Some("print.html"),
+            file: None,
         })
     }
 
@@ -234,7 +213,7 @@ impl Renderer<'_> {
     }
 
     /// The view of one section.
-    fn print_section(&self, part: Part) -> Section {
+    fn print_section(&self, part: Part) -> SectionView {
         let links = Linker {
             r: self,
             root: "",
@@ -246,13 +225,13 @@ impl Renderer<'_> {
                 let mut endnotes = Vec::new();
                 let bottom_line = number(front.bottom_line, &mut endnotes);
                 let key_facts = number(front.key_facts, &mut endnotes);
-                Section::Front {
+                SectionView::Front {
                     bottom_line,
                     key_facts,
                     endnotes,
                 }
             }
-            Part::Heading(kind) => Section::Part {
+            Part::Heading(kind) => SectionView::Part {
                 id: kind.map_or("sources", Kind::dir),
                 title: kind.map_or("Sources", Kind::title),
                 blurb: super::blurb(kind),
@@ -268,7 +247,7 @@ impl Renderer<'_> {
                         sides: number(d.sides, &mut endnotes),
                     })
                     .collect();
-                Section::Note {
+                SectionView::Note {
                     note,
                     meta: note_meta(&self.note_at(i)),
                     claims,
@@ -276,18 +255,10 @@ impl Renderer<'_> {
                     endnotes,
                 }
             }
-            Part::Source(i) => Section::Source {
+            Part::Source(i) => SectionView::Source {
                 source: self.source(i, &links),
             },
         }
-    }
-
-    fn render_section(&self, section: &Section) -> Result<String, Box<Diagnostic>> {
-        #[derive(Serialize)]
-        struct Context<'s> {
-            section: &'s Section,
-        }
-        self.template("print-section.html", &Context { section })
     }
 }
 
