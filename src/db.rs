@@ -38,7 +38,8 @@
 //! | [`SearchIndex`] | – | the list of notes and sources, every [`SearchPart`] |
 //! | [`LinkScan`] | page path, site base path | the page (its links and ids, resolved) |
 //! | [`CodePoints`] | source file | its [`Text`] |
-//! | [`ExportJson`] | – | the briefing, the check, every source's [`CodePoints`] |
+//! | [`ExportLine`] | header, front page, note or source | the parts above it reads, [`CodePoints`] |
+//! | [`ExportJson`] | – | every [`ExportLine`] |
 //!
 //! `briefing build` and `check` run this engine once, from empty; `watch`
 //! and `serve` keep it between rebuilds.
@@ -115,6 +116,7 @@ pub struct Db {
     code_points: Table<Db, CodePoints>,
     link_scan: Table<Db, LinkScan>,
     export: Table<Db, ExportJson>,
+    export_line: Table<Db, ExportLine>,
     /// The search index's word numbers (see [`search::Terms`]).
     terms: Mutex<search::Terms>,
 }
@@ -123,6 +125,7 @@ impl Sweep for Db {
     fn sweep(&mut self, s: &mut Sweeper) {
         s.table(&mut self.link_scan);
         s.table(&mut self.export);
+        s.table(&mut self.export_line);
         s.table(&mut self.code_points);
         s.table(&mut self.search_index);
         s.table(&mut self.search_part);
@@ -543,13 +546,73 @@ query!(Db; CodePoints: FileId => export::Counts, code_points, |cx, file| {
     export::Counts::of(&text(cx, *file).0.text)
 });
 
+/// What an export line reads, through the engine.
+impl export::Inputs for Reads<'_, '_> {
+    fn note(&self, i: usize) -> Arc<Note> {
+        self.0.get::<NoteAt>(&i).0.clone()
+    }
+    fn front(&self) -> Option<Arc<Front>> {
+        self.0.get::<FrontPage>(&()).0.clone()
+    }
+    fn sources(&self) -> Arc<Vec<Source>> {
+        self.0.get::<SourceList>(&())
+    }
+    fn source_index(&self, id: &str) -> Option<usize> {
+        self.0.get::<SiteOutline>(&()).source_index(id)
+    }
+    fn passage(
+        &self,
+        key: &crate::model::CiteKey,
+    ) -> Option<(usize, usize, std::ops::Range<usize>)> {
+        self.0.get::<SitePassages>(&()).of_citation(key)
+    }
+    fn corroboration(&self) -> Arc<Corroboration> {
+        self.0.get::<SourceGroups>(&())
+    }
+    fn file(&self, file: FileId) -> Arc<File> {
+        text(self.0, file).0.clone()
+    }
+    fn counts(&self, file: FileId) -> Arc<export::Counts> {
+        self.0.get::<CodePoints>(&file)
+    }
+    fn settings(&self) -> (Arc<Config>, Option<SiteUrl>) {
+        let globals = self.0.get::<SiteGlobals>(&());
+        (Arc::new(globals.config.clone()), globals.site_url.clone())
+    }
+}
+
+/// A line of `briefing.json`: the front page, a note or a source.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExportUnit {
+    Header,
+    Front,
+    Note(usize),
+    Source(usize),
+}
+
+query!(Db; ExportLine: ExportUnit => Option<Arc<str>>, export_line, |cx, unit| {
+    let x = Reads(cx);
+    match *unit {
+        ExportUnit::Header => Some(export::header(&x).into()),
+        ExportUnit::Front => export::front_line(&x).map(Into::into),
+        ExportUnit::Note(i) => Some(export::note_line(&x, i).into()),
+        ExportUnit::Source(i) => Some(export::source_line(&x, i).into()),
+    }
+});
+
 query!(Db; ExportJson: () => Rendered, export, |cx, _k| {
-    let loaded = cx.get::<LoadedBriefing>(&());
-    let checked = cx.get::<CheckedBriefing>(&());
-    let b = &loaded.briefing;
-    let files: Vec<FileId> = b.sources.iter().map(|s| s.file).collect();
-    let counts = cx.par_map(&files, |cx, file| cx.get::<CodePoints>(file));
-    Rendered(Ok(export::page(b, &checked, counts)))
+    let (notes, sources) = cx.get::<SiteOutline>(&()).counts();
+    let header = cx.get::<ExportLine>(&ExportUnit::Header);
+    let front = cx.get::<ExportLine>(&ExportUnit::Front);
+    let line = |cx: &Cx<'_, Db>, unit: &ExportUnit| {
+        cx.get::<ExportLine>(unit).as_ref().clone().expect("notes and sources have lines")
+    };
+    let notes: Vec<ExportUnit> = (0..notes).map(ExportUnit::Note).collect();
+    let sources: Vec<ExportUnit> = (0..sources).map(ExportUnit::Source).collect();
+    let notes = cx.par_map(&notes, line);
+    let sources = cx.par_map(&sources, line);
+    let header = header.as_deref().expect("the header is always made");
+    Rendered(Ok(export::page(header, front.as_deref(), &notes, &sources)))
 });
 
 /// Every page of the site but the whole-briefing files (see

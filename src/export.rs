@@ -16,23 +16,23 @@
 //! exports shows which notes and sources changed.
 //!
 //! ## Cost
-//! The export is one query ([`crate::db::ExportJson`]), made again whenever
-//! the briefing changes, in parallel over the notes and sources; each
-//! source's code-point checkpoints are a query of its text.
+//! Each line (the front page, each note, each source) is a query of its own
+//! in [`crate::db`], made from what it reads through [`Inputs`]: an edit
+//! makes again the lines of what it changed, and the file is the header
+//! and the lines put together.
 
 use crate::routes::claim_anchor;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
-use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHasher;
 use serde::Serialize;
 
-use crate::check::Checked;
 use crate::corroborate::Corroboration;
 use crate::date::{DateSpec, PartialDate};
-use crate::files::floor_char_boundary;
+use crate::files::{File, FileId, floor_char_boundary};
 use crate::integrity::sha256_hex;
 use crate::model::*;
 use crate::render::Page;
@@ -50,36 +50,58 @@ pub const CONTEXT: usize = 32;
 /// Bytes of text between two code-point checkpoints of a source.
 const STRIDE: usize = 64;
 
-/// The export as one page of the site. `counts` are the code-point
-/// checkpoints of each source's text, in the order of the sources.
-pub fn page(b: &Briefing, checked: &Checked, counts: Vec<Arc<Counts>>) -> Page {
-    let x = Exporter::new(b, checked, counts);
-    let fronts: Vec<String> = b.front.iter().map(|f| x.front(f)).collect();
-    let notes: Vec<String> = (0..b.notes.len())
-        .into_par_iter()
-        .map(|i| x.note(i))
-        .collect();
-    let sources: Vec<String> = (0..b.sources.len())
-        .into_par_iter()
-        .map(|i| x.source(i))
-        .collect();
-    let header = x.header();
+/// What `briefing.json` is made from, read through the engine.
+pub trait Inputs {
+    fn note(&self, i: usize) -> Arc<Note>;
+    fn front(&self) -> Option<Arc<Front>>;
+    fn sources(&self) -> Arc<Vec<Source>>;
+    fn source_index(&self, id: &str) -> Option<usize>;
+    /// A quoted citation's passage number, source and byte range.
+    fn passage(&self, key: &CiteKey) -> Option<(usize, usize, Range<usize>)>;
+    fn corroboration(&self) -> Arc<Corroboration>;
+    /// A file of the briefing (its text and its name).
+    fn file(&self, file: FileId) -> Arc<File>;
+    /// Code-point checkpoints of a source file's text.
+    fn counts(&self, file: FileId) -> Arc<Counts>;
+    /// The settings and the site URL.
+    fn settings(&self) -> (Arc<crate::config::Config>, Option<crate::config::SiteUrl>);
+}
 
+/// The header: the schema, the generator, the briefing, the groups.
+pub fn header(x: &dyn Inputs) -> String {
+    Exporter::new(x).header()
+}
+
+/// The front page's line, if there is a front page.
+pub fn front_line(x: &dyn Inputs) -> Option<String> {
+    x.front().map(|f| Exporter::new(x).front(&f))
+}
+
+/// Note `i`'s line.
+pub fn note_line(x: &dyn Inputs, i: usize) -> String {
+    Exporter::new(x).note(i)
+}
+
+/// Source `i`'s line.
+pub fn source_line(x: &dyn Inputs, i: usize) -> String {
+    Exporter::new(x).source(i)
+}
+
+/// The export as one page of the site: the header and the lines.
+pub fn page(header: &str, front: Option<&str>, notes: &[Arc<str>], sources: &[Arc<str>]) -> Page {
     let size = header.len()
-        + [&fronts, &notes, &sources]
+        + front.map_or(0, str::len)
+        + notes
             .iter()
-            .flat_map(|v| v.iter())
+            .chain(sources)
             .map(|l| l.len() + 2)
             .sum::<usize>()
         + 64;
     let mut out = String::with_capacity(size);
-    out.push_str(&header);
+    out.push_str(header);
     out.push_str(",\n\"front\":");
-    match fronts.first() {
-        Some(line) => out.push_str(line),
-        None => out.push_str("null"),
-    }
-    for (name, lines) in [("notes", &notes), ("sources", &sources)] {
+    out.push_str(front.unwrap_or("null"));
+    for (name, lines) in [("notes", notes), ("sources", sources)] {
         write!(out, ",\n\"{name}\":[").expect("writing to a String");
         for (i, line) in lines.iter().enumerate() {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
@@ -97,46 +119,28 @@ pub fn page(b: &Briefing, checked: &Checked, counts: Vec<Arc<Counts>>) -> Page {
     }
 }
 
+/// Makes lines from what it reads through its inputs (the parts read once).
 struct Exporter<'a> {
-    b: &'a Briefing,
-    checked: &'a Checked,
-    corroboration: &'a Corroboration,
-    /// Per quoted citation: its passage's number on the source page
-    /// (`#q-3`), as the source page numbers them.
-    passage: FxHashMap<CiteKey, usize>,
-    /// Per source: code-point checkpoints of its text.
-    counts: Vec<Arc<Counts>>,
+    x: &'a dyn Inputs,
+    sources: OnceLock<Arc<Vec<Source>>>,
+    corroboration: OnceLock<Arc<Corroboration>>,
 }
 
 impl<'a> Exporter<'a> {
-    fn new(b: &'a Briefing, checked: &'a Checked, counts: Vec<Arc<Counts>>) -> Self {
-        // Passages are numbered per source in order of their byte range,
-        // as the source pages number them.
-        let mut ranges: Vec<Vec<((usize, usize), CiteKey)>> = vec![Vec::new(); b.sources.len()];
-        for (key, m) in &checked.quotes {
-            ranges[m.source].push(((m.range.start, m.range.end), *key));
-        }
-        let mut passage = FxHashMap::default();
-        for list in ranges.iter_mut() {
-            list.sort_unstable();
-            let mut n = 0;
-            let mut last = None;
-            for (range, key) in list.iter() {
-                if last != Some(*range) {
-                    n += 1;
-                    last = Some(*range);
-                }
-                passage.insert(*key, n);
-            }
-        }
-        let corroboration = &checked.corroboration;
+    fn new(x: &'a dyn Inputs) -> Self {
         Exporter {
-            b,
-            checked,
-            corroboration,
-            passage,
-            counts,
+            x,
+            sources: OnceLock::new(),
+            corroboration: OnceLock::new(),
         }
+    }
+
+    fn sources(&self) -> &[Source] {
+        self.sources.get_or_init(|| self.x.sources())
+    }
+
+    fn corroboration(&self) -> &Corroboration {
+        self.corroboration.get_or_init(|| self.x.corroboration())
     }
 
     fn header(&self) -> String {
@@ -164,8 +168,9 @@ impl<'a> Exporter<'a> {
             threshold: f64,
             groups: Vec<Group<'a>>,
         }
-        let book = &self.b.config.book;
-        let c = self.corroboration;
+        let (config, site_url) = self.x.settings();
+        let book = &config.book;
+        let c = self.corroboration();
         let fields = [
             ("schema_version", to_json(&SCHEMA_VERSION)),
             (
@@ -183,7 +188,7 @@ impl<'a> Exporter<'a> {
                     language: &book.language,
                     authors: &book.authors,
                     updated: book.updated.as_deref(),
-                    site_url: self.b.site_url.as_ref().map(|u| u.url("")),
+                    site_url: site_url.as_ref().map(|u| u.url("")),
                 }),
             ),
             (
@@ -198,7 +203,7 @@ impl<'a> Exporter<'a> {
                             id,
                             sources: members
                                 .iter()
-                                .map(|&s| self.b.sources[s].id.as_str())
+                                .map(|&s| self.sources()[s].id.as_str())
                                 .collect(),
                         })
                         .collect(),
@@ -223,7 +228,7 @@ impl<'a> Exporter<'a> {
         }
         let page = "index.html";
         to_json(&FrontOut {
-            file: self.b.files.name(f.file),
+            file: &self.x.file(f.file).name,
             href: page,
             bottom_line: self.claims(Owner::Front, "bottom_line", page, &f.bottom_line, 0),
             key_facts: self.claims(Owner::Front, "key_facts", page, &f.key_facts, 0),
@@ -279,7 +284,7 @@ impl<'a> Exporter<'a> {
             field: &'static str,
             note: &'a str,
         }
-        let n = &self.b.notes[i];
+        let n = self.x.note(i);
         let kind = n.kind();
         let page = format!("{}/{}.html", kind.dir(), n.id);
         let details = match &n.body {
@@ -311,7 +316,7 @@ impl<'a> Exporter<'a> {
         to_json(&NoteOut {
             id: &n.id,
             kind: kind_name(kind),
-            file: self.b.files.name(n.file),
+            file: &self.x.file(n.file).name,
             title: &n.title,
             summary: n.summary.as_deref(),
             details,
@@ -347,14 +352,14 @@ impl<'a> Exporter<'a> {
 
     /// The claims of one list; `first` is the index in the list (`sides`)
     /// of the first of `claims`.
-    fn claims(
+    fn claims<'n>(
         &self,
         owner: Owner,
         field: &'static str,
         page: &str,
-        claims: &'a [Claim],
+        claims: &'n [Claim],
         first: usize,
-    ) -> Vec<ClaimOut<'a>> {
+    ) -> Vec<ClaimOut<'n>> {
         claims
             .iter()
             .enumerate()
@@ -362,8 +367,8 @@ impl<'a> Exporter<'a> {
             .map(|(ci, claim)| {
                 let anchor = claim_anchor(field, ci);
                 let support = self
-                    .corroboration
-                    .support_of(self.b, claim)
+                    .corroboration()
+                    .support_with(claim, |id| self.x.source_index(id))
                     .map(|s| SupportOut {
                         sources: s.sources,
                         independent: s.stories,
@@ -383,12 +388,14 @@ impl<'a> Exporter<'a> {
             .collect()
     }
 
-    fn citation(&self, key: CiteKey, cite: &'a Citation) -> CitationOut<'a> {
+    fn citation<'n>(&self, key: CiteKey, cite: &'n Citation) -> CitationOut<'n> {
         let page = format!("sources/{}.html", cite.source);
-        let found = self.checked.quotes.get(&key).map(|m| {
-            let text = self.b.files.text(self.b.sources[m.source].file);
-            let counts = &self.counts[m.source];
-            let (start, end) = (m.range.start, m.range.end);
+        let found = self.x.passage(&key).map(|(n, si, range)| {
+            let source = self.sources()[si].file;
+            let file = self.x.file(source);
+            let text = file.text.as_str();
+            let counts = self.x.counts(source);
+            let (start, end) = (range.start, range.end);
             let before = &text[..start];
             let prefix_from = before
                 .char_indices()
@@ -403,19 +410,16 @@ impl<'a> Exporter<'a> {
                     .map_or(after.len(), |(i, _)| i);
             let selector = vec![
                 Selector::TextQuoteSelector {
-                    exact: &text[start..end],
-                    prefix: &text[prefix_from..start],
-                    suffix: &text[end..floor_char_boundary(text, suffix_to)],
+                    exact: text[start..end].to_owned(),
+                    prefix: text[prefix_from..start].to_owned(),
+                    suffix: text[end..floor_char_boundary(text, suffix_to)].to_owned(),
                 },
                 Selector::TextPositionSelector {
                     start: counts.at(text, start),
                     end: counts.at(text, end),
                 },
             ];
-            let href = match self.passage.get(&key) {
-                Some(n) => format!("{page}#q-{n}"),
-                None => page.clone(),
-            };
+            let href = format!("{page}#q-{n}");
             (selector, ByteRange { start, end }, href)
         });
         let (selector, utf8, href) = match found {
@@ -457,19 +461,21 @@ impl<'a> Exporter<'a> {
             caveats: &'a [String],
             sha256: Option<&'a str>,
         }
-        let s = &self.b.sources[i];
-        let text = self.b.files.text(s.file);
+        let s = &self.sources()[i];
+        let file = self.x.file(s.file);
+        let text = file.text.as_str();
+        let meta_file = s.meta.as_ref().map(|m| self.x.file(m.file));
         to_json(&SourceOut {
             id: &s.id,
-            file: self.b.files.name(s.file),
+            file: &file.name,
             href: format!("sources/{}.html", s.id),
             title: s.meta.as_ref().map_or(&s.id, |m| &m.title),
             sha256: sha256_hex(text.as_bytes()),
             bytes: text.len(),
-            characters: self.counts[i].at(text, text.len()),
-            corroboration_group: self.corroboration.group_of[i],
+            characters: self.x.counts(s.file).at(text, text.len()),
+            corroboration_group: self.corroboration().group_of[i],
             metadata: s.meta.as_deref().map(|m| MetaOut {
-                file: self.b.files.name(m.file),
+                file: meta_file.as_ref().map_or("", |f| f.name.as_str()),
                 publisher: m.publisher.as_deref(),
                 url: m.url.as_deref(),
                 published: m.published.as_ref().map(DateOut::of),
@@ -505,18 +511,18 @@ struct CitationOut<'a> {
     quote: Option<&'a str>,
     comment: Option<&'a str>,
     href: String,
-    selector: Option<Vec<Selector<'a>>>,
+    selector: Option<Vec<Selector>>,
     utf8: Option<ByteRange>,
 }
 
 /// W3C Web Annotation selectors over the source's text.
 #[derive(Serialize)]
 #[serde(tag = "type")]
-enum Selector<'a> {
+enum Selector {
     TextQuoteSelector {
-        exact: &'a str,
-        prefix: &'a str,
-        suffix: &'a str,
+        exact: String,
+        prefix: String,
+        suffix: String,
     },
     TextPositionSelector {
         start: usize,

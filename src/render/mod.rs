@@ -171,6 +171,15 @@ impl Outline {
         &self.paths
     }
 
+    /// How many notes and sources the briefing has.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.notes.len(), self.sources.len())
+    }
+
+    pub fn source_index(&self, id: &str) -> Option<usize> {
+        self.source_index.get(id).copied()
+    }
+
     fn path(&self, e: &Entry) -> String {
         match *e {
             Entry::Front => routes::FRONT.into(),
@@ -197,7 +206,7 @@ impl Outline {
 #[derive(Debug, PartialEq)]
 pub struct Passages {
     quotes: Vec<BTreeMap<(usize, usize), Vec<CiteKey>>>,
-    anchors: FxHashMap<CiteKey, (String, usize, Range<usize>)>,
+    anchors: FxHashMap<CiteKey, (usize, usize, Range<usize>)>,
 }
 
 impl Passages {
@@ -215,11 +224,17 @@ impl Passages {
             for (n, (&(a, z), citers)) in per_source.iter_mut().enumerate() {
                 citers.sort();
                 for key in citers.iter() {
-                    anchors.insert(*key, (routes::passage_anchor(n + 1), si, a..z));
+                    anchors.insert(*key, (n + 1, si, a..z));
                 }
             }
         }
         Passages { quotes, anchors }
+    }
+
+    /// Where a quoted citation's passage is: its number on the source page
+    /// (`#q-3`), the source's index and the quote's range in its text.
+    pub fn of_citation(&self, key: &CiteKey) -> Option<(usize, usize, Range<usize>)> {
+        self.anchors.get(key).cloned()
     }
 }
 
@@ -679,7 +694,7 @@ impl<'a> Renderer<'a> {
     fn cite(&self, key: CiteKey, cite: &Citation, links: &Linker) -> CiteView {
         let found = self.passages().anchors.get(&key);
         let (si, fragment) = match found {
-            Some((anchor, si, _)) => (Some(*si), format!("#{anchor}")),
+            Some((n, si, _)) => (Some(*si), format!("#{}", routes::passage_anchor(*n))),
             None => (self.source_index(&cite.source), String::new()),
         };
         // The quote's context, for the page's tooltip (print.html has none).
