@@ -23,7 +23,9 @@
 //! | [`QuoteIn`] | source file, quote | the source's [`NormalizedText`] |
 //! | [`TextSha256`] | source file | its [`Text`] |
 //! | [`SketchOf`] | source file | its [`Text`] (for corroboration) |
-//! | [`CheckedBriefing`] | – | the briefing, the theme's static files, and the four above |
+//! | [`CheckBasis`] | – | the sources' IDs and files, the check settings |
+//! | [`ListCheck`] | a note's or the front page's list of claims | that note ([`NoteAt`]), the basis, its files' [`Text`], [`QuoteIn`] |
+//! | [`CheckedBriefing`] | – | the briefing, the theme's static files, every [`ListCheck`] and the above |
 //! | [`SiteOutline`] | – | the briefing: IDs, titles, order and paths of every page (not the claims) |
 //! | [`SiteGlobals`] | – | the settings, the site URL, the theme |
 //! | [`NoteAt`] | note's place | that note, as parsed |
@@ -61,7 +63,7 @@ use crate::files::{File, FileId, Files};
 use crate::links;
 use crate::load::{self, Loaded, Parsed, Scan};
 use crate::model::Source;
-use crate::model::{Front, Kind, Note, SourceMeta};
+use crate::model::{Front, Kind, Note, Owner, SourceMeta};
 use crate::render::print;
 use crate::render::search;
 use crate::render::theme::{self, Theme};
@@ -98,6 +100,8 @@ pub struct Db {
     sha256: Table<Db, TextSha256>,
     sketch: Table<Db, SketchOf>,
     checked: Table<Db, CheckedBriefing>,
+    check_basis: Table<Db, CheckBasis>,
+    list_check: Table<Db, ListCheck>,
     outline: Table<Db, SiteOutline>,
     globals: Table<Db, SiteGlobals>,
     note_at: Table<Db, NoteAt>,
@@ -143,6 +147,8 @@ impl Sweep for Db {
         s.table(&mut self.groups);
         s.table(&mut self.paragraphs);
         s.table(&mut self.checked);
+        s.table(&mut self.list_check);
+        s.table(&mut self.check_basis);
         s.table(&mut self.loaded);
         s.table(&mut self.quote_in);
         s.table(&mut self.normalized);
@@ -271,6 +277,26 @@ query!(Db; TextSha256: FileId => String, sha256, |cx, file| {
 
 query!(Db; SketchOf: FileId => TextSketch, sketch, |cx, file| {
     corroborate::sketch(&text(cx, *file).0)
+});
+
+query!(Db; CheckBasis: () => check::Basis, check_basis, |cx, _k| {
+    check::Basis::of(&cx.get::<LoadedBriefing>(&()).briefing)
+});
+
+query!(Db; ListCheck: (Owner, &'static str) => check::ListResult, list_check, |cx, key| {
+    let basis = cx.get::<CheckBasis>(&());
+    match key.0 {
+        Owner::Note(i) => {
+            let note = cx.get::<NoteAt>(&i).0.clone();
+            let list = note.claim_list(i, key.1).expect("a list of the note");
+            check::check_one_list(cx, &basis, &list)
+        }
+        Owner::Front => {
+            let front = cx.get::<FrontPage>(&()).0.clone().expect("a list of the front page");
+            let list = front.claim_list(key.1).expect("a list of the front page");
+            check::check_one_list(cx, &basis, &list)
+        }
+    }
 });
 
 query!(Db; CheckedBriefing: () => Checked, checked, |cx, _k| {

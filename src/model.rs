@@ -275,6 +275,46 @@ pub struct Front {
     pub refs: Vec<Ref>,
 }
 
+/// The front page's lists of claims, in order.
+pub const FRONT_LISTS: [&str; 2] = ["bottom_line", "key_facts"];
+
+impl Front {
+    /// The list of claims in `field` (one of [`FRONT_LISTS`]).
+    pub fn claim_list(&self, field: &str) -> Option<ClaimList<'_>> {
+        let (field, claims) = match field {
+            "bottom_line" => ("bottom_line", &self.bottom_line),
+            "key_facts" => ("key_facts", &self.key_facts),
+            _ => return None,
+        };
+        Some(ClaimList {
+            owner: Owner::Front,
+            file: self.file,
+            field,
+            claims,
+            disagreements: &[],
+        })
+    }
+}
+
+impl Note {
+    /// The list of claims in `field` (`claims` or `sides`) of this note,
+    /// which is note `i` of the briefing.
+    pub fn claim_list(&self, i: usize, field: &str) -> Option<ClaimList<'_>> {
+        let (field, claims, disagreements): (_, &[Claim], &[Disagreement]) = match field {
+            "claims" => ("claims", &self.claims, &[]),
+            "sides" => ("sides", &self.sides, &self.disagreements),
+            _ => return None,
+        };
+        Some(ClaimList {
+            owner: Owner::Note(i),
+            file: self.file,
+            field,
+            claims,
+            disagreements,
+        })
+    }
+}
+
 /// Who holds a list of claims.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Owner {
@@ -367,35 +407,12 @@ impl Briefing {
     pub fn claim_lists(&self) -> Vec<ClaimList<'_>> {
         let mut lists = Vec::new();
         if let Some(front) = &self.front {
-            for (field, claims) in [
-                ("bottom_line", &front.bottom_line),
-                ("key_facts", &front.key_facts),
-            ] {
-                lists.push(ClaimList {
-                    owner: Owner::Front,
-                    file: front.file,
-                    field,
-                    claims,
-                    disagreements: &[],
-                });
-            }
+            lists.extend(FRONT_LISTS.iter().filter_map(|f| front.claim_list(f)));
         }
         for (i, note) in self.notes.iter().enumerate() {
-            lists.push(ClaimList {
-                owner: Owner::Note(i),
-                file: note.file,
-                field: "claims",
-                claims: &note.claims,
-                disagreements: &[],
-            });
+            lists.extend(note.claim_list(i, "claims"));
             if !note.sides.is_empty() {
-                lists.push(ClaimList {
-                    owner: Owner::Note(i),
-                    file: note.file,
-                    field: "sides",
-                    claims: &note.sides,
-                    disagreements: &note.disagreements,
-                });
+                lists.extend(note.claim_list(i, "sides"));
             }
         }
         lists

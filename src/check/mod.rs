@@ -11,15 +11,15 @@ pub mod quote;
 use std::ops::Range;
 
 use crate::config::Level;
-use crate::diag::{Diagnostic, span_of};
+use crate::diag::{Diagnostic, span_in, span_of};
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::{self, Db};
 use crate::engine::Cx;
-use crate::files::floor_char_boundary;
-use crate::model::{Briefing, CiteKey, ClaimList};
+use crate::files::{File, FileId, floor_char_boundary};
+use crate::model::{Briefing, CiteKey, ClaimList, Owner};
 use crate::yaml::Seg;
 use quote::{Normalized, Occurrences, normalize};
 
@@ -33,8 +33,8 @@ pub struct QuoteMatch {
 }
 
 /// What checking one list of claims found.
-#[derive(Default)]
-struct ListResult {
+#[derive(Debug, Default, PartialEq)]
+pub struct ListResult {
     diags: Vec<Diagnostic>,
     /// (claim, citation) → where its quote is.
     found: Vec<((usize, usize), QuoteMatch)>,
@@ -90,24 +90,87 @@ pub fn check(cx: &Cx<'_, Db>, b: &Briefing, statics: &[String]) -> Checked {
 }
 
 /// Every claim has a citation, every citation an existing source, every
-/// quote a place in that source. Lists are checked in parallel; where each
-/// quote is in its source is a query of its own ([`db::QuoteIn`]), so a
-/// rebuild searches only for quotes it has not seen in that text.
+/// quote a place in that source. Each list of claims is checked by a query
+/// of its own ([`db::ListCheck`]), which reads the list's note, the
+/// [`Basis`] and where each quote is ([`db::QuoteIn`]): a rebuild checks
+/// again only the lists of the notes that changed.
 fn citations(cx: &Cx<'_, Db>, b: &Briefing, out: &mut Checked) {
-    let all = b.claim_lists();
-    let results = cx.par_map(&all, |cx, list| check_list(cx, b, list));
-    for (list, result) in all.iter().zip(results) {
-        out.diagnostics.extend(result.diags);
-        for ((claim, cite), m) in result.found {
+    let keys: Vec<(Owner, &'static str)> =
+        b.claim_lists().iter().map(|l| (l.owner, l.field)).collect();
+    let results = cx.par_map(&keys, |cx, key| cx.get::<db::ListCheck>(key));
+    for (&(owner, field), result) in keys.iter().zip(results) {
+        out.diagnostics.extend(result.diags.iter().cloned());
+        for &((claim, cite), ref m) in &result.found {
             let key = CiteKey {
-                owner: list.owner,
-                field: list.field,
+                owner,
+                field,
                 claim,
                 cite,
             };
-            out.quotes.insert(key, m);
+            out.quotes.insert(key, m.clone());
         }
     }
+}
+
+/// What checking a list of claims reads besides the list and the files it
+/// names: each source's ID and file (in ID order) and the settings. A query
+/// of its own ([`db::CheckBasis`]): it changes only when a source is added,
+/// removed or renamed, or a setting changes.
+#[derive(Debug, PartialEq)]
+pub struct Basis {
+    sources: Vec<(String, FileId)>,
+    uncited: Level,
+    min_quote_length: usize,
+}
+
+impl Basis {
+    pub fn of(b: &Briefing) -> Basis {
+        Basis {
+            sources: b.sources.iter().map(|s| (s.id.clone(), s.file)).collect(),
+            uncited: b.config.check.uncited_claims,
+            min_quote_length: b.config.check.min_quote_length.get(),
+        }
+    }
+}
+
+/// A list's check in progress: the basis, and the files through the engine.
+struct Lists<'a, 'e> {
+    basis: &'a Basis,
+    cx: &'a Cx<'e, Db>,
+}
+
+impl Lists<'_, '_> {
+    fn source_index(&self, id: &str) -> Option<usize> {
+        self.basis
+            .sources
+            .binary_search_by(|s| s.0.as_str().cmp(id))
+            .ok()
+    }
+
+    fn source_id(&self, si: usize) -> &str {
+        &self.basis.sources[si].0
+    }
+
+    fn source_file(&self, si: usize) -> FileId {
+        self.basis.sources[si].1
+    }
+
+    fn file(&self, id: FileId) -> Arc<File> {
+        self.cx
+            .input::<db::Text>(&id)
+            .expect("every file of a scan is an input")
+            .0
+            .clone()
+    }
+
+    fn span(&self, file: FileId, path: &[Seg]) -> Range<usize> {
+        span_in(&self.file(file), path)
+    }
+}
+
+/// Checks one list of claims (see [`citations`]).
+pub fn check_one_list(cx: &Cx<'_, Db>, basis: &Basis, list: &ClaimList) -> ListResult {
+    check_list(cx, &Lists { basis, cx }, list)
 }
 
 /// A source being cited: its index and normalised text.
@@ -116,7 +179,7 @@ struct Cited<'a> {
     text: &'a SourceText,
 }
 
-fn check_list(cx: &Cx<'_, Db>, b: &Briefing, list: &ClaimList) -> ListResult {
+fn check_list(cx: &Cx<'_, Db>, b: &Lists, list: &ClaimList) -> ListResult {
     let mut out = ListResult::default();
     for (ci, claim) in list.claims.iter().enumerate() {
         if claim.cites.is_empty() {
@@ -143,18 +206,18 @@ fn check_list(cx: &Cx<'_, Db>, b: &Briefing, list: &ClaimList) -> ListResult {
                             "invalid-occurrence",
                             "`occurrence` chooses where a quote is in its source, but this citation has no `quote`",
                         )
-                        .at(list.file, span_of(&b.files, list.file, at))
+                        .at(list.file, b.span(list.file, at))
                         .help("add the `quote:` it is meant for, or remove `occurrence:`"),
                     );
                 }
                 continue;
             };
-            let file = b.sources[si].file;
+            let file = b.source_file(si);
             let text = cx.get::<db::NormalizedText>(&file);
             let source = Cited { si, text: &text };
             let found = cx.get::<db::QuoteIn>(&(file, quote.clone()));
             let found: &Occurrences = &found;
-            let at = |leaf| span_of(&b.files, list.file, &list.cite_path(&key, leaf));
+            let at = |leaf| b.span(list.file, &list.cite_path(&key, leaf));
             if found.count == 0 {
                 out.diags.push(quote_not_found(
                     b,
@@ -166,7 +229,7 @@ fn check_list(cx: &Cx<'_, Db>, b: &Briefing, list: &ClaimList) -> ListResult {
                 ));
                 continue;
             }
-            let min = b.config.check.min_quote_length.get();
+            let min = b.basis.min_quote_length;
             let short = found.chars < min;
             if short {
                 let d = short_quote(b, si, found, min);
@@ -211,7 +274,7 @@ fn check_list(cx: &Cx<'_, Db>, b: &Briefing, list: &ClaimList) -> ListResult {
 
 /// A quote of a few characters is found almost anywhere, so it shows
 /// neither that the source supports the claim nor which passage does.
-fn short_quote(b: &Briefing, si: usize, found: &Occurrences, min: usize) -> Diagnostic {
+fn short_quote(b: &Lists, si: usize, found: &Occurrences, min: usize) -> Diagnostic {
     let d = Diagnostic::warning(
         "short-quote",
         format!(
@@ -225,7 +288,8 @@ fn short_quote(b: &Briefing, si: usize, found: &Occurrences, min: usize) -> Diag
     let d = if found.count > 1 {
         d.note(format!(
             "it occurs {} times in source `{}`",
-            found.count, b.sources[si].id
+            found.count,
+            b.source_id(si)
         ))
     } else {
         d
@@ -237,12 +301,13 @@ fn short_quote(b: &Briefing, si: usize, found: &Occurrences, min: usize) -> Diag
 
 /// A quote found in several places links the first, which may not be the
 /// passage the author read.
-fn ambiguous_quote(b: &Briefing, source: &Cited, found: &Occurrences) -> Diagnostic {
+fn ambiguous_quote(b: &Lists, source: &Cited, found: &Occurrences) -> Diagnostic {
     Diagnostic::warning(
         "ambiguous-quote",
         format!(
             "this quote occurs {} times in source `{}`",
-            found.count, b.sources[source.si].id
+            found.count,
+            b.source_id(source.si)
         ),
     )
     .note(places(b, source, found))
@@ -252,8 +317,8 @@ fn ambiguous_quote(b: &Briefing, source: &Cited, found: &Occurrences) -> Diagnos
     ))
 }
 
-fn invalid_occurrence(b: &Briefing, source: &Cited, found: &Occurrences, n: i64) -> Diagnostic {
-    let id = &b.sources[source.si].id;
+fn invalid_occurrence(b: &Lists, source: &Cited, found: &Occurrences, n: i64) -> Diagnostic {
+    let id = b.source_id(source.si);
     let d = if n < 1 {
         Diagnostic::error(
             "invalid-occurrence",
@@ -282,16 +347,16 @@ fn invalid_occurrence(b: &Briefing, source: &Cited, found: &Occurrences, n: i64)
 /// `#1 at ¶2 (line 3, column 15), #2 at ¶5 (…), … and 7 more`: the first
 /// occurrences as the source's page numbers its paragraphs and as an
 /// editor finds them in the text file.
-fn places(b: &Briefing, source: &Cited, found: &Occurrences) -> String {
-    let file = b.sources[source.si].file;
-    debug_assert_eq!(b.files.version(file), source.text.version);
-    let paragraphs = crate::render::passages::paragraphs(b.files.text(file));
+fn places(b: &Lists, source: &Cited, found: &Occurrences) -> String {
+    let file = b.file(b.source_file(source.si));
+    debug_assert_eq!(file.version, source.text.version);
+    let paragraphs = crate::render::passages::paragraphs(&file.text);
     let mut listed: Vec<String> = found
         .first
         .iter()
         .enumerate()
         .map(|(i, range)| {
-            let (line, col) = b.files.line_col(file, range.start);
+            let (line, col) = file.line_col(range.start);
             let para = paragraphs.partition_point(|p| p.end <= range.start) + 1;
             format!("#{} at ¶{para} (line {line}, column {col})", i + 1)
         })
@@ -300,11 +365,7 @@ fn places(b: &Briefing, source: &Cited, found: &Occurrences) -> String {
     if more > 0 {
         listed.push(format!("… and {more} more"));
     }
-    format!(
-        "occurrences in {}: {}",
-        b.files.name(file),
-        listed.join(", ")
-    )
+    format!("occurrences in {}: {}", file.name, listed.join(", "))
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -315,39 +376,39 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn uncited_claim(b: &Briefing, file: crate::files::FileId, path: &[Seg]) -> Diagnostic {
-    let d = match b.config.check.uncited_claims {
+fn uncited_claim(b: &Lists, file: FileId, path: &[Seg]) -> Diagnostic {
+    let d = match b.basis.uncited {
         Level::Error => Diagnostic::error("uncited-claim", "this claim cites no source"),
         Level::Warn => Diagnostic::warning("uncited-claim", "this claim cites no source"),
     };
-    d.at(file, span_of(&b.files, file, path))
+    d.at(file, b.span(file, path))
         .help("add `cite:` with a `source:` and a verbatim `quote:` (or set `[check] uncited-claims = \"warn\"` in book.toml)")
 }
 
-fn unknown_source(b: &Briefing, file: crate::files::FileId, path: &[Seg], id: &str) -> Diagnostic {
+fn unknown_source(b: &Lists, file: FileId, path: &[Seg], id: &str) -> Diagnostic {
     let d = Diagnostic::error("unknown-source", format!("no source has the ID `{id}`"))
-        .at(file, span_of(&b.files, file, path))
+        .at(file, b.span(file, path))
         .label("cited here");
-    match suggest(id, b.sources.iter().map(|s| s.id.as_str())) {
+    match suggest(id, b.basis.sources.iter().map(|s| s.0.as_str())) {
         Some(best) => d.help(format!("did you mean `{best}`?")),
         None => d.help("a source's ID is its file name in content/sources/ without the extension"),
     }
 }
 
 fn quote_not_found(
-    b: &Briefing,
-    file: crate::files::FileId,
+    b: &Lists,
+    file: FileId,
     path: &[Seg],
     si: usize,
     quote: &str,
     normalized: &Normalized,
 ) -> Diagnostic {
-    let source = &b.sources[si];
+    let source = b.source_file(si);
     let d = Diagnostic::error(
         "quote-not-found",
-        format!("this quote is not in source `{}`", source.id),
+        format!("this quote is not in source `{}`", b.source_id(si)),
     )
-    .at(file, span_of(&b.files, file, path))
+    .at(file, b.span(file, path))
     .label("quoted here");
     let invisible: Vec<String> = quote
         .chars()
@@ -362,12 +423,12 @@ fn quote_not_found(
             invisible.join(", ")
         ))
     };
-    let text = b.files.text(source.file);
+    let text = b.file(source);
     match normalized.closest(quote) {
         Some((range, similarity)) if similarity >= 0.3 => {
-            let passage = excerpt(&text[range.clone()], 300);
+            let passage = excerpt(&text.text[range.clone()], 300);
             d.with_secondary(
-                source.file,
+                source,
                 range,
                 format!("closest passage ({:.0}% alike)", similarity * 100.0),
             )
