@@ -574,36 +574,8 @@ query!(Db; CodePoints: FileId => export::Counts, code_points, |cx, file| {
 
 /// What an export line reads, through the engine.
 impl export::Inputs for Reads<'_, '_> {
-    fn note(&self, i: usize) -> Arc<Note> {
-        self.0.get::<NoteAt>(&i).0.clone()
-    }
-    fn front(&self) -> Option<Arc<Front>> {
-        self.0.get::<FrontPage>(&()).0.clone()
-    }
-    fn sources(&self) -> Arc<Vec<Source>> {
-        self.0.get::<SourceList>(&())
-    }
-    fn source_index(&self, id: &str) -> Option<usize> {
-        self.0.get::<SiteOutline>(&()).source_index(id)
-    }
-    fn passage(
-        &self,
-        key: &crate::model::CiteKey,
-    ) -> Option<(usize, usize, std::ops::Range<usize>)> {
-        self.0.get::<SitePassages>(&()).of_citation(key)
-    }
-    fn corroboration(&self) -> Arc<Corroboration> {
-        self.0.get::<SourceGroups>(&())
-    }
-    fn file(&self, file: FileId) -> Arc<File> {
-        text(self.0, file).0.clone()
-    }
     fn counts(&self, file: FileId) -> Arc<export::Counts> {
         self.0.get::<CodePoints>(&file)
-    }
-    fn settings(&self) -> (Arc<Config>, Option<SiteUrl>) {
-        let globals = self.0.get::<SiteGlobals>(&());
-        (Arc::new(globals.config.clone()), globals.site_url.clone())
     }
 }
 

@@ -24,7 +24,6 @@
 use crate::routes::claim_anchor;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
-use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHasher;
@@ -32,7 +31,7 @@ use serde::Serialize;
 
 use crate::corroborate::Corroboration;
 use crate::date::{DateSpec, PartialDate};
-use crate::files::{File, FileId, floor_char_boundary};
+use crate::files::{FileId, floor_char_boundary};
 use crate::integrity::sha256_hex;
 use crate::model::*;
 use crate::render::Page;
@@ -50,21 +49,11 @@ pub const CONTEXT: usize = 32;
 /// Bytes of text between two code-point checkpoints of a source.
 const STRIDE: usize = 64;
 
-/// What `briefing.json` is made from, read through the engine.
-pub trait Inputs {
-    fn note(&self, i: usize) -> Arc<Note>;
-    fn front(&self) -> Option<Arc<Front>>;
-    fn sources(&self) -> Arc<Vec<Source>>;
-    fn source_index(&self, id: &str) -> Option<usize>;
-    /// A quoted citation's passage number, source and byte range.
-    fn passage(&self, key: &CiteKey) -> Option<(usize, usize, Range<usize>)>;
-    fn corroboration(&self) -> Arc<Corroboration>;
-    /// A file of the briefing (its text and its name).
-    fn file(&self, file: FileId) -> Arc<File>;
+/// What `briefing.json` is made from, read through the engine: what a page
+/// is made from, and each source's code-point checkpoints.
+pub trait Inputs: crate::render::Inputs {
     /// Code-point checkpoints of a source file's text.
     fn counts(&self, file: FileId) -> Arc<Counts>;
-    /// The settings and the site URL.
-    fn settings(&self) -> (Arc<crate::config::Config>, Option<crate::config::SiteUrl>);
 }
 
 /// The header: the schema, the generator, the briefing, the groups.
@@ -124,6 +113,7 @@ struct Exporter<'a> {
     x: &'a dyn Inputs,
     sources: OnceLock<Arc<Vec<Source>>>,
     corroboration: OnceLock<Arc<Corroboration>>,
+    outline: OnceLock<Arc<crate::render::Outline>>,
 }
 
 impl<'a> Exporter<'a> {
@@ -132,7 +122,12 @@ impl<'a> Exporter<'a> {
             x,
             sources: OnceLock::new(),
             corroboration: OnceLock::new(),
+            outline: OnceLock::new(),
         }
+    }
+
+    fn outline(&self) -> &crate::render::Outline {
+        self.outline.get_or_init(|| self.x.outline())
     }
 
     fn sources(&self) -> &[Source] {
@@ -168,8 +163,8 @@ impl<'a> Exporter<'a> {
             threshold: f64,
             groups: Vec<Group<'a>>,
         }
-        let (config, site_url) = self.x.settings();
-        let book = &config.book;
+        let globals = self.x.globals();
+        let (book, site_url) = (&globals.config.book, &globals.site_url);
         let c = self.corroboration();
         let fields = [
             ("schema_version", to_json(&SCHEMA_VERSION)),
@@ -228,7 +223,7 @@ impl<'a> Exporter<'a> {
         }
         let page = "index.html";
         to_json(&FrontOut {
-            file: &self.x.file(f.file).name,
+            file: &self.x.text(f.file).name,
             href: page,
             bottom_line: self.claims(Owner::Front, "bottom_line", page, &f.bottom_line, 0),
             key_facts: self.claims(Owner::Front, "key_facts", page, &f.key_facts, 0),
@@ -316,7 +311,7 @@ impl<'a> Exporter<'a> {
         to_json(&NoteOut {
             id: &n.id,
             kind: kind_name(kind),
-            file: &self.x.file(n.file).name,
+            file: &self.x.text(n.file).name,
             title: &n.title,
             summary: n.summary.as_deref(),
             details,
@@ -368,7 +363,7 @@ impl<'a> Exporter<'a> {
                 let anchor = claim_anchor(field, ci);
                 let support = self
                     .corroboration()
-                    .support_with(claim, |id| self.x.source_index(id))
+                    .support_with(claim, |id| self.outline().source_index(id))
                     .map(|s| SupportOut {
                         sources: s.sources,
                         independent: s.stories,
@@ -390,9 +385,9 @@ impl<'a> Exporter<'a> {
 
     fn citation<'n>(&self, key: CiteKey, cite: &'n Citation) -> CitationOut<'n> {
         let page = format!("sources/{}.html", cite.source);
-        let found = self.x.passage(&key).map(|(n, si, range)| {
+        let found = self.x.passages().of_citation(&key).map(|(n, si, range)| {
             let source = self.sources()[si].file;
-            let file = self.x.file(source);
+            let file = self.x.text(source);
             let text = file.text.as_str();
             let counts = self.x.counts(source);
             let (start, end) = (range.start, range.end);
@@ -462,9 +457,9 @@ impl<'a> Exporter<'a> {
             sha256: Option<&'a str>,
         }
         let s = &self.sources()[i];
-        let file = self.x.file(s.file);
+        let file = self.x.text(s.file);
         let text = file.text.as_str();
-        let meta_file = s.meta.as_ref().map(|m| self.x.file(m.file));
+        let meta_file = s.meta.as_ref().map(|m| self.x.text(m.file));
         to_json(&SourceOut {
             id: &s.id,
             file: &file.name,
