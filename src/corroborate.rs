@@ -162,13 +162,8 @@ impl Corroboration {
         }
     }
 
-    /// Support for one of the briefing's claims; `None` when it cites no
-    /// known source.
-    pub fn support_of(&self, b: &Briefing, claim: &Claim) -> Option<Support> {
-        self.support_with(claim, |id| b.source_index(id))
-    }
-
-    /// [`Corroboration::support_of`], with sources found by `index`.
+    /// How well `claim` is supported, its cited sources found by `index`
+    /// (`None` if it cites no known source).
     pub fn support_with(
         &self,
         claim: &Claim,

@@ -249,11 +249,6 @@ impl Files {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
     }
 
-    /// The file `id` as shared, for a snapshot of one file.
-    pub fn shared(&self, id: FileId) -> Arc<File> {
-        self.files[id.0].clone()
-    }
-
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
         self.get(id).line_col(offset)
