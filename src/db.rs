@@ -21,7 +21,8 @@
 //! | [`LoadedBriefing`] | – | the scan and every file's parse |
 //! | [`NormalizedText`] | source file | its [`Text`] |
 //! | [`QuoteIn`] | source file, quote | the source's [`NormalizedText`] |
-//! | [`TextSha256`] | source file | its [`Text`] |
+//! | [`TextSha256`] | file | its [`Text`] |
+//! | [`InputsDigest`] | – | every input: the scan, each file's [`TextSha256`], the theme, the settings |
 //! | [`SketchOf`] | source file | its [`Text`] (for corroboration) |
 //! | [`CheckBasis`] | – | the sources' IDs and files, the check settings |
 //! | [`ListCheck`] | a note's or the front page's list of claims | that note ([`NoteAt`]), the basis, its files' [`Text`], [`QuoteIn`] |
@@ -44,7 +45,10 @@
 //! | [`ExportJson`] | – | every [`ExportLine`] |
 //!
 //! `briefing build` and `check` run this engine once, from empty; `watch`
-//! and `serve` keep it between rebuilds.
+//! and `serve` keep it between rebuilds. Since every value is a function of
+//! the four inputs, a digest of the inputs ([`inputs_digest`]) stands for the
+//! whole site: `build` records it in the manifest, and a later `build` that
+//! finds the same digest there does not render again.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -98,6 +102,7 @@ pub struct Db {
     normalized: Table<Db, NormalizedText>,
     quote_in: Table<Db, QuoteIn>,
     sha256: Table<Db, TextSha256>,
+    inputs_digest: Table<Db, InputsDigest>,
     sketch: Table<Db, SketchOf>,
     checked: Table<Db, CheckedBriefing>,
     check_basis: Table<Db, CheckBasis>,
@@ -153,6 +158,7 @@ impl Sweep for Db {
         s.table(&mut self.quote_in);
         s.table(&mut self.normalized);
         s.table(&mut self.sha256);
+        s.table(&mut self.inputs_digest);
         s.table(&mut self.sketch);
         s.table(&mut self.config_file);
         s.table(&mut self.note_file);
@@ -273,6 +279,39 @@ query!(Db; QuoteIn: (FileId, String) => Occurrences, quote_in, |cx, key| {
 
 query!(Db; TextSha256: FileId => String, sha256, |cx, file| {
     crate::integrity::sha256_hex(text(cx, *file).0.text.as_bytes())
+});
+
+query!(Db; InputsDigest: () => Option<String>, inputs_digest, |cx, _k| {
+    use sha2::{Digest, Sha256};
+    let scan = cx.input::<ScanInput>(&()).expect("set by the scan");
+    let settings = cx.input::<Settings>(&()).expect("set by the scan");
+    let theme = cx.input::<ThemeState>(&()).expect("set by the scan");
+    let theme = theme.0.as_ref().ok()?;
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(format!("{:?}", settings.site_url).as_bytes());
+    let name = |id: FileId| scan.files.get(id).name.as_str();
+    let layout = (
+        scan.config.map(name),
+        scan.sources.iter().map(|&(id, meta)| (name(id), meta)).collect::<Vec<_>>(),
+        &scan.unreadable,
+        scan.notes.iter().map(|&(id, kind)| (name(id), kind)).collect::<Vec<_>>(),
+        scan.front.map(name),
+    );
+    field(format!("{layout:?}").as_bytes());
+    let read = scan.config.iter().chain(scan.front.iter());
+    let read = read.chain(scan.sources.iter().map(|(id, _)| id));
+    for &id in read.chain(scan.notes.iter().map(|(id, _)| id)) {
+        let file = text(cx, id);
+        field(file.0.name.as_bytes());
+        field(format!("{:?}", (file.0.invalid_utf8_at, file.0.too_large)).as_bytes());
+        field(cx.get::<TextSha256>(&id).as_bytes());
+    }
+    field(&theme.digest);
+    Some(format!("{:x}", h.finalize()))
 });
 
 query!(Db; SketchOf: FileId => TextSketch, sketch, |cx, file| {
@@ -684,6 +723,36 @@ pub fn scan(engine: &mut Engine<Db>, root: &Path, settings: Settings) -> Result<
     let theme = theme::load(root, &mut engine.db.files)?;
     engine.set::<ThemeState>((), Some(ThemeState(theme.map(Arc::new))));
     Ok(engine.db.files.clone())
+}
+
+/// A SHA-256 of every input of the engine (see [`InputsDigest`]) and of the
+/// program itself (a new version may render differently). Two builds with
+/// the same digest publish the same site. `None` when the program cannot
+/// be identified or the theme is unusable.
+pub fn inputs_digest(engine: &Engine<Db>) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let program = std::env::current_exe().ok()?.metadata().ok()?;
+    let inputs = engine.cx().get::<InputsDigest>(&());
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    h.update(format!(
+        "{:?}",
+        (program.len(), program.modified().ok(), identity(&program))
+    ));
+    h.update(inputs.as_deref()?);
+    Some(format!("{:x}", h.finalize()))
+}
+
+/// Which file the program is, where the platform tells.
+#[cfg(unix)]
+fn identity(m: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
 }
 
 /// [`scan`], then the loaded briefing.

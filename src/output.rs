@@ -30,6 +30,9 @@ use crate::render::Page;
 pub const MANIFEST: &str = ".briefing-manifest";
 /// First line of a manifest that records hashes.
 const MANIFEST_HEADER: &str = "# briefing manifest 2: hash path";
+/// The manifest line recording what the site was built from: a hash of
+/// every input of the build (see [`crate::db::inputs_digest`]).
+const INPUTS_MARK: &str = "# inputs ";
 /// In the names of staging directories: `.NAME.briefing-stage-PID`.
 const STAGE_MARK: &str = ".briefing-stage-";
 /// The lock file beside the build directory: `.NAME.briefing-lock`.
@@ -180,8 +183,35 @@ impl Drop for OutputCache {
 /// Path → hash of the bytes a build published there.
 type Manifest = BTreeMap<String, u64>;
 
-/// Publishes `pages` as the site in `dest` (see the module docs).
-pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<WriteStats> {
+/// Whether the live site in `dest` was built from exactly `inputs` (its
+/// manifest says so) and every file it lists is still there: then a build
+/// of the same inputs would publish the same bytes, and need not render.
+/// Returns how many files the site has. Checked under the build lock, so
+/// never against a site being published.
+pub fn current(dest: &Path, inputs: &str) -> Result<Option<usize>> {
+    if !dest.is_dir() {
+        return Ok(None);
+    }
+    let (parent, name) = split(dest)?;
+    let _lock = Lock::acquire(&parent, &name)?;
+    if read_inputs(dest).as_deref() != Some(inputs) {
+        return Ok(None);
+    }
+    let manifest = read_manifest(dest);
+    let whole = manifest
+        .par_iter()
+        .all(|(p, _)| fs::symlink_metadata(dest.join(p)).is_ok_and(|m| m.is_file()));
+    Ok(whole.then_some(manifest.len()))
+}
+
+/// Publishes `pages` as the site in `dest` (see the module docs), recording
+/// `inputs` (what they were built from, if known) in the manifest.
+pub fn write(
+    dest: &Path,
+    pages: &[Page],
+    inputs: Option<&str>,
+    cache: &mut OutputCache,
+) -> Result<WriteStats> {
     let (parent, name) = split(dest)?;
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
     let _lock = Lock::acquire(&parent, &name)?;
@@ -204,6 +234,16 @@ pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<Wri
     if up_to_date(dest, pages, &hashes, &previous) {
         // Nothing to publish: staging and swapping would only cost two
         // directory entries per file (on some disks, most of a build).
+        // Only the record of the inputs may be new (an edit that changed
+        // no output): it is replaced in one rename.
+        if read_inputs(dest).as_deref() != inputs {
+            let text = manifest_text(pages, &hashes, inputs);
+            let temp = dest.join(format!("{MANIFEST}.{}", std::process::id()));
+            remove_if_there(&temp)?;
+            write_new(&temp, text.as_bytes())?;
+            fs::rename(&temp, dest.join(MANIFEST))
+                .with_context(|| format!("cannot update {}", dest.join(MANIFEST).display()))?;
+        }
         cache.spare = spare;
         cache.hashes = pages
             .iter()
@@ -219,7 +259,7 @@ pub fn write(dest: &Path, pages: &[Page], cache: &mut OutputCache) -> Result<Wri
         Some(spare) => Stage::reuse(spare.path, spare.holds),
         None => Stage::create(&parent, &name)?,
     };
-    let (stats, published) = stage.fill(dest, pages, &hashes, &previous)?;
+    let (stats, published) = stage.fill(dest, pages, &hashes, &previous, inputs)?;
     let old = stage.publish(dest, cache.keep_spare)?;
     cache.spare = old.map(|path| Spare {
         path,
@@ -352,6 +392,7 @@ impl Stage {
         pages: &[Page],
         hashes: &[u64],
         previous: &Manifest,
+        inputs: Option<&str>,
     ) -> Result<(WriteStats, Manifest)> {
         let dirs: BTreeSet<&Path> = pages
             .iter()
@@ -416,13 +457,12 @@ impl Stage {
                 rel == MANIFEST || produced.contains(rel)
             })?;
         }
-        let mut text = String::from(MANIFEST_HEADER);
-        text.push('\n');
-        let mut manifest = Manifest::new();
-        for (page, &hash) in pages.iter().zip(hashes) {
-            text.push_str(&format!("{hash:016x} {}\n", page.path));
-            manifest.insert(page.path.clone(), hash);
-        }
+        let text = manifest_text(pages, hashes, inputs);
+        let manifest: Manifest = pages
+            .iter()
+            .zip(hashes)
+            .map(|(page, &hash)| (page.path.clone(), hash))
+            .collect();
         let path = self.path.join(MANIFEST);
         remove_if_there(&path)?;
         write_new(&path, text.as_bytes())?;
@@ -648,6 +688,29 @@ pub fn clean(dest: &Path) -> Result<usize> {
 
 /// The manifest of `dest`: each path with its hash (0 in a manifest of the
 /// older format, which lists paths only, so nothing is linked from it).
+/// The manifest of a site of `pages`, built from `inputs`.
+fn manifest_text(pages: &[Page], hashes: &[u64], inputs: Option<&str>) -> String {
+    let mut text = String::from(MANIFEST_HEADER);
+    text.push('\n');
+    if let Some(inputs) = inputs {
+        text.push_str(&format!("{INPUTS_MARK}{inputs}\n"));
+    }
+    for (page, &hash) in pages.iter().zip(hashes) {
+        text.push_str(&format!("{hash:016x} {}\n", page.path));
+    }
+    text
+}
+
+/// What the live site's manifest says it was built from.
+fn read_inputs(dest: &Path) -> Option<String> {
+    let text = fs::read_to_string(dest.join(MANIFEST)).ok()?;
+    let mut lines = text.lines();
+    if lines.next() != Some(MANIFEST_HEADER) {
+        return None;
+    }
+    lines.next()?.strip_prefix(INPUTS_MARK).map(str::to_owned)
+}
+
 fn read_manifest(dest: &Path) -> Manifest {
     let Ok(text) = fs::read_to_string(dest.join(MANIFEST)) else {
         return Manifest::new();
@@ -655,6 +718,7 @@ fn read_manifest(dest: &Path) -> Manifest {
     let hashed = text.starts_with(MANIFEST_HEADER);
     text.lines()
         .skip(usize::from(hashed))
+        .filter(|line| !(hashed && line.starts_with('#')))
         .filter_map(|line| {
             if !hashed {
                 return Some((line.to_owned(), 0));
@@ -722,6 +786,7 @@ mod tests {
         let s = write(
             &dest,
             &[page("a.html", "1"), page("x/b.html", "2")],
+            None,
             &mut cache,
         )
         .unwrap();
@@ -737,6 +802,7 @@ mod tests {
         let s = write(
             &dest,
             &[page("a.html", "1"), page("c.html", "3")],
+            None,
             &mut cache,
         )
         .unwrap();
@@ -796,7 +862,7 @@ mod tests {
                 fs::remove_file(dest.join("CNAME")).unwrap();
             }
             let pages: Vec<Page> = pages.iter().map(|(p, t)| page(p, t)).collect();
-            stats.push(write(&dest, &pages, &mut cache).unwrap());
+            stats.push(write(&dest, &pages, None, &mut cache).unwrap());
             let mut expected: BTreeMap<String, String> = pages
                 .iter()
                 .map(|p| (p.path.clone(), String::from_utf8(p.bytes.to_vec()).unwrap()))
@@ -820,11 +886,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("book");
         let pages = [page("a.html", "1"), page("x/b.html", "2")];
-        write(&dest, &pages, &mut OutputCache::default()).unwrap();
-        let s = write(&dest, &pages, &mut OutputCache::default()).unwrap();
+        write(&dest, &pages, None, &mut OutputCache::default()).unwrap();
+        let s = write(&dest, &pages, None, &mut OutputCache::default()).unwrap();
         assert_eq!((s.written, s.unchanged, s.removed), (0, 2, 0));
         fs::remove_file(dest.join("x/b.html")).unwrap();
-        let s = write(&dest, &pages, &mut OutputCache::default()).unwrap();
+        let s = write(&dest, &pages, None, &mut OutputCache::default()).unwrap();
         assert_eq!(s.written, 1, "{s:?}");
         assert_eq!(fs::read_to_string(dest.join("x/b.html")).unwrap(), "2");
     }

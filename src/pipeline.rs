@@ -57,6 +57,11 @@ struct Compiled {
     warnings: usize,
     /// `[build] build-dir` from book.toml.
     build_dir: PathBuf,
+    /// The digest of the build's inputs (see [`db::inputs_digest`]).
+    inputs: Option<String>,
+    /// Set when the live site was built from these very inputs and is
+    /// whole: nothing was rendered. How many files it has.
+    current: Option<usize>,
 }
 
 /// Loads, checks and (if `do_render`) renders; prints every problem found.
@@ -68,6 +73,7 @@ fn compile(
     verb: &str,
     render: Render,
     cache: &mut Cache,
+    dest: Option<&Path>,
 ) -> Result<Result<Compiled, String>> {
     let settings = crate::db::Settings {
         site_url: match &opts.site_url {
@@ -102,7 +108,22 @@ fn compile(
         .to_owned();
     let mut pages = Vec::new();
     let mut whole = None;
+    // A one-shot build whose inputs are those the live site was built
+    // from would publish the same bytes: it stops after the checks, whose
+    // diagnostics are the same too (links were checked when it published).
+    let mut inputs = None;
+    let mut current = None;
     if tally.errors == 0 && render != Render::Nothing {
+        inputs = db::inputs_digest(&cache.engine);
+    }
+    if render == Render::All && !cache.defers_whole() {
+        // A build directory that cannot be used is reported by the write.
+        let dest = destination(root, dest.unwrap_or(&briefing.config.build.build_dir));
+        if let (Some(digest), Ok(dest)) = (&inputs, dest) {
+            current = output::current(&dest, digest)?;
+        }
+    }
+    if tally.errors == 0 && render != Render::Nothing && current.is_none() {
         let engine = &cache.engine;
         let rendered = match render {
             Render::All => {
@@ -146,6 +167,8 @@ fn compile(
             base,
             warnings: tally.warnings,
             build_dir: briefing.config.build.build_dir.clone(),
+            inputs,
+            current,
         })
     } else {
         let mut text = diag::to_plain(&files, &diags);
@@ -192,7 +215,7 @@ fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -
 pub fn check(root: &Path, opts: Options) -> Result<Status> {
     let started = Instant::now();
     let mut cache = Cache::default();
-    let compiled = compile(root, &opts, "check", Render::Nothing, &mut cache)?;
+    let compiled = compile(root, &opts, "check", Render::Nothing, &mut cache, None)?;
     // The process ends right after; freeing every table would only cost time.
     std::mem::forget(cache);
     match compiled {
@@ -267,7 +290,7 @@ fn build_once(
     // from the whole briefing right after, once a first site is out.
     let split = cache.defers_whole() && cache.last_whole.is_some();
     let render = if split { Render::Pages } else { Render::All };
-    let rendered = match compile(root, opts, "build", render, cache)? {
+    let rendered = match compile(root, opts, "build", render, cache, dest)? {
         Ok(rendered) => rendered,
         Err(problems) => return Ok(nothing_written(problems)),
     };
@@ -280,12 +303,17 @@ fn build_once(
         warnings: rendered.warnings,
         dest: dest.clone(),
     };
+    if let Some(files) = rendered.current {
+        report.stats.unchanged = files;
+        report.pages = files;
+        return Ok(report);
+    }
     let whole = match rendered.whole {
         Some(whole) => whole,
         None => {
             let mut site = rendered.pages.clone();
             site.extend(cache.last_whole.iter().flatten().map(|(p, _)| p.clone()));
-            report.stats = output::write(&dest, &site, &mut cache.output)?;
+            report.stats = output::write(&dest, &site, None, &mut cache.output)?;
             match finish_whole(cache, &rendered.pages, &rendered.base, opts)? {
                 Ok(whole) => whole,
                 Err(problems) => {
@@ -302,7 +330,7 @@ fn build_once(
     // Every value this build did not read belongs to files or pages that
     // are gone: free it.
     cache.engine.sweep();
-    let stats = output::write(&dest, &site, &mut cache.output)?;
+    let stats = output::write(&dest, &site, rendered.inputs.as_deref(), &mut cache.output)?;
     report.stats = report.stats.then(stats);
     report.pages = site.len();
     if cache.defers_whole() {

@@ -219,6 +219,77 @@ fn a_second_build_rewrites_nothing_and_removes_deleted_notes() {
     assert!(!t.exists("book/questions/who-did-it.html"));
 }
 
+/// A build whose inputs are those the live site was built from publishes
+/// nothing; any change to anything a build reads — a note, a source, a
+/// template or static file, book.toml, `--site-url`, the site itself — must
+/// still give exactly the site of a fresh build, and the warnings are told
+/// every time.
+#[test]
+fn a_build_with_unchanged_inputs_publishes_nothing_and_any_change_is_seen() {
+    let t = BriefingTest::new("basic");
+    let same_as_fresh = |t: &BriefingTest, extra: &[&str], step: &str| {
+        let fresh = tempfile::tempdir().unwrap();
+        let dest = fresh.path().join("site");
+        let mut args = vec!["build", "--dest-dir", dest.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        t.run(&args).expect_success();
+        support::assert_same_site(&t.path().join("book"), &dest, step);
+    };
+    t.run(&["build"]).expect_success();
+    t.run(&["build"])
+        .expect_success()
+        .expect_stderr("0 written");
+
+    let note = "content/who/ministry.yaml";
+    let text = t
+        .read(note)
+        .replace("The Ministry confirmed", "The Ministry later confirmed");
+    let t = t.file(note, &text);
+    t.run(&["build"])
+        .expect_success()
+        .expect_no_stderr("0 written");
+    assert!(t.read("book/who/ministry.html").contains("later confirmed"));
+    same_as_fresh(&t, &[], "a note edited");
+
+    let t = t.file("templates/static/extra.css", "body { color: red }");
+    t.run(&["build"]).expect_success();
+    same_as_fresh(&t, &[], "a static file added");
+    let t = t.file("templates/static/extra.css", "body { color: blue }");
+    t.run(&["build"]).expect_success();
+    assert!(t.read("book/static/extra.css").contains("blue"));
+    same_as_fresh(&t, &[], "a static file edited");
+
+    let config = t
+        .read("book.toml")
+        .replace("Basic fixture", "Renamed fixture");
+    let t = t.file("book.toml", &config);
+    t.run(&["build"]).expect_success();
+    assert!(t.read("book/index.html").contains("Renamed fixture"));
+    same_as_fresh(&t, &[], "book.toml edited");
+
+    let url = ["--site-url", "https://example.org/sub/"];
+    t.run(&["build", url[0], url[1]]).expect_success();
+    same_as_fresh(&t, &url, "--site-url given");
+    t.run(&["build"]).expect_success();
+    same_as_fresh(&t, &[], "--site-url dropped");
+
+    fs::remove_file(t.path().join("book/who/ministry.html")).unwrap();
+    t.run(&["build"])
+        .expect_success()
+        .expect_stderr("1 written");
+    same_as_fresh(&t, &[], "a page of the site deleted");
+
+    // An edit that changes no output is recorded, and warnings are told
+    // again by builds that render nothing.
+    let t = t.file("content/sources/unused.txt", "A text that no note cites.\n");
+    t.run(&["build"]).expect_success().expect_stderr("uncited");
+    t.run(&["build"])
+        .expect_success()
+        .expect_stderr("0 written")
+        .expect_stderr("uncited");
+    same_as_fresh(&t, &[], "an uncited source added");
+}
+
 #[test]
 fn init_creates_a_briefing_that_builds_without_warnings() {
     let dir = tempfile::tempdir().unwrap();

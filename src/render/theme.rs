@@ -74,6 +74,9 @@ pub struct Theme {
     pub statics: Vec<(String, Vec<u8>)>,
     /// Hash of every template and static file: part of every page's key.
     pub fingerprint: u64,
+    /// SHA-256 of every template and static file, with their names: what
+    /// a site records it was built from (see [`crate::db::inputs_digest`]).
+    pub digest: [u8; 32],
 }
 
 /// Loads the theme for the briefing at `root`. Template syntax errors are
@@ -172,12 +175,25 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
         std::hash::Hash::hash(&statics, &mut h);
         std::hash::Hasher::finish(&h)
     };
+    let digest = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let named = raw.iter().map(|(n, t)| (*n, t.as_bytes()));
+        for (name, bytes) in named.chain(statics.iter().map(|(n, b)| (n.as_str(), &b[..]))) {
+            for part in [name.as_bytes(), bytes] {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part);
+            }
+        }
+        h.finalize().into()
+    };
     // Parsed, then checked for recursion and depth, which would crash.
     match super::template_graph::add_templates(&mut tera, &templates, files) {
         Ok(()) => Ok(Ok(Theme {
             tera,
             statics,
             fingerprint,
+            digest,
         })),
         Err(Refused::Tera(e)) => Ok(Err(vec![template_diagnostic(&e, &templates, files)])),
         Err(Refused::Found(diagnostics)) => Ok(Err(diagnostics)),
