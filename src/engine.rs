@@ -262,6 +262,15 @@ impl<Db, Q: Query<Db>> Table<Db, Q> {
         self.len() == 0
     }
 
+    /// Drops every memo's value (keeping the slots, which readers may hold):
+    /// the next read computes it again.
+    fn discard(&self) {
+        let slots = self.slots.read().unwrap_or_else(PoisonError::into_inner);
+        for slot in slots.values() {
+            *lock(&slot.memo) = None;
+        }
+    }
+
     /// Drops the memos not verified at `now`. Safe right after a full pass:
     /// a memo verified at `now` had all its dependencies brought up to `now`
     /// too, so no memo that stays holds a slot that goes.
@@ -445,6 +454,13 @@ impl<Db: Sync + Send + 'static> Engine<Db> {
         sweeper.freed
     }
 
+    /// Drops every value of query `Q`, for a value whose last reader is done
+    /// (a one-shot build's print sections, once `print.html` is written).
+    /// Costs nothing in correctness: a later read computes it again.
+    pub fn discard<Q: Query<Db>>(&self) {
+        Q::table(&self.db).discard();
+    }
+
     /// Runs `Q::compute`, returning its value and what it read.
     fn compute<Q: Query<Db>>(
         &self,
@@ -477,6 +493,15 @@ impl<'e, Db: Sync + Send + 'static> Cx<'e, Db> {
         let slot = Q::table(&self.engine.db).slot(key);
         let (value, _) = slot.fetch(self.engine);
         self.deps.borrow_mut().push(slot);
+        value
+    }
+
+    /// The value of query `Q` for `key`, computed here and not kept: for a
+    /// value read once (a page of a one-shot build, written and dropped).
+    /// What its computation read is recorded as read by this one.
+    pub fn once<Q: Query<Db>>(&self, key: &Q::Key) -> Q::Value {
+        let (value, deps) = self.engine.compute::<Q>(key, None);
+        self.deps.borrow_mut().extend(deps);
         value
     }
 
@@ -674,6 +699,25 @@ mod tests {
         assert_eq!(*e.cx().get::<Label>(&1), "even");
         assert_eq!(runs(&e), [("len", 1)]);
 
+        e.set::<Text>(1, Some("abc".into()));
+        assert_eq!(*e.cx().get::<Label>(&1), "odd");
+        assert_eq!(runs(&e), [("label", 1), ("len", 1), ("parity", 1)]);
+    }
+
+    #[test]
+    fn a_value_computed_once_or_discarded_is_computed_again_when_read() {
+        let mut e = engine(&[(1, "ab")]);
+        // `once` computes and keeps nothing of its own; what it read is kept.
+        assert_eq!(e.cx().once::<Label>(&1), "even");
+        assert_eq!(runs(&e), [("label", 1), ("len", 1), ("parity", 1)]);
+        assert_eq!(*e.cx().get::<Label>(&1), "even");
+        assert_eq!(runs(&e), [("label", 1)]);
+
+        // A discarded value is computed again, and its readers stay right.
+        e.discard::<Parity>();
+        assert!(*e.cx().get::<Parity>(&1));
+        assert_eq!(runs(&e), [("parity", 1)]);
+        e.discard::<Len>();
         e.set::<Text>(1, Some("abc".into()));
         assert_eq!(*e.cx().get::<Label>(&1), "odd");
         assert_eq!(runs(&e), [("label", 1), ("len", 1), ("parity", 1)]);

@@ -212,67 +212,252 @@ pub fn write(
     inputs: Option<&str>,
     cache: &mut OutputCache,
 ) -> Result<WriteStats> {
-    let (parent, name) = split(dest)?;
-    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let _lock = Lock::acquire(&parent, &name)?;
-    if dest.exists() && !dest.is_dir() {
-        bail!("{} exists and is not a directory", dest.display());
-    }
-    let previous = read_manifest(dest);
-    let spare = cache
-        .spare
-        .take()
-        .filter(|s| s.dest == dest && s.live == previous && s.path.is_dir());
-    remove_stale_stages(&parent, &name, spare.as_ref().map(|s| s.path.as_path()));
-    let hashes: Vec<u64> = pages
-        .par_iter()
-        .map(|p| match cache.hashes.get(&p.path) {
-            Some(&(key, hash)) if key == p.key => hash,
-            _ => hash_bytes(&p.bytes),
-        })
-        .collect();
-    if up_to_date(dest, pages, &hashes, &previous) {
+    let publisher = Publisher::begin(dest, cache)?;
+    let hashes: Vec<u64> = pages.par_iter().map(|p| publisher.hash_of(p)).collect();
+    if up_to_date(dest, pages, &hashes, &publisher.previous) {
         // Nothing to publish: staging and swapping would only cost two
         // directory entries per file (on some disks, most of a build).
-        // Only the record of the inputs may be new (an edit that changed
-        // no output): it is replaced in one rename.
-        if read_inputs(dest).as_deref() != inputs {
-            let text = manifest_text(pages, &hashes, inputs);
-            let temp = dest.join(format!("{MANIFEST}.{}", std::process::id()));
-            remove_if_there(&temp)?;
-            write_new(&temp, text.as_bytes())?;
-            fs::rename(&temp, dest.join(MANIFEST))
-                .with_context(|| format!("cannot update {}", dest.join(MANIFEST).display()))?;
-        }
-        cache.spare = spare;
-        cache.hashes = pages
+        let records = pages
             .iter()
             .zip(&hashes)
-            .map(|(p, &h)| (p.path.clone(), (p.key, h)))
+            .map(|(p, &hash)| Record {
+                path: p.path.clone(),
+                key: p.key,
+                hash,
+                new: false,
+            })
             .collect();
-        return Ok(WriteStats {
-            unchanged: pages.len(),
-            ..WriteStats::default()
-        });
+        return publisher.keep_live(records, inputs, cache);
     }
-    let stage = match spare {
-        Some(spare) => Stage::reuse(spare.path, spare.holds),
-        None => Stage::create(&parent, &name)?,
-    };
-    let (stats, published) = stage.fill(dest, pages, &hashes, &previous, inputs)?;
-    let old = stage.publish(dest, cache.keep_spare)?;
-    cache.spare = old.map(|path| Spare {
-        path,
-        dest: dest.to_path_buf(),
-        holds: previous,
-        live: published,
-    });
-    cache.hashes = pages
-        .iter()
+    pages
+        .par_iter()
         .zip(&hashes)
-        .map(|(p, &h)| (p.path.clone(), (p.key, h)))
-        .collect();
-    Ok(stats)
+        .try_for_each(|(page, &hash)| publisher.put_hashed(page, hash))?;
+    publisher.finish(inputs, cache)
+}
+
+/// A site being published file by file: each page goes into the stage as
+/// soon as it is made (so a build need not hold its pages in memory), and
+/// [`Publisher::finish`] swaps the stage in. Holds the build lock; dropped
+/// unfinished, it removes the stage and the live site is untouched.
+pub struct Publisher {
+    dest: PathBuf,
+    _lock: Lock,
+    /// The live site's manifest.
+    previous: Manifest,
+    stage: Stage,
+    keep_spare: bool,
+    /// Each page's hash by its key, from the last build (see [`OutputCache`]).
+    known: HashMap<String, (u64, u64)>,
+    put: std::sync::Mutex<Vec<Record>>,
+    /// Folders made in the stage.
+    dirs: std::sync::Mutex<BTreeSet<PathBuf>>,
+}
+
+/// A file put into the stage.
+struct Record {
+    path: String,
+    key: u64,
+    hash: u64,
+    /// Whether the live site lacks these bytes at this path (so they were
+    /// written, or are held by the stage from before).
+    new: bool,
+}
+
+impl Publisher {
+    /// Takes the build lock of `dest` and prepares a stage beside it (the
+    /// kept spare, if it is still the site before last).
+    pub fn begin(dest: &Path, cache: &mut OutputCache) -> Result<Publisher> {
+        let (parent, name) = split(dest)?;
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let lock = Lock::acquire(&parent, &name)?;
+        if dest.exists() && !dest.is_dir() {
+            bail!("{} exists and is not a directory", dest.display());
+        }
+        let previous = read_manifest(dest);
+        let spare = cache
+            .spare
+            .take()
+            .filter(|s| s.dest == dest && s.live == previous && s.path.is_dir());
+        remove_stale_stages(&parent, &name, spare.as_ref().map(|s| s.path.as_path()));
+        let stage = match spare {
+            Some(spare) => Stage::reuse(spare.path, spare.holds),
+            None => Stage::create(&parent, &name)?,
+        };
+        Ok(Publisher {
+            dest: dest.to_path_buf(),
+            _lock: lock,
+            previous,
+            stage,
+            keep_spare: cache.keep_spare,
+            known: std::mem::take(&mut cache.hashes),
+            put: Default::default(),
+            dirs: Default::default(),
+        })
+    }
+
+    /// The hash of a page's bytes (remembered by key from the last build).
+    fn hash_of(&self, page: &Page) -> u64 {
+        match self.known.get(&page.path) {
+            Some(&(key, hash)) if key == page.key => hash,
+            _ => hash_bytes(&page.bytes),
+        }
+    }
+
+    /// Puts a page into the stage: kept if the stage already holds its
+    /// bytes, linked from the live site when its manifest says its bytes
+    /// are there, else written.
+    pub fn put(&self, page: &Page) -> Result<()> {
+        self.put_hashed(page, self.hash_of(page))
+    }
+
+    fn put_hashed(&self, page: &Page, hash: u64) -> Result<()> {
+        if !is_safe_relative(&page.path) {
+            bail!("refusing to write outside the site: {}", page.path);
+        }
+        let to = self.stage.path.join(&page.path);
+        let unchanged = self.previous.get(&page.path) == Some(&hash);
+        let held = self.stage.holds.get(&page.path);
+        let new = if held == Some(&hash) {
+            !unchanged
+        } else {
+            if held.is_some() {
+                remove_if_there(&to)?;
+            }
+            self.make_parent(Path::new(&page.path))?;
+            let linked = unchanged && fs::hard_link(self.dest.join(&page.path), &to).is_ok();
+            if !linked {
+                write_new(&to, &page.bytes)?;
+            }
+            !linked
+        };
+        lock(&self.put).push(Record {
+            path: page.path.clone(),
+            key: page.key,
+            hash,
+            new,
+        });
+        Ok(())
+    }
+
+    /// Makes the stage's folder for a file at `rel`, once.
+    fn make_parent(&self, rel: &Path) -> Result<()> {
+        let Some(dir) = rel.parent().filter(|d| !d.as_os_str().is_empty()) else {
+            return Ok(());
+        };
+        if lock(&self.dirs).contains(dir) {
+            return Ok(());
+        }
+        let path = self.stage.path.join(dir);
+        fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        lock(&self.dirs).insert(dir.to_path_buf());
+        Ok(())
+    }
+
+    /// Completes the stage — removes what it holds that was not put,
+    /// carries over what the author keeps in the live site, writes the
+    /// manifest — and swaps it in.
+    pub fn finish(self, inputs: Option<&str>, cache: &mut OutputCache) -> Result<WriteStats> {
+        let records = self.put.into_inner().unwrap_or_else(|e| e.into_inner());
+        let (dest, previous, stage) = (&self.dest, &self.previous, &self.stage);
+        let mut stats = WriteStats::default();
+        for r in &records {
+            if r.new {
+                stats.written += 1;
+            } else {
+                stats.unchanged += 1;
+            }
+        }
+        let produced: BTreeSet<&str> = records.iter().map(|r| r.path.as_str()).collect();
+        stats.removed = previous
+            .keys()
+            .filter(|p| !produced.contains(p.as_str()) && dest.join(p).is_file())
+            .count();
+        for gone in stage
+            .holds
+            .keys()
+            .filter(|p| !produced.contains(p.as_str()))
+        {
+            if is_safe_relative(gone) {
+                let path = stage.path.join(gone);
+                remove_if_there(&path)?;
+                remove_empty_parents(&stage.path, &path);
+            }
+        }
+        let ours =
+            |rel: &str| rel == MANIFEST || previous.contains_key(rel) || produced.contains(rel);
+        if dest.is_dir() {
+            carry_over(dest, &stage.path, Path::new(""), &ours)?;
+        }
+        if !stage.holds.is_empty() {
+            // The author's files that were carried into this stage before
+            // and are gone from the live site since.
+            prune(dest, &stage.path, Path::new(""), &|rel: &str| {
+                rel == MANIFEST || produced.contains(rel)
+            })?;
+        }
+        let path = stage.path.join(MANIFEST);
+        remove_if_there(&path)?;
+        write_new(&path, manifest_text(&records, inputs).as_bytes())?;
+        let published: Manifest = records.iter().map(|r| (r.path.clone(), r.hash)).collect();
+        let old = self.stage.publish(&self.dest, self.keep_spare)?;
+        cache.spare = old.map(|path| Spare {
+            path,
+            dest: self.dest.clone(),
+            holds: self.previous,
+            live: published,
+        });
+        cache.hashes = known(records);
+        Ok(stats)
+    }
+
+    /// Leaves the live site as it is (it already is `records`), but for the
+    /// record of the inputs, which may be new (an edit that changed no
+    /// output): it is replaced in one rename.
+    fn keep_live(
+        self,
+        records: Vec<Record>,
+        inputs: Option<&str>,
+        cache: &mut OutputCache,
+    ) -> Result<WriteStats> {
+        if read_inputs(&self.dest).as_deref() != inputs {
+            let temp = self.dest.join(format!("{MANIFEST}.{}", std::process::id()));
+            remove_if_there(&temp)?;
+            write_new(&temp, manifest_text(&records, inputs).as_bytes())?;
+            let path = self.dest.join(MANIFEST);
+            fs::rename(&temp, &path)
+                .with_context(|| format!("cannot update {}", path.display()))?;
+        }
+        let unchanged = records.len();
+        if !self.stage.holds.is_empty() {
+            // A spare stays the spare.
+            let holds = self.stage.holds.clone();
+            cache.spare = Some(Spare {
+                path: self.stage.keep(),
+                dest: self.dest.clone(),
+                holds,
+                live: self.previous,
+            });
+        }
+        cache.hashes = known(records);
+        Ok(WriteStats {
+            unchanged,
+            ..WriteStats::default()
+        })
+    }
+}
+
+/// What the next build may know of each page's hash.
+fn known(records: Vec<Record>) -> HashMap<String, (u64, u64)> {
+    records
+        .into_iter()
+        .map(|r| (r.path, (r.key, r.hash)))
+        .collect()
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Whether the live site already is exactly `pages`: its manifest lists
@@ -381,92 +566,10 @@ impl Stage {
         }
     }
 
-    /// Puts every page into the stage — kept if the stage already holds its
-    /// bytes, linked from `dest` when the live manifest says its bytes are
-    /// there, else written — removes what the stage holds that is no longer
-    /// produced, carries over what the author keeps in `dest`, and writes
-    /// the new manifest, which it also returns.
-    fn fill(
-        &self,
-        dest: &Path,
-        pages: &[Page],
-        hashes: &[u64],
-        previous: &Manifest,
-        inputs: Option<&str>,
-    ) -> Result<(WriteStats, Manifest)> {
-        let dirs: BTreeSet<&Path> = pages
-            .iter()
-            .filter_map(|p| Path::new(&p.path).parent())
-            .filter(|d| !d.as_os_str().is_empty())
-            .collect();
-        for dir in dirs {
-            let path = self.path.join(dir);
-            fs::create_dir_all(&path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-        }
-        let linked: Vec<Result<bool>> = pages
-            .par_iter()
-            .zip(hashes)
-            .map(|(page, hash)| {
-                if !is_safe_relative(&page.path) {
-                    bail!("refusing to write outside the site: {}", page.path);
-                }
-                let to = self.path.join(&page.path);
-                let unchanged = previous.get(&page.path) == Some(hash);
-                match self.holds.get(&page.path) {
-                    Some(held) if held == hash => return Ok(unchanged),
-                    Some(_) => remove_if_there(&to)?,
-                    None => {}
-                }
-                if unchanged && fs::hard_link(dest.join(&page.path), &to).is_ok() {
-                    return Ok(true);
-                }
-                write_new(&to, &page.bytes)?;
-                Ok(false)
-            })
-            .collect();
-        let mut stats = WriteStats::default();
-        for outcome in linked {
-            if outcome? {
-                stats.unchanged += 1;
-            } else {
-                stats.written += 1;
-            }
-        }
-        let produced: BTreeSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-        stats.removed = previous
-            .keys()
-            .filter(|p| !produced.contains(p.as_str()) && dest.join(p).is_file())
-            .count();
-        for gone in self.holds.keys().filter(|p| !produced.contains(p.as_str())) {
-            if is_safe_relative(gone) {
-                let path = self.path.join(gone);
-                remove_if_there(&path)?;
-                remove_empty_parents(&self.path, &path);
-            }
-        }
-        let ours =
-            |rel: &str| rel == MANIFEST || previous.contains_key(rel) || produced.contains(rel);
-        if dest.is_dir() {
-            carry_over(dest, &self.path, Path::new(""), &ours)?;
-        }
-        if !self.holds.is_empty() {
-            // The author's files that were carried into this stage before
-            // and are gone from the live site since.
-            prune(dest, &self.path, Path::new(""), &|rel: &str| {
-                rel == MANIFEST || produced.contains(rel)
-            })?;
-        }
-        let text = manifest_text(pages, hashes, inputs);
-        let manifest: Manifest = pages
-            .iter()
-            .zip(hashes)
-            .map(|(page, &hash)| (page.path.clone(), hash))
-            .collect();
-        let path = self.path.join(MANIFEST);
-        remove_if_there(&path)?;
-        write_new(&path, text.as_bytes())?;
-        Ok((stats, manifest))
+    /// Leaves the stage where it is (to be the next stage); its path.
+    fn keep(mut self) -> PathBuf {
+        self.published = true;
+        std::mem::take(&mut self.path)
     }
 
     /// Makes the stage the live site in one atomic step. The previous site
@@ -686,17 +789,18 @@ pub fn clean(dest: &Path) -> Result<usize> {
     Ok(removed)
 }
 
-/// The manifest of `dest`: each path with its hash (0 in a manifest of the
-/// older format, which lists paths only, so nothing is linked from it).
-/// The manifest of a site of `pages`, built from `inputs`.
-fn manifest_text(pages: &[Page], hashes: &[u64], inputs: Option<&str>) -> String {
+/// The manifest of a site of `records`, built from `inputs`: in the order
+/// of paths, whatever order they were made in.
+fn manifest_text(records: &[Record], inputs: Option<&str>) -> String {
     let mut text = String::from(MANIFEST_HEADER);
     text.push('\n');
     if let Some(inputs) = inputs {
         text.push_str(&format!("{INPUTS_MARK}{inputs}\n"));
     }
-    for (page, &hash) in pages.iter().zip(hashes) {
-        text.push_str(&format!("{hash:016x} {}\n", page.path));
+    let mut sorted: Vec<&Record> = records.iter().collect();
+    sorted.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    for r in sorted {
+        text.push_str(&format!("{:016x} {}\n", r.hash, r.path));
     }
     text
 }
@@ -711,6 +815,8 @@ fn read_inputs(dest: &Path) -> Option<String> {
     lines.next()?.strip_prefix(INPUTS_MARK).map(str::to_owned)
 }
 
+/// The manifest of `dest`: each path with its hash (0 in a manifest of the
+/// older format, which lists paths only, so nothing is linked from it).
 fn read_manifest(dest: &Path) -> Manifest {
     let Ok(text) = fs::read_to_string(dest.join(MANIFEST)) else {
         return Manifest::new();

@@ -189,9 +189,28 @@ impl Timings {
 
     fn lap(&mut self, stage: &str) {
         if let Some(at) = &mut self.0 {
-            eprintln!("timing: {stage} {:.1} ms", at.elapsed().as_secs_f64() * 1e3);
+            eprintln!(
+                "timing: {stage} {:.1} ms{}",
+                at.elapsed().as_secs_f64() * 1e3,
+                memory()
+            );
             *at = Instant::now();
         }
+    }
+}
+
+/// The resident and peak memory of this process, where the system tells.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |field: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (kb("VmRSS:"), kb("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!(", {} MB resident, {} MB peak", rss / 1024, peak / 1024),
+        _ => String::new(),
     }
 }
 
