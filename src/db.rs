@@ -580,7 +580,7 @@ pub fn check_links(
         all.push(page.clone());
         scans.push(scan.clone());
     }
-    links::check(&all, pages.len(), base, &scans)
+    links::check(&all, pages.len(), base, &scans, &Page::clone)
 }
 
 /// The [`links::resolved`] scan of each of `pages`. Rendered pages are
@@ -700,6 +700,118 @@ pub fn whole_files(engine: &Engine<Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
         pages.push(made.0.clone().expect("made without a template"));
     }
     Ok(pages)
+}
+
+/// A one-shot build's site, made and dropped page by page: each page is
+/// given to `sink` (which puts it into the stage) as soon as it is made,
+/// scanned for links, and dropped — the engine keeps no page, no print
+/// section, no export line, so memory holds what is being made rather than
+/// the whole site. The same queries as [`pages`] and [`whole_files`], read
+/// with [`Cx::once`]. Returns each page without its bytes and with its scan,
+/// or the template errors (each once); `Err` when `sink` fails.
+#[allow(clippy::type_complexity)]
+pub fn stream_site(
+    engine: &Engine<Db>,
+    base: &str,
+    sink: &(dyn Fn(&Page) -> Result<()> + Sync),
+) -> Result<Result<Vec<(Page, Arc<links::Resolved>)>, Vec<Diagnostic>>> {
+    let failed: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    let take = |made: &Rendered| -> Option<(Page, Arc<links::Resolved>)> {
+        let page = match &made.0 {
+            Ok(page) => page,
+            Err(d) => {
+                lock(&errors).push((**d).clone());
+                return None;
+            }
+        };
+        if let Err(e) = sink(page) {
+            lock(&failed).get_or_insert(e);
+            return None;
+        }
+        let scan = Arc::new(links::resolved(page, base));
+        let stub = Page {
+            bytes: Arc::default(),
+            ..page.clone()
+        };
+        Some((stub, scan))
+    };
+    let (pages, whole) = rayon::join(
+        || {
+            use rayon::prelude::*;
+            let cx = engine.cx();
+            let outline = cx.get::<SiteOutline>(&());
+            // Each page with a context of its own, dropped with the page:
+            // nobody needs to know what it read.
+            let mut made: Vec<_> = outline
+                .paths()
+                .par_iter()
+                .map(|path| take(&engine.cx().once::<PageAt>(path)))
+                .collect();
+            made.push(take(&cx.once::<Sitemap>(&())));
+            let theme = &cx.get::<SiteGlobals>(&()).theme;
+            made.extend(
+                render::fixed_files(theme)
+                    .into_iter()
+                    .map(|p| take(&Rendered(Ok(p)))),
+            );
+            made
+        },
+        || {
+            // One at a time, each with its pieces dropped once it is out.
+            let cx = engine.cx();
+            let mut made = Vec::with_capacity(3);
+            if cx.get::<SiteGlobals>(&()).config.output.html.print.enable {
+                made.push(take(&cx.once::<PrintPageOf>(&())));
+                engine.discard::<PrintSection>();
+            }
+            made.push(take(&cx.once::<ExportJson>(&())));
+            engine.discard::<ExportLine>();
+            made.push(take(&cx.once::<SearchIndex>(&())));
+            engine.discard::<SearchPart>();
+            made
+        },
+    );
+    if let Some(e) = lock(&failed).take() {
+        return Err(e);
+    }
+    let mut errors = std::mem::take(&mut *lock(&errors));
+    if !errors.is_empty() {
+        // One broken template fails every page that uses it: say it once.
+        errors.sort_by(|a, b| a.message.cmp(&b.message));
+        errors.dedup_by(|a, b| a.message == b.message);
+        return Ok(Err(errors));
+    }
+    Ok(Ok(pages.into_iter().chain(whole).flatten().collect()))
+}
+
+/// Checks the links of a site streamed by [`stream_site`]: its pages come
+/// without their bytes, which are made again for the messages about a page
+/// with a broken link (there are few).
+pub fn check_streamed_links(
+    engine: &Engine<Db>,
+    site: &[(Page, Arc<links::Resolved>)],
+    base: &str,
+) -> Vec<Diagnostic> {
+    let (pages, scans): (Vec<Page>, Vec<Arc<links::Resolved>>) = site.iter().cloned().unzip();
+    let again = |page: &Page| -> Page {
+        // Only HTML pages have links and ids (see `links::resolved`).
+        if !page.bytes.is_empty() || page.template.is_none() || !page.path.ends_with(".html") {
+            return page.clone();
+        }
+        let cx = engine.cx();
+        let made = if page.path == PRINT_PATH {
+            cx.once::<PrintPageOf>(&())
+        } else {
+            cx.once::<PageAt>(&page.path)
+        };
+        made.0.unwrap_or_else(|_| page.clone())
+    };
+    links::check(&pages, pages.len(), base, &scans, &again)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 // ---- driving ----------------------------------------------------------------

@@ -269,12 +269,15 @@ fn scan_page(page: &Page) -> PageLinks {
 
 /// Checks every internal link of the first `checked` HTML pages against all
 /// `pages` (the rest are only link targets); `scans` are the pages'
-/// [`resolved`] scans, in the same order.
+/// [`resolved`] scans, in the same order. A page may come without its bytes
+/// (a one-shot build writes and drops them): `bytes_of` gives them back, for
+/// the messages about a page with a broken link.
 pub fn check(
     pages: &[Page],
     checked: usize,
     base_path: &str,
     scans: &[Arc<Resolved>],
+    bytes_of: &(dyn Fn(&Page) -> Page + Sync),
 ) -> Vec<Diagnostic> {
     let index: FxHashMap<u64, usize> = pages
         .iter()
@@ -292,24 +295,31 @@ pub fn check(
         .collect();
     let mut diags: Vec<Diagnostic> = failing
         .into_iter()
-        .flat_map(|i| explain(&pages[i], pages, base_path))
+        .flat_map(|i| explain(&pages[i], pages, base_path, bytes_of))
         .collect();
     diags.sort_by(|a, b| a.message.cmp(&b.message));
     diags
 }
 
 /// The diagnostics for one page known to have a broken link.
-fn explain(page: &Page, pages: &[Page], base_path: &str) -> Vec<Diagnostic> {
+fn explain(
+    page: &Page,
+    pages: &[Page],
+    base_path: &str,
+    bytes_of: &dyn Fn(&Page) -> Page,
+) -> Vec<Diagnostic> {
     let by_path: FxHashMap<&str, &Page> = pages.iter().map(|p| (p.path.as_str(), p)).collect();
     let mut out = Vec::new();
-    for link in scan_page(page).links {
+    for link in scan_page(&bytes_of(page)).links {
         let Some((target, fragment)) = resolve(&page.path, &link, base_path) else {
             continue;
         };
         let why = match by_path.get(target.as_str()) {
             None => format!("there is no page `{target}`"),
             Some(t) => match fragment {
-                Some(f) if !f.is_empty() && !scan_page(t).ids.iter().any(|id| id == f) => {
+                Some(f)
+                    if !f.is_empty() && !scan_page(&bytes_of(t)).ids.iter().any(|id| id == f) =>
+                {
                     format!("`{target}` has no element with id `{f}`")
                 }
                 _ => continue,

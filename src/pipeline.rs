@@ -62,6 +62,9 @@ struct Compiled {
     /// Set when the live site was built from these very inputs and is
     /// whole: nothing was rendered. How many files it has.
     current: Option<usize>,
+    /// A one-shot build's site, staged as it was rendered (then `pages`
+    /// and `whole` are empty): ready to publish.
+    publisher: Option<output::Publisher>,
 }
 
 /// Loads, checks and (if `do_render`) renders; prints every problem found.
@@ -113,17 +116,37 @@ fn compile(
     // diagnostics are the same too (links were checked when it published).
     let mut inputs = None;
     let mut current = None;
+    let mut publisher = None;
     if tally.errors == 0 && render != Render::Nothing {
         inputs = db::inputs_digest(&cache.engine);
     }
-    if render == Render::All && !cache.defers_whole() {
-        // A build directory that cannot be used is reported by the write.
-        let dest = destination(root, dest.unwrap_or(&briefing.config.build.build_dir));
-        if let (Some(digest), Ok(dest)) = (&inputs, dest) {
+    // A one-shot build (not watch) streams its site into the stage.
+    let one_shot = render == Render::All && !cache.defers_whole();
+    if tally.errors == 0 && one_shot {
+        let dest = match destination(root, dest.unwrap_or(&briefing.config.build.build_dir)) {
+            Ok(dest) => dest,
+            Err(e) => {
+                report(&files, &mut diags, opts.format, verb)?;
+                return Err(e);
+            }
+        };
+        if let Some(digest) = &inputs {
             current = output::current(&dest, digest)?;
         }
-    }
-    if tally.errors == 0 && render != Render::Nothing && current.is_none() {
+        if current.is_none() {
+            let engine = &cache.engine;
+            let stage = output::Publisher::begin(&dest, &mut cache.output)?;
+            match db::stream_site(engine, &base, &|page| stage.put(page))? {
+                Ok(site) => {
+                    t.lap("render");
+                    diags.extend(db::check_streamed_links(engine, &site, &base));
+                    t.lap("links");
+                    publisher = Some(stage);
+                }
+                Err(template_diags) => diags.extend(template_diags),
+            }
+        }
+    } else if tally.errors == 0 && render != Render::Nothing {
         let engine = &cache.engine;
         let rendered = match render {
             Render::All => {
@@ -169,6 +192,7 @@ fn compile(
             build_dir: briefing.config.build.build_dir.clone(),
             inputs,
             current,
+            publisher,
         })
     } else {
         let mut text = diag::to_plain(&files, &diags);
@@ -325,6 +349,12 @@ fn build_once(
     if let Some(files) = rendered.current {
         report.stats.unchanged = files;
         report.pages = files;
+        return Ok(report);
+    }
+    if let Some(publisher) = rendered.publisher {
+        cache.engine.sweep();
+        report.stats = publisher.finish(rendered.inputs.as_deref(), &mut cache.output)?;
+        report.pages = report.stats.written + report.stats.unchanged;
         return Ok(report);
     }
     let whole = match rendered.whole {
