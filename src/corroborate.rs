@@ -49,7 +49,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::db::{self, Db};
 use crate::engine::Cx;
 use crate::files::FileId;
-use crate::model::{Briefing, Claim};
+use crate::model::{About, Briefing, Claim, Stance};
 
 /// Sketch size: bins of a one-permutation MinHash (a power of two).
 const K: usize = 256;
@@ -78,6 +78,9 @@ pub struct Corroboration {
     pub groups: Vec<Vec<usize>>,
     /// Every pair scoring at least [`REPORTED`], `a < b`, best first.
     pub pairs: Vec<Pair>,
+    /// What joined the sources of each group: every declared relation and
+    /// every pair at or above the threshold.
+    pub links: Vec<Merge>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,39 +93,133 @@ pub struct Pair {
     pub jaccard: f64,
 }
 
-/// How well a claim is supported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Why two sources count as one story.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Merge {
+    /// `derived_from` in the metadata of `source` names `from`.
+    Declared { source: usize, from: usize },
+    /// The two texts share this share of their three-word runs (the
+    /// overlap coefficient, estimated).
+    Texts { a: usize, b: usize, overlap: f64 },
+    /// The passages a claim quotes from the two share this share of their
+    /// three-word runs (exactly).
+    Quotes { a: usize, b: usize, overlap: f64 },
+}
+
+impl Merge {
+    /// The two sources it joins.
+    pub fn ends(self) -> (usize, usize) {
+        match self {
+            Merge::Declared { source, from } => (source, from),
+            Merge::Texts { a, b, .. } | Merge::Quotes { a, b, .. } => (a, b),
+        }
+    }
+}
+
+/// How well a claim is supported, and why: what the reader's label says and
+/// what it unfolds to.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Support {
-    /// Distinct sources cited.
-    pub sources: usize,
-    /// Independent stories among them.
-    pub stories: usize,
+    /// A claim about the sources themselves: nothing is counted.
+    pub about_sources: bool,
+    /// The independent stories among the supporting citations, each with
+    /// its sources (sorted) and what made them one story.
+    pub stories: Vec<Story>,
+    /// Distinct sources whose citations contradict the claim.
+    pub contradicting: Vec<usize>,
+    /// Distinct sources cited for context only.
+    pub context: Vec<usize>,
+}
+
+/// One independent story behind a claim.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Story {
+    pub sources: Vec<usize>,
+    /// Why these sources are one story (empty for a single source).
+    pub merges: Vec<Merge>,
 }
 
 impl Support {
-    /// What the reader sees: "1 source", "2 sources, one story",
-    /// "3 independent sources", "3 sources, 2 independent".
-    pub fn label(self) -> String {
-        match (self.sources, self.stories) {
+    /// Distinct sources that support the claim.
+    pub fn sources(&self) -> usize {
+        self.stories.iter().map(|s| s.sources.len()).sum()
+    }
+
+    /// What the reader sees. One vocabulary everywhere: "1 source", "2
+    /// sources, one story", "3 independent sources", "3 sources, 2
+    /// independent"; "; disputed by 1 source" when sources contradict it;
+    /// "contradicted by 2 sources", "context only", "about the sources".
+    pub fn label(&self) -> String {
+        if self.about_sources {
+            return "about the sources".into();
+        }
+        let against = self.contradicting.len();
+        let count = |n: usize| {
+            if n == 1 {
+                "1 source".to_owned()
+            } else {
+                format!("{n} sources")
+            }
+        };
+        let (n, m) = (self.sources(), self.stories.len());
+        let base = match (n, m) {
+            (0, _) if against == 0 => return "context only".into(),
+            (0, _) => return format!("contradicted by {}", count(against)),
             (1, _) => "1 source".into(),
             (n, 1) => format!("{n} sources, one story"),
             (n, m) if n == m => format!("{m} independent sources"),
             (n, m) => format!("{n} sources, {m} independent"),
+        };
+        if against > 0 {
+            format!("{base}; disputed by {}", count(against))
+        } else {
+            base
         }
     }
 
-    /// Whether everything rests on one story.
-    pub fn single(self) -> bool {
-        self.stories <= 1
+    /// Whether the claim rests on one story at most (shown as a warning).
+    pub fn single(&self) -> bool {
+        !self.about_sources
+            && self.stories.len() <= 1
+            && self.contradicting.is_empty()
+            && !self.stories.is_empty()
+    }
+
+    /// Whether sources contradict the claim.
+    pub fn disputed(&self) -> bool {
+        !self.about_sources && !self.contradicting.is_empty()
     }
 }
 
 impl Corroboration {
-    /// Support for a claim citing `cites`: (source index, quoted passage).
-    pub fn support(&self, cites: &[(usize, Option<&str>)]) -> Support {
-        let mut sources: Vec<usize> = cites.iter().map(|c| c.0).collect();
-        sources.sort_unstable();
-        sources.dedup();
+    /// Support for a claim citing `cites`: (source index, stance, quoted
+    /// passage); `about_sources` for a claim about the sources themselves.
+    pub fn support(&self, cites: &[(usize, Stance, Option<&str>)], about_sources: bool) -> Support {
+        let distinct = |stance: Stance| {
+            let mut v: Vec<usize> = cites
+                .iter()
+                .filter(|c| c.1 == stance)
+                .map(|c| c.0)
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let supporting: Vec<(usize, Option<&str>)> = cites
+            .iter()
+            .filter(|c| c.1 == Stance::Supports)
+            .map(|c| (c.0, c.2))
+            .collect();
+        Support {
+            about_sources,
+            stories: self.stories(&supporting),
+            contradicting: distinct(Stance::Contradicts),
+            context: distinct(Stance::Context),
+        }
+    }
+
+    /// The independent stories among supporting citations: (source, quote).
+    fn stories(&self, cites: &[(usize, Option<&str>)]) -> Vec<Story> {
         // Union-find over the citations: same group, or quotes that copy
         // each other.
         let mut parent: Vec<usize> = (0..cites.len()).collect();
@@ -135,31 +232,60 @@ impl Corroboration {
         }
         let shingles: Vec<Option<Vec<u64>>> = cites
             .iter()
-            .map(|(_, q)| {
-                q.filter(|q| word_count(q) >= MIN_QUOTE_WORDS)
-                    .map(exact_shingles)
-            })
+            .map(|(_, q)| q.and_then(quote_shingles))
             .collect();
+        let mut quoted = Vec::new();
         for i in 0..cites.len() {
             for j in i + 1..cites.len() {
-                let same_group = self.group_of.get(cites[i].0) == self.group_of.get(cites[j].0);
-                let same_words = match (&shingles[i], &shingles[j]) {
-                    (Some(a), Some(b)) => overlap_exact(a, b) >= self.threshold,
-                    _ => false,
+                let (a, b) = (cites[i].0, cites[j].0);
+                let same_group = a == b || self.group_of.get(a) == self.group_of.get(b);
+                let words = match (&shingles[i], &shingles[j]) {
+                    (Some(x), Some(y)) if a != b => overlap_exact(x, y),
+                    _ => 0.0,
                 };
-                if same_group || same_words {
+                if words >= self.threshold && !same_group {
+                    quoted.push(Merge::Quotes {
+                        a: a.min(b),
+                        b: a.max(b),
+                        overlap: words,
+                    });
+                }
+                if same_group || words >= self.threshold {
                     let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
                     parent[ri] = rj;
                 }
             }
         }
-        let mut roots: Vec<usize> = (0..cites.len()).map(|i| root(&mut parent, i)).collect();
-        roots.sort_unstable();
-        roots.dedup();
-        Support {
-            sources: sources.len(),
-            stories: roots.len(),
+        let mut by_root: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (i, &(source, _)) in cites.iter().enumerate() {
+            let r = root(&mut parent, i);
+            match by_root.iter_mut().find(|(k, _)| *k == r) {
+                Some((_, sources)) => sources.push(source),
+                None => by_root.push((r, vec![source])),
+            }
         }
+        by_root
+            .into_iter()
+            .map(|(_, mut sources)| {
+                sources.sort_unstable();
+                sources.dedup();
+                // The groups holding two or more of the story's sources, and
+                // so what joined those groups' sources.
+                let groups: Vec<usize> = sources
+                    .iter()
+                    .filter_map(|&s| self.group_of.get(s).copied())
+                    .collect();
+                let shared = |g: usize| groups.iter().filter(|&&x| x == g).count() > 1;
+                let within = |m: &Merge| {
+                    let (x, y) = m.ends();
+                    sources.contains(&x) && sources.contains(&y)
+                };
+                let in_groups = |m: &Merge| shared(self.group_of[m.ends().0]);
+                let mut merges: Vec<Merge> = self.links.iter().copied().filter(in_groups).collect();
+                merges.extend(quoted.iter().copied().filter(within));
+                Story { sources, merges }
+            })
+            .collect()
     }
 
     /// How well `claim` is supported, its cited sources found by `index`
@@ -169,12 +295,12 @@ impl Corroboration {
         claim: &Claim,
         index: impl Fn(&str) -> Option<usize>,
     ) -> Option<Support> {
-        let cites: Vec<(usize, Option<&str>)> = claim
+        let cites: Vec<(usize, Stance, Option<&str>)> = claim
             .cites
             .iter()
-            .filter_map(|c| Some((index(&c.source)?, c.quote.as_deref())))
+            .filter_map(|c| Some((index(&c.source)?, c.stance, c.quote.as_deref())))
             .collect();
-        (!cites.is_empty()).then(|| self.support(&cites))
+        (!cites.is_empty()).then(|| self.support(&cites, claim.about == About::Sources))
     }
 
     /// The best-scoring other source of `s`, if any scored at all.
@@ -184,6 +310,14 @@ impl Corroboration {
             .iter()
             .find(|p| p.a == s || p.b == s)
             .map(|p| (if p.a == s { p.b } else { p.a }, p))
+    }
+
+    /// Whether `derived_from` joins `a` and `b` directly, either way.
+    pub fn declared(&self, a: usize, b: usize) -> bool {
+        self.links.iter().any(|m| {
+            matches!(*m, Merge::Declared { source, from }
+                if (source, from) == (a, b) || (source, from) == (b, a))
+        })
     }
 }
 
@@ -235,10 +369,31 @@ impl Sketch {
     }
 }
 
-fn word_count(text: &str) -> usize {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .count()
+/// The shingles of a quoted passage, for telling whether two quotes are
+/// one sentence copied — or `None` when the passage is too short to tell.
+/// Numbers are left out (two different sentences about versions 5.6.0 and
+/// 5.6.1 share them), and so are runs made only of capitalised words (two
+/// reports of one event share its names): what remains is the wording.
+fn quote_shingles(quote: &str) -> Option<Vec<u64>> {
+    let words: Vec<&str> = quote
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_numeric()))
+        .collect();
+    if words.len() < MIN_QUOTE_WORDS {
+        return None;
+    }
+    let is_name = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let mut hashes: Vec<u64> = words
+        .windows(SHINGLE)
+        .filter(|run| !run.iter().all(|w| is_name(w)))
+        .map(|run| {
+            let lower: Vec<String> = run.iter().map(|w| w.to_lowercase()).collect();
+            mix(hash_words(&lower))
+        })
+        .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    Some(hashes)
 }
 
 /// Every distinct shingle hash of `text`, ascending.
@@ -342,6 +497,7 @@ pub fn corroborate(cx: &Cx<'_, Db>, b: &Briefing) -> Corroboration {
         })
         .collect();
     let mut pairs = Vec::new();
+    let mut links = Vec::new();
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(p: &mut [usize], mut i: usize) -> usize {
         while p[i] != i {
@@ -360,9 +516,24 @@ pub fn corroborate(cx: &Cx<'_, Db>, b: &Briefing) -> Corroboration {
             });
         }
         if overlap >= threshold {
-            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-            parent[ra.max(rb)] = ra.min(rb);
+            links.push(Merge::Texts { a, b, overlap });
         }
+    }
+    // What the authors declared: copies, relays and translations are one
+    // story whatever their texts look like. (Unknown IDs are reported by
+    // the check.)
+    for (source, s) in b.sources.iter().enumerate() {
+        let declared = s.meta.iter().flat_map(|m| m.derived_from.iter());
+        for from in declared.filter_map(|id| b.source_index(id)) {
+            if from != source {
+                links.push(Merge::Declared { source, from });
+            }
+        }
+    }
+    for m in &links {
+        let (a, b) = m.ends();
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        parent[ra.max(rb)] = ra.min(rb);
     }
     pairs.sort_by(|x, y| {
         y.overlap
@@ -388,6 +559,7 @@ pub fn corroborate(cx: &Cx<'_, Db>, b: &Briefing) -> Corroboration {
         group_of,
         groups,
         pairs,
+        links,
     }
 }
 
@@ -429,29 +601,109 @@ mod tests {
         assert!((estimate - exact).abs() < 0.1, "{estimate} vs {exact}");
     }
 
+    fn groups(group_of: Vec<usize>, links: Vec<Merge>) -> Corroboration {
+        let n = group_of.iter().max().map_or(0, |m| m + 1);
+        let mut groups = vec![Vec::new(); n];
+        for (s, &g) in group_of.iter().enumerate() {
+            groups[g].push(s);
+        }
+        Corroboration {
+            threshold: 0.4,
+            group_of,
+            groups,
+            pairs: Vec::new(),
+            links,
+        }
+    }
+
+    const FOR: Stance = Stance::Supports;
+
     #[test]
     fn support_counts_groups_and_copied_quotes_as_one_story() {
-        let c = Corroboration {
-            threshold: 0.4,
-            group_of: vec![0, 1, 0, 2],
-            groups: vec![vec![0, 2], vec![1], vec![3]],
-            pairs: Vec::new(),
+        let copy = Merge::Texts {
+            a: 0,
+            b: 2,
+            overlap: 0.9,
         };
-        let one = c.support(&[(1, None)]);
+        let c = groups(vec![0, 1, 0, 2], vec![copy]);
+        let one = c.support(&[(1, FOR, None)], false);
         assert_eq!((one.label().as_str(), one.single()), ("1 source", true));
-        let copies = c.support(&[(0, Some("a")), (2, Some("b"))]);
+        let copies = c.support(&[(0, FOR, Some("a")), (2, FOR, Some("b"))], false);
         assert_eq!(copies.label(), "2 sources, one story");
-        let three = c.support(&[(0, None), (1, None), (3, None)]);
+        assert_eq!(copies.stories[0].merges, [copy], "and says why");
+        let three = c.support(&[(0, FOR, None), (1, FOR, None), (3, FOR, None)], false);
         assert_eq!(
             (three.label().as_str(), three.single()),
             ("3 independent sources", false)
         );
         let same_sentence = "A front company and two individuals linked to the APT31 hacking group have been sanctioned over the attacks";
-        let mixed = c.support(&[
-            (0, Some(same_sentence)),
-            (1, Some(same_sentence)),
-            (3, Some("New Zealand said otherwise")),
-        ]);
+        let mixed = c.support(
+            &[
+                (0, FOR, Some(same_sentence)),
+                (1, FOR, Some(same_sentence)),
+                (3, FOR, Some("New Zealand said otherwise")),
+            ],
+            false,
+        );
         assert_eq!(mixed.label(), "3 sources, 2 independent");
+        let merged = mixed.stories.iter().find(|s| s.sources == [0, 1]).unwrap();
+        assert!(
+            matches!(merged.merges[..], [Merge::Quotes { a: 0, b: 1, .. }]),
+            "{merged:?}"
+        );
+    }
+
+    #[test]
+    fn only_supporting_citations_count() {
+        let c = groups(vec![0, 1, 2, 3], Vec::new());
+        let s = c.support(
+            &[
+                (0, FOR, None),
+                (1, FOR, None),
+                (2, Stance::Contradicts, None),
+                (3, Stance::Context, None),
+            ],
+            false,
+        );
+        assert_eq!(s.label(), "2 independent sources; disputed by 1 source");
+        assert!(s.disputed() && !s.single());
+        assert_eq!(
+            (s.contradicting.clone(), s.context.clone()),
+            (vec![2], vec![3])
+        );
+        let dateline = c.support(&[(0, FOR, None), (3, Stance::Context, None)], false);
+        assert_eq!(dateline.label(), "1 source", "a dateline is not support");
+        assert_eq!(
+            c.support(&[(3, Stance::Context, None)], false).label(),
+            "context only"
+        );
+        let against = c.support(
+            &[
+                (2, Stance::Contradicts, None),
+                (1, Stance::Contradicts, None),
+            ],
+            false,
+        );
+        assert_eq!(against.label(), "contradicted by 2 sources");
+        let about = c.support(&[(0, FOR, None), (1, FOR, None), (2, FOR, None)], true);
+        assert_eq!(
+            about.label(),
+            "about the sources",
+            "a claim about the sources counts nothing"
+        );
+        assert!(!about.single() && !about.disputed());
+    }
+
+    #[test]
+    fn different_sentences_sharing_numbers_and_names_are_two_stories() {
+        let c = groups(vec![0, 1], Vec::new());
+        let a = "The backdoor was present in versions 5.6.0 and 5.6.1 of the XZ Utils libraries, Red Hat said in an advisory published on Friday";
+        let b = "A contributor introduced the malicious code in versions 5.6.0 and 5.6.1 of XZ Utils, according to an analysis of the tarballs";
+        let s = c.support(&[(0, FOR, Some(a)), (1, FOR, Some(b))], false);
+        assert_eq!(s.label(), "2 independent sources");
+        // The same sentence, copied with a changed number, is still one.
+        let copy = a.replace("5.6.1", "5.6.2");
+        let s = c.support(&[(0, FOR, Some(a)), (1, FOR, Some(&copy))], false);
+        assert_eq!(s.label(), "2 sources, one story");
     }
 }

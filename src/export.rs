@@ -29,7 +29,7 @@ use std::sync::{Arc, OnceLock};
 use rustc_hash::FxHasher;
 use serde::Serialize;
 
-use crate::corroborate::Corroboration;
+use crate::corroborate::{Corroboration, Merge, Support};
 use crate::date::{DateSpec, PartialDate};
 use crate::files::{FileId, floor_char_boundary};
 use crate::integrity::sha256_hex;
@@ -41,7 +41,7 @@ pub const PATH: &str = "briefing.json";
 
 /// The version of the format (semantic versioning: a new minor version only
 /// adds properties; consumers should ignore properties they do not know).
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 /// Characters of context on each side of a quote in its `TextQuoteSelector`.
 pub const CONTEXT: usize = 32;
@@ -364,15 +364,12 @@ impl<'a> Exporter<'a> {
                 let support = self
                     .corroboration()
                     .support_with(claim, |id| self.outline().source_index(id))
-                    .map(|s| SupportOut {
-                        sources: s.sources,
-                        independent: s.stories,
-                        label: s.label(),
-                    });
+                    .map(|s| self.support(&s));
                 ClaimOut {
                     id: anchor.clone(),
                     href: format!("{page}#{anchor}"),
                     text: &claim.text,
+                    about: claim.about,
                     support,
                     citations: claim
                         .keyed_cites(owner, field, ci)
@@ -381,6 +378,28 @@ impl<'a> Exporter<'a> {
                 }
             })
             .collect()
+    }
+
+    /// A claim's support as the site shows it, with what made sources one
+    /// story.
+    fn support(&self, s: &Support) -> SupportOut {
+        let id = |i: usize| self.sources()[i].id.clone();
+        let ids = |v: &[usize]| v.iter().map(|&i| id(i)).collect::<Vec<_>>();
+        SupportOut {
+            sources: s.sources(),
+            independent: s.stories.len(),
+            contradicting: ids(&s.contradicting),
+            context: ids(&s.context),
+            label: s.label(),
+            stories: s
+                .stories
+                .iter()
+                .map(|story| StoryOut {
+                    sources: ids(&story.sources),
+                    merges: story.merges.iter().map(|m| MergeOut::of(*m, &id)).collect(),
+                })
+                .collect(),
+        }
     }
 
     fn citation<'n>(&self, key: CiteKey, cite: &'n Citation) -> CitationOut<'n> {
@@ -423,6 +442,7 @@ impl<'a> Exporter<'a> {
         };
         CitationOut {
             source: &cite.source,
+            stance: cite.stance,
             quote: cite.quote.as_deref(),
             comment: cite.comment.as_deref(),
             href,
@@ -447,6 +467,8 @@ impl<'a> Exporter<'a> {
         #[derive(Serialize)]
         struct MetaOut<'a> {
             file: &'a str,
+            label: String,
+            derived_from: &'a [String],
             publisher: Option<&'a str>,
             url: Option<&'a str>,
             published: Option<DateOut>,
@@ -471,6 +493,8 @@ impl<'a> Exporter<'a> {
             corroboration_group: self.corroboration().group_of[i],
             metadata: s.meta.as_deref().map(|m| MetaOut {
                 file: meta_file.as_ref().map_or("", |f| f.name.as_str()),
+                label: m.short_label(),
+                derived_from: &m.derived_from,
                 publisher: m.publisher.as_deref(),
                 url: m.url.as_deref(),
                 published: m.published.as_ref().map(DateOut::of),
@@ -489,6 +513,7 @@ struct ClaimOut<'a> {
     id: String,
     href: String,
     text: &'a str,
+    about: About,
     support: Option<SupportOut>,
     citations: Vec<CitationOut<'a>>,
 }
@@ -497,12 +522,56 @@ struct ClaimOut<'a> {
 struct SupportOut {
     sources: usize,
     independent: usize,
+    contradicting: Vec<String>,
+    context: Vec<String>,
     label: String,
+    stories: Vec<StoryOut>,
+}
+
+#[derive(Serialize)]
+struct StoryOut {
+    sources: Vec<String>,
+    merges: Vec<MergeOut>,
+}
+
+/// Why two sources are one story.
+#[derive(Serialize)]
+#[serde(tag = "reason", rename_all = "lowercase")]
+enum MergeOut {
+    /// `source`'s metadata says it is derived from `from`.
+    Declared { source: String, from: String },
+    /// The two texts overlap this much.
+    Texts { a: String, b: String, overlap: f64 },
+    /// The passages the claim quotes from them overlap this much.
+    Quotes { a: String, b: String, overlap: f64 },
+}
+
+impl MergeOut {
+    fn of(m: Merge, id: &dyn Fn(usize) -> String) -> MergeOut {
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        match m {
+            Merge::Declared { source, from } => MergeOut::Declared {
+                source: id(source),
+                from: id(from),
+            },
+            Merge::Texts { a, b, overlap } => MergeOut::Texts {
+                a: id(a),
+                b: id(b),
+                overlap: round(overlap),
+            },
+            Merge::Quotes { a, b, overlap } => MergeOut::Quotes {
+                a: id(a),
+                b: id(b),
+                overlap: round(overlap),
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct CitationOut<'a> {
     source: &'a str,
+    stance: Stance,
     quote: Option<&'a str>,
     comment: Option<&'a str>,
     href: String,

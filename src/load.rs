@@ -699,6 +699,8 @@ impl<'a> Unit<'a> {
         Some(SourceMeta {
             file,
             title: raw.title,
+            label: raw.label,
+            derived_from: raw.derived_from,
             publisher: raw.publisher,
             url: raw.url,
             published,
@@ -896,11 +898,13 @@ fn claims(raw: Vec<RawClaim>, field: &'static str, refs: &mut Vec<Ref>) -> Vec<C
 fn claim(c: RawClaim) -> Claim {
     Claim {
         text: c.text,
+        about: c.about,
         cites: c
             .cite
             .into_iter()
             .map(|c| Citation {
                 source: c.source,
+                stance: c.stance,
                 quote: c.quote,
                 occurrence: c.occurrence,
                 comment: c.comment,
@@ -1291,6 +1295,8 @@ fn yaml_help(message: &str) -> Option<String> {
 struct RawClaim {
     text: String,
     #[serde(default)]
+    about: About,
+    #[serde(default)]
     cite: Vec<RawCitation>,
 }
 
@@ -1298,6 +1304,8 @@ struct RawClaim {
 #[serde(deny_unknown_fields)]
 struct RawCitation {
     source: String,
+    #[serde(default)]
+    stance: Stance,
     #[serde(default)]
     quote: Option<String>,
     #[serde(default)]
@@ -1398,6 +1406,10 @@ struct RawFront {
 #[serde(deny_unknown_fields)]
 struct RawSourceMeta {
     title: String,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    derived_from: Vec<String>,
     #[serde(default)]
     publisher: Option<String>,
     #[serde(default)]

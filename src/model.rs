@@ -80,6 +80,11 @@ pub struct Source {
 pub struct SourceMeta {
     pub file: FileId,
     pub title: String,
+    /// A short name for readers, as written (see [`SourceMeta::short_label`]).
+    pub label: Option<String>,
+    /// The sources this one copies, relays, translates or excerpts: one
+    /// story with them, whatever their texts look like.
+    pub derived_from: Vec<String>,
     pub publisher: Option<String>,
     pub url: Option<String>,
     pub published: Option<DateSpec>,
@@ -99,6 +104,40 @@ pub enum Translation {
     Human,
     Machine,
     Unknown,
+}
+
+impl SourceMeta {
+    /// What readers call the source in lists of evidence, support details
+    /// and search results: its `label`; else its publisher, with the kind
+    /// of translation; else its title, shortened (the full title and the
+    /// caveats are on the source's page).
+    pub fn short_label(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        let name = match &self.publisher {
+            Some(p) => p.clone(),
+            None => shorten(&self.title, 60),
+        };
+        match self.translation {
+            Translation::Machine => format!("{name} (machine translation)"),
+            Translation::Human => format!("{name} (translation)"),
+            _ => name,
+        }
+    }
+}
+
+/// `text` cut at a word boundary to at most `max` characters, with `…`.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = match cut.rfind(' ') {
+        Some(at) if at > max / 2 => &cut[..at],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([' ', ',', ';', ':']))
 }
 
 impl Translation {
@@ -255,11 +294,55 @@ pub struct Ref {
 pub struct Claim {
     pub text: String,
     pub cites: Vec<Citation>,
+    /// What the claim is about: what happened (its supporting citations
+    /// are counted), or the sources themselves (nothing is counted).
+    pub about: About,
+}
+
+/// What a claim states something about (`about:` on a claim).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum About {
+    /// The world: what happened, who did what. Its support is counted.
+    #[default]
+    Events,
+    /// The sources: that they disagree, that none of them says something.
+    /// Its citations are the evidence of that, and count for nothing.
+    Sources,
+}
+
+/// What a citation does for its claim (`stance:` on a citation).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Stance {
+    /// The source says what the claim says: it counts as support.
+    #[default]
+    Supports,
+    /// The source says otherwise: the claim is shown as disputed.
+    Contradicts,
+    /// The source gives context only (a dateline, a background fact): shown,
+    /// never counted.
+    Context,
+}
+
+impl Stance {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stance::Supports => "supports",
+            Stance::Contradicts => "contradicts",
+            Stance::Context => "context",
+        }
+    }
 }
 
 #[derive(Debug, PartialEq)]
 pub struct Citation {
     pub source: String,
+    pub stance: Stance,
     pub quote: Option<String>,
     /// Which place of the source the quote means (from 1), when it occurs
     /// more than once. As written: `check` says what is wrong with 0 or -1.

@@ -18,7 +18,8 @@ fn shipped() -> BriefingTest {
 }
 
 /// Every claim of the site's note pages and front page: the sources its
-/// evidence cites, and its support label.
+/// evidence cites in support (citations marked `contradicts` or `context`
+/// left out), and its support label.
 fn claims(site: &Path) -> Vec<(String, BTreeSet<String>, String)> {
     let mut pages = vec![site.join("index.html")];
     for part in ["who", "what", "responses", "questions"] {
@@ -31,7 +32,13 @@ fn claims(site: &Path) -> Vec<(String, BTreeSet<String>, String)> {
         let html = fs::read_to_string(&page).unwrap();
         for claim in html.split("class=\"claim\">").skip(1) {
             let claim = &claim[..claim.find("</details>").unwrap_or(claim.len())];
-            let sources: BTreeSet<String> = support::attribute_values(claim, "href")
+            let Some(evidence) = claim.find("<ol>") else {
+                continue;
+            };
+            let sources: BTreeSet<String> = claim[evidence..]
+                .split("<li>")
+                .filter(|item| !item.contains("class=\"stance"))
+                .flat_map(|item| support::attribute_values(item, "href").collect::<Vec<_>>())
                 .filter_map(|h| {
                     let rest = h.split("sources/").nth(1)?;
                     Some(rest[..rest.find(".html")?].to_owned())
@@ -84,7 +91,15 @@ fn each_claim_counts_independent_stories_and_single_story_claims_are_marked() {
     assert!(claims.len() > 350, "{}", claims.len());
     let copies: BTreeSet<String> = [S000, S003].iter().map(|s| s.to_string()).collect();
     let (mut one_source, mut copies_seen, mut independent) = (0, 0, 0);
+    let mut about = 0;
     for (page, sources, label) in &claims {
+        if label == "about the sources" {
+            about += 1;
+            continue;
+        }
+        // What contradicts a claim is said after what supports it.
+        let label = label.split("; disputed by").next().unwrap().to_owned();
+        let label = &label;
         match sources.len() {
             1 => {
                 assert_eq!(label, "1 source", "{page} {sources:?}");
@@ -107,15 +122,21 @@ fn each_claim_counts_independent_stories_and_single_story_claims_are_marked() {
         }
     }
     assert!(
-        one_source > 50 && copies_seen > 20 && independent > 50,
-        "{one_source} {copies_seen} {independent}"
+        one_source > 50 && copies_seen > 20 && independent > 50 && about > 10,
+        "{one_source} {copies_seen} {independent} {about}"
     );
     // Single-story claims carry the warning class; the others do not.
+    // Each label links to the claim's evidence, which says how it counted.
     let page = t.read("book/who/apt31.html");
+    assert!(
+        page.contains("class=\"support single\" href=\"#c-"),
+        "{page}"
+    );
+    assert!(page.contains("class=\"support\" href=\"#c-"), "{page}");
+    assert!(page.contains("-evidence\">1 source</a>"), "{page}");
     assert!(page.contains(
-        "class=\"support single\" href=\"../sources/index.html#independence\">1 source</a>"
+        "<p><a href=\"../sources/index.html#independence\">How support is counted</a></p>"
     ));
-    assert!(page.contains("class=\"support\" href=\"../sources/index.html#independence\">"));
 }
 
 #[test]
@@ -142,4 +163,43 @@ fn the_threshold_is_configurable_and_checked() {
         .expect_stderr("error[config]")
         .expect_stderr("threshold must be above 0 and at most 1")
         .expect_stderr("book.toml:");
+}
+
+/// The shipped briefing counts no contradicting, dateline or negative-claim
+/// citation as support.
+#[test]
+fn the_shipped_labels_count_only_what_supports_the_claim() {
+    let t = shipped();
+    t.run(&["build", "--deny-warnings"]).expect_success();
+    let label_of = |page: &str, anchor: &str| -> String {
+        let html = t.read(page);
+        let claim = &html[html.find(&format!("<li id=\"{anchor}\"")).unwrap()..];
+        let at = claim.find("class=\"support").unwrap();
+        let rest = &claim[at..];
+        rest[rest.find('>').unwrap() + 1..rest.find("</a>").unwrap()].to_owned()
+    };
+    // The first bottom-line item: 002's dateline fixes the date, it does
+    // not confirm the blame.
+    assert_eq!(
+        label_of("book/index.html", "bl-1"),
+        "4 sources, 3 independent"
+    );
+    // 43 individuals, which 002 contradicts with four.
+    assert_eq!(
+        label_of("book/index.html", "kf-4"),
+        "2 sources, one story; disputed by 1 source"
+    );
+    // That the sources disagree, or that none says something, is a claim
+    // about them.
+    assert_eq!(label_of("book/index.html", "kf-9"), "about the sources");
+    assert_eq!(label_of("book/who/apt31.html", "c-7"), "about the sources");
+    // 000 is declared a copy of 003, and the site says so.
+    let index = t.read("book/sources/index.html");
+    assert!(index.contains(
+        "“Source 000 (machine-translated copy of 003)” is declared to be derived from “Source 003 (reposted UK news report)”"
+    ));
+    // Sources are named by their labels, never by the garbled headline.
+    let front = t.read("book/index.html");
+    assert!(!front.contains("arrested for dressing up at the Foreign Office</a>"));
+    assert!(front.contains(">Source 000 (machine-translated copy of 003)</a>"));
 }

@@ -198,7 +198,7 @@ fn the_shipped_briefings_export_follows_its_schema() {
         problems.is_empty(),
         "briefing.json breaks its schema:\n{problems}"
     );
-    assert_eq!(export["schema_version"], "1.0.0");
+    assert_eq!(export["schema_version"], "1.1.0");
     assert_eq!(export["generator"]["name"], "briefing");
     assert_eq!(export["generator"]["version"], env!("CARGO_PKG_VERSION"));
 

@@ -303,8 +303,10 @@ fn a_misquote_of_a_one_line_source_of_5_mb_shows_the_passage_in_a_window() {
         (d["line"].as_u64(), d["column"].as_u64()),
         (Some(7), Some(16))
     );
+    let says = d["notes"].as_array().unwrap().iter();
     assert!(
-        d["notes"][0].as_str().unwrap().contains(&quoted.join(" ")),
+        says.filter_map(|n| n.as_str())
+            .any(|n| n.contains(&quoted.join(" "))),
         "{d}"
     );
 }

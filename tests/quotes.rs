@@ -465,3 +465,59 @@ fn paragraph_of(t: &BriefingTest, source: &str, anchor: &str) -> String {
     let id = &html[open + 7..];
     id[..id.find('"').unwrap()].to_owned()
 }
+
+// ------------------------------------------------------ invisible differences
+
+/// A source written with decomposed accents (`e` + U+0301), a soft hyphen
+/// and a zero-width space inside the passage; the quote typed plainly, with
+/// precomposed `é` — and the other way round.
+#[test]
+fn invisible_differences_are_forgiven_on_both_sides_and_the_exact_bytes_highlighted() {
+    let source = "The re\u{301}sume\u{301} of the Electo\u{AD}ral Com\u{200B}mission breach was published.\n";
+    let passage = "re\u{301}sume\u{301} of the Electo\u{AD}ral Com\u{200B}mission breach";
+    let t = with_source(BriefingTest::new("basic"), "odd", source);
+    let t = ministry_citing(
+        t,
+        "odd",
+        "\"r\u{e9}sum\u{e9} of the Electoral Commission breach\"",
+        "",
+    );
+    t.run(&["build", "--deny-warnings"])
+        .expect_success()
+        .expect_no_stderr("warning");
+    let page = t.read("book/sources/odd.html");
+    assert!(page.contains(&format!("<mark>{passage}</mark>")), "{page}");
+
+    // The quote carrying the invisible characters, the source plain.
+    let plain = "The résumé of the Electoral Commission breach was published.\n";
+    let t = with_source(t, "odd", plain);
+    let t = ministry_citing(
+        t,
+        "odd",
+        "\"r\u{65}\u{301}sume\u{301} of the Elec\u{FEFF}toral Com\u{AD}mission\u{200D} breach\"",
+        "",
+    );
+    t.run(&["build", "--deny-warnings"]).expect_success();
+    let page = t.read("book/sources/odd.html");
+    assert!(
+        page.contains("<mark>résumé of the Electoral Commission breach</mark>"),
+        "{page}"
+    );
+}
+
+/// What is not invisible is not forgiven: a Cyrillic `а` that looks like a
+/// Latin `a`. The closest passage reads the same, so the diagnostic names
+/// the two characters.
+#[test]
+fn a_lookalike_character_fails_and_is_named() {
+    let t = with_source(
+        BriefingTest::new("basic"),
+        "plain",
+        "The Electoral Commission breach was published.\n",
+    );
+    ministry_citing(t, "plain", "\"Electoral Commission bre\u{430}ch\"", "")
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("quote-not-found")
+        .expect_stderr("the quote has `\u{430}` (U+0430) where the source has `a` (U+0061)");
+}

@@ -16,10 +16,11 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::corroborate::Corroboration;
 use crate::db::{self, Db};
 use crate::engine::Cx;
 use crate::files::{File, FileId, floor_char_boundary};
-use crate::model::{Briefing, CiteKey, ClaimList, Owner};
+use crate::model::{Briefing, CiteKey, ClaimList, Owner, SourceMeta, Translation};
 use crate::yaml::Seg;
 use quote::{Normalized, Occurrences, normalize};
 
@@ -86,7 +87,115 @@ pub fn check(cx: &Cx<'_, Db>, b: &Briefing, statics: &[String]) -> Checked {
     uncited_sources(b, &mut out.diagnostics);
     orphan_notes(b, &mut out.diagnostics);
     out.corroboration = crate::corroborate::corroborate(cx, b);
+    relations(b, &out.corroboration, &mut out.diagnostics);
     out
+}
+
+/// The declared relations between sources (`derived_from:`): each names a
+/// source; a pair whose texts look like one story and that nothing declares
+/// gets the line to add; a declaration the texts strongly contradict is
+/// questioned.
+fn relations(b: &Briefing, c: &Corroboration, diags: &mut Vec<Diagnostic>) {
+    let meta_of = |i: usize| b.sources[i].meta.as_deref();
+    for (i, s) in b.sources.iter().enumerate() {
+        let Some(meta) = &s.meta else { continue };
+        let file = b.files.get(meta.file);
+        for (k, id) in meta.derived_from.iter().enumerate() {
+            let path = [Seg::Key("derived_from"), Seg::Index(k)];
+            let at = span_in(file, &path);
+            match b.source_index(id) {
+                None => {
+                    let d = Diagnostic::error("unknown-source", format!("no source has the ID `{id}`"))
+                        .at(meta.file, at)
+                        .label("named here");
+                    diags.push(match suggest(id, b.sources.iter().map(|s| s.id.as_str())) {
+                        Some(best) => d.help(format!("did you mean `{best}`?")),
+                        None => d.help("a source's ID is its file name in content/sources/ without the extension"),
+                    });
+                }
+                Some(from) if from == i => diags.push(
+                    Diagnostic::error("invalid-relation", "a source cannot be derived from itself")
+                        .at(meta.file, at)
+                        .label("its own ID")
+                        .help("name the source this one copies, relays or translates, or remove the line"),
+                ),
+                Some(from) => {
+                    let overlap = c
+                        .pairs
+                        .iter()
+                        .find(|p| (p.a, p.b) == (i.min(from), i.max(from)))
+                        .map_or(0.0, |p| p.overlap);
+                    let same_text = |m: Option<&SourceMeta>| {
+                        m.is_some_and(|m| m.translation == Translation::None)
+                    };
+                    let same_language = meta_of(from).is_some_and(|f| f.language == meta.language);
+                    if overlap < crate::corroborate::REPORTED && same_language
+                        && same_text(Some(meta)) && same_text(meta_of(from))
+                    {
+                        diags.push(
+                            Diagnostic::warning(
+                                "unlikely-relation",
+                                format!(
+                                    "`{}` is declared derived from `{id}`, but their texts share almost no wording (overlap under {:.2})",
+                                    s.id,
+                                    crate::corroborate::REPORTED
+                                ),
+                            )
+                            .at(meta.file, at)
+                            .label("declared here")
+                            .note("both are untranslated texts in the same language, so a copy or relay would share much of its wording")
+                            .help("check that this is the right ID; the two are counted as one story as long as the line is there"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for p in c.pairs.iter().filter(|p| p.overlap >= c.threshold) {
+        if c.declared(p.a, p.b) {
+            continue;
+        }
+        // The likelier copy: a translation rather than an original, else
+        // the later published, else the later by ID.
+        let translated = |i: usize| meta_of(i).is_some_and(|m| m.translation != Translation::None);
+        let published = |i: usize| {
+            meta_of(i)
+                .and_then(|m| m.published.as_ref())
+                .map(|d| d.start.first_day())
+        };
+        let b_is_copy = match (translated(p.a), translated(p.b)) {
+            (true, false) => false,
+            (false, true) => true,
+            _ => match (published(p.a), published(p.b)) {
+                (Some(x), Some(y)) if x != y => y > x,
+                _ => true,
+            },
+        };
+        let (copy, of) = if b_is_copy { (p.b, p.a) } else { (p.a, p.b) };
+        let (file, at) = match meta_of(copy) {
+            Some(m) => (m.file, 0..0),
+            None => (b.sources[copy].file, 0..0),
+        };
+        diags.push(
+            Diagnostic::warning(
+                "undeclared-relation",
+                format!(
+                    "sources `{}` and `{}` share {:.0}% of their wording: they look like one story",
+                    b.sources[copy].id,
+                    b.sources[of].id,
+                    p.overlap * 100.0
+                ),
+            )
+            .at(file, at)
+            .label("in this source's metadata")
+            .note("they are counted as one story either way; saying so tells readers why, and keeps them one story if a text changes")
+            .help(format!(
+                "if `{copy_id}` copies, relays, translates or excerpts `{of_id}`, add `derived_from: [{of_id}]` to content/sources/{copy_id}.yaml (or the other way round, if `{of_id}` is the copy)",
+                copy_id = b.sources[copy].id,
+                of_id = b.sources[of].id,
+            )),
+        );
+    }
 }
 
 /// Every claim has a citation, every citation an existing source, every
@@ -410,30 +519,23 @@ fn quote_not_found(
     )
     .at(file, b.span(file, path))
     .label("quoted here");
-    let invisible: Vec<String> = quote
-        .chars()
-        .filter(|c| quote::is_invisible(*c))
-        .map(|c| format!("U+{:04X}", c as u32))
-        .collect();
-    let d = if invisible.is_empty() {
-        d
-    } else {
-        d.note(format!(
-            "the quote contains invisible characters ({}): zero-width or text-direction marks copied along with the text",
-            invisible.join(", ")
-        ))
-    };
     let text = b.file(source);
     match normalized.closest(quote) {
         Some((range, similarity)) if similarity >= 0.3 => {
             let passage = excerpt(&text.text[range.clone()], 300);
+            // A passage that reads almost the same: say exactly what differs,
+            // which may be a character no one can see.
+            let d = match quote::first_difference(quote, &text.text[range.clone()]) {
+                Some(diff) if similarity >= 0.9 => d.note(diff),
+                _ => d,
+            };
             d.with_secondary(
                 source,
                 range,
                 format!("closest passage ({:.0}% alike)", similarity * 100.0),
             )
             .note(format!("the source says: “{passage}”"))
-            .help("copy the passage exactly; only white space, quote marks and dash styles may differ")
+            .help("copy the passage exactly; only white space, quote marks, dash styles and invisible characters may differ")
         }
         _ => d.help("no similar passage found: check that you cite the right source"),
     }

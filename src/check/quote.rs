@@ -2,9 +2,12 @@
 //!
 //! Both texts are normalised the same way — runs of white space become one
 //! space, curly quotes and apostrophes become straight ones, dash variants
-//! become `-` — and the quote is then searched for as plain bytes. A source
-//! is normalised once, however many quotes cite it. Normalisation keeps a
-//! map back to the original bytes, so a match can be highlighted exactly.
+//! become `-`, characters are composed (Unicode NFC: `e` + combining acute
+//! is `é`), and default-ignorable characters (zero-width spaces and joiners,
+//! soft hyphens, byte-order marks, direction marks) are dropped — and the
+//! quote is then searched for as plain bytes. A source is normalised once,
+//! however many quotes cite it. Normalisation keeps a map back to the
+//! original bytes, so a match can be highlighted exactly.
 
 use std::ops::Range;
 
@@ -44,18 +47,32 @@ pub struct Occurrences {
 /// How much of a quote [`Normalized::closest`] compares.
 const CLOSEST_MAX_CHARS: usize = 400;
 
-/// Zero-width characters and text-direction controls: they change nothing
-/// a reader sees, but they are not forgiven in a quote (the author is told).
-pub fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+/// Unicode's default-ignorable code points (DerivedCoreProperties.txt):
+/// zero-width spaces and joiners, the soft hyphen, direction marks and
+/// controls, variation selectors, the byte-order mark. A reader never sees
+/// them, so matching ignores them on both sides.
+pub fn is_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// Normalises `s` (see the module docs).
 pub fn normalize(s: &str) -> Normalized {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::canonical_combining_class;
     let mut text = String::with_capacity(s.len());
     let mut origin = Vec::with_capacity(s.len() + 1);
     let mut in_space = false;
-    for (i, c) in s.char_indices() {
+    let mut chars = s.char_indices().peekable();
+    let mut cluster = String::new();
+    while let Some((i, c)) = chars.next() {
+        if is_ignorable(c) {
+            continue;
+        }
         if c.is_whitespace() {
             if !in_space {
                 text.push(' ');
@@ -66,11 +83,60 @@ pub fn normalize(s: &str) -> Normalized {
         }
         in_space = false;
         let c = fold(c).unwrap_or(c);
-        text.push(c);
-        origin.extend(std::iter::repeat_n(i as u32, c.len_utf8()));
+        // A character and the combining marks after it are composed as one
+        // (NFC), every byte of the result mapped to the character's start.
+        let combines = |next: &(usize, char)| {
+            canonical_combining_class(next.1) != 0 || is_ignorable(next.1) && next.1 != '\u{FEFF}'
+        };
+        if c.is_ascii() && chars.peek().is_none_or(|n| !combines(n)) {
+            text.push(c);
+            origin.push(i as u32);
+            continue;
+        }
+        cluster.clear();
+        cluster.push(c);
+        while let Some(&next) = chars.peek() {
+            if !combines(&next) {
+                break;
+            }
+            if !is_ignorable(next.1) {
+                cluster.push(next.1);
+            }
+            chars.next();
+        }
+        let before = text.len();
+        text.extend(cluster.nfc());
+        origin.extend(std::iter::repeat_n(i as u32, text.len() - before));
     }
     origin.push(s.len() as u32);
     Normalized { text, origin }
+}
+
+/// The first difference between a quote and a passage that look alike
+/// (both as normalised), as a sentence naming the two characters by code
+/// point — for when the closest passage reads the same as the quote.
+pub fn first_difference(quote: &str, passage: &str) -> Option<String> {
+    let (q, p) = (normalize(quote.trim()).text, normalize(passage.trim()).text);
+    let (mut qa, mut pa) = (q.chars(), p.chars());
+    let mut at = 0;
+    loop {
+        match (qa.next(), pa.next()) {
+            (Some(a), Some(b)) if a == b => at += 1,
+            (None, None) => return None,
+            (a, b) => {
+                let name = |c: Option<char>| match c {
+                    Some(c) => format!("`{}` (U+{:04X})", c.escape_debug(), c as u32),
+                    None => "nothing".to_owned(),
+                };
+                return Some(format!(
+                    "at character {} the quote has {} where the source has {}",
+                    at + 1,
+                    name(a),
+                    name(b)
+                ));
+            }
+        }
+    }
 }
 
 impl Normalized {

@@ -23,6 +23,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::check::Checked;
+use crate::corroborate::{Merge, Support};
 use crate::diag::Diagnostic;
 use crate::markdown::{self, NoteLinks};
 use crate::model::*;
@@ -94,7 +95,8 @@ struct NoteHead {
 pub struct Outline {
     notes: Vec<NoteHead>,
     /// Per source: its ID and title.
-    sources: Vec<(String, String)>,
+    /// Per source: ID, title (for its page), label (everywhere else).
+    sources: Vec<(String, String, String)>,
     note_index: FxHashMap<String, usize>,
     source_index: FxHashMap<String, usize>,
     /// Every page: the reading order, then the 404 and search pages.
@@ -117,15 +119,12 @@ impl Outline {
                 title: n.title.clone(),
             })
             .collect();
-        let sources: Vec<(String, String)> = b
+        let sources: Vec<(String, String, String)> = b
             .sources
             .iter()
-            .map(|s| {
-                let title = s
-                    .meta
-                    .as_ref()
-                    .map_or_else(|| s.id.clone(), |m| m.title.clone());
-                (s.id.clone(), title)
+            .map(|s| match &s.meta {
+                Some(m) => (s.id.clone(), m.title.clone(), m.short_label()),
+                None => (s.id.clone(), s.id.clone(), s.id.clone()),
             })
             .collect();
         let mut order = vec![Entry::Front];
@@ -436,6 +435,12 @@ impl<'a> Renderer<'a> {
         self.outline.sources[i].1.clone()
     }
 
+    /// What readers call a source outside its own page (see
+    /// [`crate::model::SourceMeta::short_label`]).
+    fn source_label(&self, i: usize) -> String {
+        self.outline.sources[i].2.clone()
+    }
+
     fn link(&self, root: &str, e: &Entry) -> Link {
         Link {
             href: format!("{root}{}", self.path(e)),
@@ -680,7 +685,7 @@ impl<'a> Renderer<'a> {
             .collect()
     }
 
-    /// How many independent stories back a claim's citations.
+    /// How many independent stories back a claim's citations, and why.
     fn support(&self, claim: &Claim) -> Option<SupportView> {
         let s = self
             .corroboration()
@@ -688,7 +693,62 @@ impl<'a> Renderer<'a> {
         Some(SupportView {
             label: s.label(),
             single: s.single(),
+            disputed: s.disputed(),
+            why: self.explain(&s),
         })
+    }
+
+    /// A support label unfolded, in plain words: a line per story (which
+    /// sources count, and what made several of them one story), then the
+    /// sources that contradict the claim or only give context.
+    fn explain(&self, s: &Support) -> Vec<String> {
+        let name = |i: usize| format!("“{}”", self.source_label(i));
+        let names = |v: &[usize]| v.iter().map(|&i| name(i)).collect::<Vec<_>>().join(", ");
+        let mut out = Vec::new();
+        if s.about_sources {
+            out.push(
+                "This claim is about the sources themselves: its citations show what they say, and none is counted as support.".to_owned(),
+            );
+        }
+        let many = s.stories.len() > 1;
+        for (n, story) in s.stories.iter().enumerate() {
+            let head = if many {
+                format!("Story {}: ", n + 1)
+            } else {
+                "One story: ".to_owned()
+            };
+            let mut line = format!("{head}{}.", names(&story.sources));
+            for m in &story.merges {
+                line.push(' ');
+                line.push_str(&match *m {
+                    Merge::Declared { source, from } => {
+                        format!("{} is declared to be derived from {}.", name(source), name(from))
+                    }
+                    Merge::Texts { a, b, overlap } => format!(
+                        "The texts of {} and {} share {:.0}% of their wording.",
+                        name(a),
+                        name(b),
+                        overlap * 100.0
+                    ),
+                    Merge::Quotes { a, b, overlap } => format!(
+                        "The passages quoted from {} and {} share {:.0}% of their wording: one sentence, printed twice.",
+                        name(a),
+                        name(b),
+                        overlap * 100.0
+                    ),
+                });
+            }
+            if !s.about_sources {
+                out.push(line);
+            }
+        }
+        if !s.contradicting.is_empty() {
+            out.push(format!("Contradicted by {}.", names(&s.contradicting)));
+        }
+        if !s.context.is_empty() {
+            out.push(format!("Context only, not counted: {}.", names(&s.context)));
+        }
+        out
     }
 
     fn cite(&self, key: CiteKey, cite: &Citation, links: &Linker) -> CiteView {
@@ -704,7 +764,11 @@ impl<'a> Renderer<'a> {
         };
         CiteView {
             source_id: cite.source.clone(),
-            source_title: si.map_or_else(|| cite.source.clone(), |i| self.source_title(i)),
+            source_title: si.map_or_else(|| cite.source.clone(), |i| self.source_label(i)),
+            stance: match cite.stance {
+                Stance::Supports => None,
+                other => Some(other.label()),
+            },
             href: links.passage(&cite.source, &fragment),
             // As written: HTML folds its line breaks and runs of spaces.
             quote: cite.quote.clone(),
@@ -986,6 +1050,18 @@ impl<'a> Renderer<'a> {
                         jaccard: format!("{:.2}", p.jaccard),
                     })
                     .collect(),
+                declared: c
+                    .links
+                    .iter()
+                    .filter_map(|m| match *m {
+                        Merge::Declared { source, from } if g.contains(&source) => Some(format!(
+                            "“{}” is declared to be derived from “{}”",
+                            self.source_label(source),
+                            self.source_label(from)
+                        )),
+                        _ => None,
+                    })
+                    .collect(),
             })
             .collect();
         SourcesView {
@@ -996,12 +1072,12 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// A link from the sources index to a source's page, titled by its ID.
+    /// A link from the sources index to a source's page, titled by its label.
     fn source_link(&self, i: usize) -> Link {
         let id = &self.outline.sources[i].0;
         Link {
             href: format!("{id}.html"),
-            title: id.clone(),
+            title: self.source_label(i),
         }
     }
 

@@ -204,9 +204,13 @@ fn note_documents(n: &Note) -> Vec<Doc> {
 fn source_documents(id: &str, meta: Option<&SourceMeta>, text: &str) -> Vec<Doc> {
     {
         {
-            let title = markdown::collapse_spaces(meta.map_or(id, |m| &m.title));
+            // Named by its label, as everywhere but its own page; the full
+            // title is still searched.
+            let title =
+                markdown::collapse_spaces(&meta.map_or_else(|| id.to_owned(), |m| m.short_label()));
             let mut about: Vec<String> = Vec::new();
             if let Some(m) = meta {
+                about.push(markdown::collapse_spaces(&m.title));
                 about.extend(m.publisher.iter().map(|p| markdown::collapse_spaces(p)));
                 about.extend(m.caveats.iter().map(|c| markdown::to_text(c)));
             }

@@ -84,12 +84,20 @@ pub struct SupportView {
     pub label: String,
     /// Everything rests on one story: shown as a warning.
     pub single: bool,
+    /// Some sources contradict the claim.
+    pub disputed: bool,
+    /// The label unfolded: what counts, what was merged and why, what does
+    /// not count (see `Renderer::explain`).
+    pub why: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Hash)]
 pub struct CiteView {
     pub source_id: String,
+    /// The source's label (see `SourceMeta::short_label`).
     pub source_title: String,
+    /// "contradicts" or "context"; `None` for a supporting citation.
+    pub stance: Option<&'static str>,
     pub href: String,
     pub quote: Option<String>,
     pub comment_html: Option<String>,
@@ -206,6 +214,8 @@ pub struct GroupView {
     pub sources: Vec<Link>,
     /// Each linked pair within the group: "a ↔ b", overlap, Jaccard.
     pub pairs: Vec<PairView>,
+    /// Each declared relation within the group, in plain words.
+    pub declared: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Hash)]
