@@ -1022,6 +1022,7 @@ impl<'a> Renderer<'a> {
             .map(|(i, s)| SourceItem {
                 id: s.id.clone(),
                 title: self.source_title(i),
+                label: self.source_label(i),
                 href: format!("{}.html", s.id),
                 facts: source_facts(s),
                 citations: self.passages().quotes[i].values().map(Vec::len).sum(),
@@ -1044,8 +1045,8 @@ impl<'a> Renderer<'a> {
                     .iter()
                     .filter(|p| p.overlap >= c.threshold && g.contains(&p.a))
                     .map(|p| PairView {
-                        a: self.outline.sources[p.a].0.clone(),
-                        b: self.outline.sources[p.b].0.clone(),
+                        a: self.source_label(p.a),
+                        b: self.source_label(p.b),
                         overlap: format!("{:.2}", p.overlap),
                         jaccard: format!("{:.2}", p.jaccard),
                     })

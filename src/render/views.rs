@@ -220,6 +220,7 @@ pub struct GroupView {
 
 #[derive(Serialize, Debug, Hash)]
 pub struct PairView {
+    /// The two sources' labels.
     pub a: String,
     pub b: String,
     pub overlap: String,
@@ -230,6 +231,8 @@ pub struct PairView {
 pub struct SourceItem {
     pub id: String,
     pub title: String,
+    /// What readers call it (see `SourceMeta::short_label`).
+    pub label: String,
     pub href: String,
     pub facts: Vec<Fact>,
     pub citations: usize,
