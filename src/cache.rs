@@ -17,6 +17,9 @@ pub struct Cache {
     /// with these first, then its own.
     /// Each with its links, resolved (they are link targets for the pages).
     pub last_whole: Option<Vec<(crate::render::Page, std::sync::Arc<crate::links::Resolved>)>>,
+    /// What the file events say changed since the last build; the next
+    /// build takes it (and leaves `Everything`).
+    pub changed: crate::load::Changed,
     defer_whole: bool,
 }
 
@@ -26,6 +29,7 @@ impl Default for Cache {
             engine: crate::db::engine(),
             output: Default::default(),
             last_whole: None,
+            changed: crate::load::Changed::Everything,
             defer_whole: false,
         }
     }

@@ -822,12 +822,20 @@ pub fn engine() -> Engine<Db> {
 }
 
 /// Scans the briefing at `root` and its templates (reading only files that
-/// changed since the engine's last scan) and sets what changed as inputs.
+/// changed since the engine's last scan; listing no folder when `changed`
+/// says only known files changed, see [`load::rescan`]) and sets what
+/// changed as inputs.
 /// Returns the file database as read, which every diagnostic points into.
 /// `Err` only for I/O problems.
-pub fn scan(engine: &mut Engine<Db>, root: &Path, settings: Settings) -> Result<Files> {
+pub fn scan(
+    engine: &mut Engine<Db>,
+    root: &Path,
+    settings: Settings,
+    changed: &load::Changed,
+) -> Result<Files> {
     engine.set::<Settings>((), Some(settings));
-    let scan = load::scan(root, &mut engine.db.files)?;
+    let last = engine.cx().input::<ScanInput>(&());
+    let scan = load::rescan(root, &mut engine.db.files, last.as_deref(), changed)?;
     for (id, file) in scan.files.iter() {
         engine.set::<Text>(id, Some(FileText(file.clone())));
     }
@@ -869,6 +877,6 @@ fn identity(_: &std::fs::Metadata) -> (u64, u64) {
 
 /// [`scan`], then the loaded briefing.
 pub fn load(engine: &mut Engine<Db>, root: &Path, settings: Settings) -> Result<Arc<Loaded>> {
-    scan(engine, root, settings)?;
+    scan(engine, root, settings, &load::Changed::Everything)?;
     Ok(engine.cx().get::<LoadedBriefing>(&()))
 }

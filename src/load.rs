@@ -107,6 +107,88 @@ pub struct Scan {
     pub diags: Vec<Diagnostic>,
 }
 
+/// What changed since the last scan, as the file events tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// Unknown (a first build, a watcher overflow, a folder created,
+    /// removed, renamed or replaced): list everything again.
+    Everything,
+    /// Only the contents of these files (absolute paths, as the events
+    /// give them).
+    Files(std::collections::BTreeSet<PathBuf>),
+}
+
+/// [`scan`], or, when only the contents of files the last scan read have
+/// changed, that scan again with just those files read anew: no folder is
+/// listed and no other file looked at. Anything else — a path it did not
+/// read (a new file, a template), `book.toml`, a file that is now something
+/// else — and the whole folder is scanned as [`scan`] does.
+pub fn rescan(
+    root: &Path,
+    files: &mut Files,
+    last: Option<&Scan>,
+    changed: &Changed,
+) -> Result<Scan> {
+    let (Some(last), Changed::Files(paths)) = (last, changed) else {
+        return scan(root, files);
+    };
+    let content = root.join(CONTENT_DIR);
+    let templates = root.join(crate::render::theme::USER_TEMPLATES_DIR);
+    let read: rustc_hash::FxHashMap<&Path, FileId> = last
+        .sources
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(last.notes.iter().map(|(id, _)| *id))
+        .chain(last.front)
+        .map(|id| (last.files.path(id), id))
+        .collect();
+    let mut again = Vec::new();
+    for path in paths {
+        if path.starts_with(&templates) {
+            // The theme is loaded on its own, every time.
+            continue;
+        }
+        let is_file = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+        match read.get(path.as_path()) {
+            Some(&id) if last.root == root && path.starts_with(&content) && is_file => {
+                again.push(id)
+            }
+            _ => return scan(root, files),
+        }
+    }
+    // The problems found in reading a file are found again when it is read.
+    let diags = last
+        .diags
+        .iter()
+        .filter(|d| {
+            let reread = d.primary.as_ref().is_some_and(|l| again.contains(&l.file));
+            !(reread && matches!(d.code, "too-large" | "encoding"))
+        })
+        .cloned()
+        .collect();
+    let mut loader = Loader {
+        root: root.to_path_buf(),
+        files,
+        diags,
+        fence: Fence::new(root),
+    };
+    let paths: Vec<PathBuf> = again
+        .iter()
+        .map(|&id| last.files.path(id).to_path_buf())
+        .collect();
+    loader.read_all(&paths)?;
+    Ok(Scan {
+        root: root.to_path_buf(),
+        files: loader.files.clone(),
+        config: last.config,
+        sources: last.sources.clone(),
+        unreadable: last.unreadable.clone(),
+        notes: last.notes.clone(),
+        front: last.front,
+        diags: loader.diags,
+    })
+}
+
 /// Lists and reads the briefing at `root` into `files` (only what changed
 /// since `files` last read it). `Err` only for I/O problems.
 pub fn scan(root: &Path, files: &mut Files) -> Result<Scan> {

@@ -85,7 +85,8 @@ fn compile(
         },
     };
     let mut t = Timings::start();
-    let files = db::scan(&mut cache.engine, root, settings)?;
+    let changed = std::mem::replace(&mut cache.changed, load::Changed::Everything);
+    let files = db::scan(&mut cache.engine, root, settings, &changed)?;
     t.lap("scan");
     let cx = cache.engine.cx();
     let loaded = cx.get::<db::LoadedBriefing>(&());

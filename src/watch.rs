@@ -3,10 +3,12 @@
 //! File events are filtered to the inputs of a build, gathered into bursts
 //! (see [`settle`]) and answered with the very pipeline `briefing build`
 //! runs, keeping a [`Cache`] between rebuilds so only what changed is redone.
-//! The rebuild does not trust the events for *what* changed — it re-stats
-//! every input — so a missed, merged or reordered event (editors that save by
-//! rename, `git checkout`, a watcher that overflows) still ends in the right
-//! site. Events only say *when* to look.
+//! When the events of a burst only say that known files were written, the
+//! rebuild reads just those files (see [`crate::load::rescan`]); anything
+//! else — a file created, removed or renamed (editors that save by rename),
+//! a folder replaced (`git checkout`), a watcher that overflowed or failed —
+//! and it lists and re-stats every input, so a missed, merged or reordered
+//! event still ends in the right site.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use serde::Serialize;
 
 use crate::cache::Cache;
-use crate::load::{CONFIG_FILE, CONTENT_DIR};
+use crate::load::{CONFIG_FILE, CONTENT_DIR, Changed};
 use crate::pipeline::{self, Options, Status};
 use crate::render::theme::USER_TEMPLATES_DIR;
 
@@ -195,29 +197,36 @@ pub fn run(
     );
     let window = Window::for_debounce(options.debounce);
     while !stop.load(Ordering::SeqCst) {
+        let mut changed = Changed::Files(Default::default());
         // A replaced input folder calls for a rebuild by itself: its files
         // changed without an event this watch could see.
         let replaced = watch_inputs(&mut watcher, &root, &mut watched);
-        if !replaced {
+        if replaced {
+            changed = Changed::Everything;
+        } else {
             let first = match rx.recv_timeout(STOP_CHECK) {
                 Ok(result) => result,
                 Err(mpsc::RecvTimeoutError::Timeout) => continue,
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
-            if !matters(&root, &first, &mut watched) {
+            if !matters(&root, &first, &mut watched, &mut changed) {
                 continue;
             }
         }
         let settled = settle(&rx, window, stop, |result| {
-            let relevant = matters(&root, result, &mut watched);
+            let relevant = matters(&root, result, &mut watched, &mut changed);
             // A removed input folder that is back is watched again before
             // the rebuild reads it, so no save into it after that is missed.
             let replaced = watch_inputs(&mut watcher, &root, &mut watched);
+            if replaced {
+                changed = Changed::Everything;
+            }
             relevant || replaced
         });
         if settled == Settled::Stopped {
             break;
         }
+        cache.changed = changed;
         rebuild(options, &root, &mut cache, &mut outcome, "rebuild");
         on_outcome(&outcome);
         if settled == Settled::Disconnected {
@@ -341,15 +350,24 @@ fn watch_inputs(watcher: &mut Watcher, root: &Path, watched: &mut Vec<Watched>) 
     changed
 }
 
-/// Whether a debounced batch calls for a rebuild. Errors and rescans always
-/// do (something may have been missed); removed watched folders are
+/// Whether a debounced batch calls for a rebuild, noting in `changed` what
+/// it says changed. Errors and rescans always do (something may have been
+/// missed: everything is looked at again); removed watched folders are
 /// forgotten so they are watched again when they come back.
-fn matters(root: &Path, result: &DebounceEventResult, watched: &mut Vec<Watched>) -> bool {
+fn matters(
+    root: &Path,
+    result: &DebounceEventResult,
+    watched: &mut Vec<Watched>,
+    changed: &mut Changed,
+) -> bool {
+    use notify::EventKind;
+    use notify::event::{CreateKind, ModifyKind};
     match result {
         Err(errors) => {
             for e in errors {
                 eprintln!("watch: {e} (rebuilding to be safe)");
             }
+            *changed = Changed::Everything;
             true
         }
         Ok(events) => {
@@ -357,16 +375,34 @@ fn matters(root: &Path, result: &DebounceEventResult, watched: &mut Vec<Watched>
             for event in events {
                 if event.need_rescan() {
                     any = true;
+                    *changed = Changed::Everything;
                 }
                 // Reading the inputs (as every build does) is not a change.
                 if event.kind.is_access() {
                     continue;
                 }
+                // Only a file written in place leaves the folders as they
+                // were; a file created, removed or renamed may not.
+                let written = matches!(
+                    event.kind,
+                    EventKind::Modify(
+                        ModifyKind::Data(_) | ModifyKind::Metadata(_) | ModifyKind::Any
+                    ) | EventKind::Create(CreateKind::File)
+                );
                 for path in &event.paths {
                     if event.kind.is_remove() {
                         watched.retain(|w| w.path != *path);
                     }
-                    any |= relevant(root, path);
+                    if !relevant(root, path) {
+                        continue;
+                    }
+                    any = true;
+                    match changed {
+                        Changed::Files(paths) if written => {
+                            paths.insert(path.clone());
+                        }
+                        _ => *changed = Changed::Everything,
+                    }
                 }
             }
             any

@@ -11,8 +11,47 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use briefing::cache::Cache;
+use briefing::load::Changed;
 use briefing::pipeline::{self, Options, Status};
 use synth::Rng;
+
+/// Every input file of the briefing at `root` with its bytes.
+fn inputs(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = support::tree(&root.join("content"))
+        .into_iter()
+        .map(|(rel, bytes)| (root.join("content").join(rel), bytes))
+        .collect::<std::collections::BTreeMap<_, _>>();
+    if root.join("templates").is_dir() {
+        out.extend(
+            support::tree(&root.join("templates"))
+                .into_iter()
+                .map(|(rel, bytes)| (root.join("templates").join(rel), bytes)),
+        );
+    }
+    out.insert(
+        root.join("book.toml"),
+        fs::read(root.join("book.toml")).unwrap_or_default(),
+    );
+    out
+}
+
+/// What a perfect watcher would report between two states of the inputs:
+/// the files written, or `Everything` when a file came or went.
+fn changes(
+    before: &std::collections::BTreeMap<PathBuf, Vec<u8>>,
+    after: &std::collections::BTreeMap<PathBuf, Vec<u8>>,
+) -> Changed {
+    if before.keys().ne(after.keys()) {
+        return Changed::Everything;
+    }
+    Changed::Files(
+        after
+            .iter()
+            .filter(|(path, bytes)| before[*path] != **bytes)
+            .map(|(path, _)| path.clone())
+            .collect(),
+    )
+}
 
 fn build(root: &Path, dest: &Path, cache: &mut Cache) -> Status {
     pipeline::build_with(root, Some(dest), &Options::default(), cache)
@@ -73,7 +112,9 @@ fn rebuilds_after_random_edits_equal_fresh_builds() {
     let mut rng = Rng::new(99);
     let mut deleted: Vec<(PathBuf, String)> = Vec::new();
     let (mut ok, mut failed) = (0, 0);
+    let mut by_events = 0;
     for step in 0..120 {
+        let before = inputs(&root);
         let i = rng.below(notes);
         let note = root.join(synth::note_path(i));
         let what = rng.below(12);
@@ -183,6 +224,10 @@ fn rebuilds_after_random_edits_equal_fresh_builds() {
                 }
             }
         }
+        // The rebuild is told what changed, as watch tells it from the
+        // file events: it reads only those files when no file came or went.
+        cache.changed = changes(&before, &inputs(&root));
+        by_events += usize::from(matches!(&cache.changed, Changed::Files(f) if !f.is_empty()));
         let cached = build(&root, &served, &mut cache);
         let fresh_dir = dir.path().join(format!("fresh{step}"));
         let fresh = build(&root, &fresh_dir, &mut Cache::default());
@@ -201,6 +246,10 @@ fn rebuilds_after_random_edits_equal_fresh_builds() {
     assert!(
         ok > 40 && failed > 5,
         "the edits exercised both outcomes: {ok} ok, {failed} failed"
+    );
+    assert!(
+        by_events > 50,
+        "most rebuilds read only the files written: {by_events}"
     );
 }
 
