@@ -20,6 +20,9 @@ pub struct Cache {
     /// What the file events say changed since the last build; the next
     /// build takes it (and leaves `Everything`).
     pub changed: crate::load::Changed,
+    /// In watch, set (by the watcher) when an edit arrived after this
+    /// rebuild began: the rebuild's whole-briefing step gives way to it.
+    pub newer_edit: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     defer_whole: bool,
 }
 
@@ -30,6 +33,7 @@ impl Default for Cache {
             output: Default::default(),
             last_whole: None,
             changed: crate::load::Changed::Everything,
+            newer_edit: None,
             defer_whole: false,
         }
     }
@@ -49,6 +53,13 @@ impl Cache {
     /// Whether whole-briefing files are published after the pages.
     pub fn defers_whole(&self) -> bool {
         self.defer_whole
+    }
+
+    /// Whether a newer edit is waiting (see [`Cache::newer_edit`]).
+    pub fn superseded(&self) -> bool {
+        self.newer_edit
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 

@@ -303,6 +303,9 @@ pub struct BuildReport {
     pub status: Status,
     pub stats: WriteStats,
     pub pages: usize,
+    /// In watch: the pages were published, and the whole-briefing files
+    /// were left to the rebuild of a newer edit, already waiting.
+    pub superseded: bool,
     /// The diagnostics as plain text, when the content has errors.
     pub problems: Option<String>,
     pub warnings: usize,
@@ -343,6 +346,7 @@ fn build_once(
         status: Status::Ok,
         stats: WriteStats::default(),
         pages: rendered.pages.len(),
+        superseded: false,
         problems: None,
         warnings: rendered.warnings,
         dest: dest.clone(),
@@ -364,7 +368,18 @@ fn build_once(
             let mut site = rendered.pages.clone();
             site.extend(cache.last_whole.iter().flatten().map(|(p, _)| p.clone()));
             report.stats = output::write(&dest, &site, None, &mut cache.output)?;
+            // A newer edit is waiting: its rebuild makes the whole-briefing
+            // files (the ones published stay valid link targets meanwhile).
+            if cache.superseded() {
+                report.superseded = true;
+                return Ok(report);
+            }
             match finish_whole(cache, &rendered.pages, &rendered.base, opts)? {
+                Ok(whole) if cache.superseded() => {
+                    drop(whole);
+                    report.superseded = true;
+                    return Ok(report);
+                }
                 Ok(whole) => whole,
                 Err(problems) => {
                     diag::say("build: the pages were published; the whole-briefing files were not");
@@ -397,6 +412,7 @@ fn nothing_written(problems: String) -> BuildReport {
         status: Status::ContentErrors,
         stats: WriteStats::default(),
         pages: 0,
+        superseded: false,
         problems: Some(problems),
         warnings: 0,
         dest: PathBuf::new(),

@@ -87,7 +87,12 @@ enum Watcher {
 }
 
 impl Watcher {
-    fn new(poll: bool, debounce: Duration, tx: mpsc::Sender<DebounceEventResult>) -> Result<Self> {
+    fn new(
+        poll: bool,
+        debounce: Duration,
+        tx: mpsc::Sender<DebounceEventResult>,
+        on_batch: impl Fn(&DebounceEventResult) + Send + 'static,
+    ) -> Result<Self> {
         Ok(if poll {
             // notify's poller compares modification times in whole seconds,
             // so a save within the second of the previous scan would be
@@ -95,9 +100,14 @@ impl Watcher {
             let config = notify::Config::default()
                 .with_poll_interval(Duration::from_millis(300))
                 .with_compare_contents(true);
-            Watcher::Poll(debounced(debounce, tx, config)?)
+            Watcher::Poll(debounced(debounce, tx, on_batch, config)?)
         } else {
-            Watcher::Native(debounced(debounce, tx, notify::Config::default())?)
+            Watcher::Native(debounced(
+                debounce,
+                tx,
+                on_batch,
+                notify::Config::default(),
+            )?)
         })
     }
 
@@ -138,7 +148,8 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
     }
 }
 
-/// A debounced watcher of type `W` that sends each batch of events to `tx`.
+/// A debounced watcher of type `W` that sends each batch of events to `tx`,
+/// after showing it to `on_batch` (on the watcher's thread).
 ///
 /// notify-debouncer-full holds each path's events until that path has been
 /// quiet for its timeout, each path on its own clock, so one burst across
@@ -150,11 +161,13 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 fn debounced<W: notify::Watcher>(
     debounce: Duration,
     tx: mpsc::Sender<DebounceEventResult>,
+    on_batch: impl Fn(&DebounceEventResult) + Send + 'static,
     config: notify::Config,
 ) -> Result<Debouncer<W, RecommendedCache>> {
     let debounce = debounce / 2;
     let tick = Some((debounce / 4).max(Duration::from_millis(1)));
     let handler = move |result: DebounceEventResult| {
+        on_batch(&result);
         let _ = tx.send(result);
     };
     Ok(new_debouncer_opt(
@@ -178,7 +191,18 @@ pub fn run(
         .canonicalize()
         .with_context(|| format!("cannot find {}", options.root.display()))?;
     let (tx, rx) = mpsc::channel();
-    let mut watcher = Watcher::new(options.poll, options.debounce, tx)?;
+    // Raised as soon as a relevant batch arrives, while a rebuild runs: its
+    // whole-briefing step then gives way to the newer edit.
+    let newer_edit = Arc::new(AtomicBool::new(false));
+    let raise = {
+        let (root, flag) = (root.clone(), newer_edit.clone());
+        move |result: &DebounceEventResult| {
+            if announces_change(&root, result) {
+                flag.store(true, Ordering::SeqCst);
+            }
+        }
+    };
+    let mut watcher = Watcher::new(options.poll, options.debounce, tx, raise)?;
     // The root only non-recursively (for book.toml): it holds the build
     // directory, whose writes must not trigger builds.
     watcher
@@ -188,6 +212,7 @@ pub fn run(
     let mut watched: Vec<Watched> = Vec::new();
     watch_inputs(&mut watcher, &root, &mut watched);
     let mut cache = Cache::watching();
+    cache.newer_edit = Some(newer_edit.clone());
     let mut outcome = Outcome::default();
     rebuild(options, &root, &mut cache, &mut outcome, "build");
     on_outcome(&outcome);
@@ -227,6 +252,8 @@ pub fn run(
             break;
         }
         cache.changed = changed;
+        // What arrived so far is this rebuild's; only later edits supersede.
+        newer_edit.store(false, Ordering::SeqCst);
         rebuild(options, &root, &mut cache, &mut outcome, "rebuild");
         on_outcome(&outcome);
         if settled == Settled::Disconnected {
@@ -350,6 +377,18 @@ fn watch_inputs(watcher: &mut Watcher, root: &Path, watched: &mut Vec<Watched>) 
     changed
 }
 
+/// Whether a batch may change the site (the watcher's own view, before
+/// [`matters`] sorts it out): an error, a rescan, or a relevant path that
+/// was not merely read.
+fn announces_change(root: &Path, result: &DebounceEventResult) -> bool {
+    match result {
+        Err(_) => true,
+        Ok(events) => events.iter().any(|e| {
+            e.need_rescan() || !e.kind.is_access() && e.paths.iter().any(|p| relevant(root, p))
+        }),
+    }
+}
+
 /// Whether a debounced batch calls for a rebuild, noting in `changed` what
 /// it says changed. Errors and rescans always do (something may have been
 /// missed: everything is looked at again); removed watched folders are
@@ -427,11 +466,16 @@ fn rebuild(
             outcome.problems = None;
             outcome.dest = Some(report.dest.clone());
             eprintln!(
-                "{verb}: {} pages, {} written, {} removed in {:.1} ms",
+                "{verb}: {} pages, {} written, {} removed in {:.1} ms{}",
                 report.pages,
                 report.stats.written,
                 report.stats.removed,
-                started.elapsed().as_secs_f64() * 1000.0
+                started.elapsed().as_secs_f64() * 1000.0,
+                if report.superseded {
+                    " (the whole-briefing files wait for the newer edit)"
+                } else {
+                    ""
+                }
             );
         }
         Ok(report) => {

@@ -489,3 +489,58 @@ fn a_build_killed_at_any_point_leaves_the_old_or_the_new_site_whole() {
     );
     support::assert_same_site(&root.join("book"), &fresh, "after the interrupted builds");
 }
+
+/// In watch, an edit that arrives while a rebuild makes the whole-briefing
+/// files supersedes that step: the pages are published, the whole-briefing
+/// files wait for the newer edit's rebuild, which ends in the fresh site.
+#[test]
+fn a_newer_edit_supersedes_the_whole_briefing_step() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("b");
+    synth::generate(&root, 20, 5);
+    let served = dir.path().join("served");
+    let newer = Arc::new(AtomicBool::new(false));
+    let mut cache = Cache::watching();
+    cache.newer_edit = Some(newer.clone());
+    assert_eq!(build(&root, &served, &mut cache), Status::Ok);
+    let export_before = fs::read(served.join("briefing.json")).unwrap();
+
+    let note = root.join(synth::note_path(3));
+    assert!(set_line(
+        &note,
+        0,
+        "- text: ",
+        "\"A claim rewritten once.\""
+    ));
+    newer.store(true, Ordering::SeqCst);
+    let report = pipeline::build_with(&root, Some(&served), &Options::default(), &mut cache)
+        .expect("no I/O error");
+    assert!(report.superseded && report.status == Status::Ok);
+    let page = fs::read_to_string(served.join(synth::note_page(3))).unwrap();
+    assert!(
+        page.contains("A claim rewritten once."),
+        "the page is published"
+    );
+    assert_eq!(
+        fs::read(served.join("briefing.json")).unwrap(),
+        export_before,
+        "the whole-briefing files waited"
+    );
+
+    // The newer edit's rebuild.
+    assert!(set_line(
+        &note,
+        0,
+        "- text: ",
+        "\"A claim rewritten twice.\""
+    ));
+    newer.store(false, Ordering::SeqCst);
+    let report = pipeline::build_with(&root, Some(&served), &Options::default(), &mut cache)
+        .expect("no I/O error");
+    assert!(!report.superseded && report.status == Status::Ok);
+    let fresh = dir.path().join("fresh");
+    assert_eq!(build(&root, &fresh, &mut Cache::default()), Status::Ok);
+    support::assert_same_site(&served, &fresh, "after the newer edit");
+}
