@@ -218,6 +218,9 @@ impl<'a> Exporter<'a> {
         struct FrontOut<'a> {
             file: &'a str,
             href: &'static str,
+            summary: Vec<ClaimOut<'a>>,
+            why_it_matters: Vec<ClaimOut<'a>>,
+            next: Vec<ClaimOut<'a>>,
             bottom_line: Vec<ClaimOut<'a>>,
             key_facts: Vec<ClaimOut<'a>>,
         }
@@ -225,6 +228,9 @@ impl<'a> Exporter<'a> {
         to_json(&FrontOut {
             file: &self.x.text(f.file).name,
             href: page,
+            summary: self.claims(Owner::Front, "summary", page, &f.summary, 0),
+            why_it_matters: self.claims(Owner::Front, "why_it_matters", page, &f.why_it_matters, 0),
+            next: self.claims(Owner::Front, "next", page, &f.next, 0),
             bottom_line: self.claims(Owner::Front, "bottom_line", page, &f.bottom_line, 0),
             key_facts: self.claims(Owner::Front, "key_facts", page, &f.key_facts, 0),
         })

@@ -398,10 +398,16 @@ pub fn front_file(file: &File, id: FileId) -> Parsed<Option<Arc<Front>>> {
     Unit::run(file, |u| {
         let raw = u.parse::<RawFront>(id)?;
         let mut refs = Vec::new();
+        let summary = claims(raw.summary, "summary", &mut refs);
+        let why_it_matters = claims(raw.why_it_matters, "why_it_matters", &mut refs);
+        let next = claims(raw.next, "next", &mut refs);
         let bottom_line = claims(raw.bottom_line, "bottom_line", &mut refs);
         let key_facts = claims(raw.key_facts, "key_facts", &mut refs);
         Some(Arc::new(Front {
             file: id,
+            summary,
+            why_it_matters,
+            next,
             bottom_line,
             key_facts,
             refs,
@@ -1479,6 +1485,12 @@ note_shape!(RawQuestionShape {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFront {
+    #[serde(default)]
+    summary: Vec<RawClaim>,
+    #[serde(default)]
+    why_it_matters: Vec<RawClaim>,
+    #[serde(default)]
+    next: Vec<RawClaim>,
     bottom_line: Vec<RawClaim>,
     #[serde(default)]
     key_facts: Vec<RawClaim>,

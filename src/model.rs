@@ -353,18 +353,33 @@ pub struct Citation {
 #[derive(Debug, PartialEq)]
 pub struct Front {
     pub file: FileId,
+    /// The written summary the front page opens with: a few sentences, each
+    /// a claim with its citations (shown as note numbers).
+    pub summary: Vec<Claim>,
+    pub why_it_matters: Vec<Claim>,
+    /// What happens next.
+    pub next: Vec<Claim>,
     pub bottom_line: Vec<Claim>,
     pub key_facts: Vec<Claim>,
     pub refs: Vec<Ref>,
 }
 
 /// The front page's lists of claims, in order.
-pub const FRONT_LISTS: [&str; 2] = ["bottom_line", "key_facts"];
+pub const FRONT_LISTS: [&str; 5] = [
+    "summary",
+    "why_it_matters",
+    "next",
+    "bottom_line",
+    "key_facts",
+];
 
 impl Front {
     /// The list of claims in `field` (one of [`FRONT_LISTS`]).
     pub fn claim_list(&self, field: &str) -> Option<ClaimList<'_>> {
         let (field, claims) = match field {
+            "summary" => ("summary", &self.summary),
+            "why_it_matters" => ("why_it_matters", &self.why_it_matters),
+            "next" => ("next", &self.next),
             "bottom_line" => ("bottom_line", &self.bottom_line),
             "key_facts" => ("key_facts", &self.key_facts),
             _ => return None,

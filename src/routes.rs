@@ -37,9 +37,13 @@ pub fn source(id: &str) -> String {
 }
 
 /// The anchor of claim `ci` of a list of claims (`claims`, a note's
-/// disagreement `sides`, or the front page's `bottom_line` and `key_facts`).
+/// disagreement `sides`, or one of the front page's lists: `sum`, `why`,
+/// `next`, `bl`, `kf`).
 pub fn claim_anchor(field: &str, ci: usize) -> String {
     let prefix = match field {
+        "summary" => "sum",
+        "why_it_matters" => "why",
+        "next" => "next",
         "bottom_line" => "bl",
         "key_facts" => "kf",
         "sides" => "side",

@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::diag::{Diagnostic, span_of};
 use crate::files::FileId;
 use crate::markdown;
-use crate::model::{Briefing, CiteKey, Kind};
+use crate::model::{Briefing, CiteKey, FRONT_LISTS, Kind};
 use crate::routes;
 use crate::yaml::{Seg, YamlPath};
 
@@ -177,11 +177,9 @@ fn site_pages(b: &Briefing, quotes: &FxHashMap<CiteKey, QuoteMatch>, statics: &[
     // The front page's claims have anchors too.
     if let Some(front) = &b.front {
         let mut anchors = FxHashSet::default();
-        for (field, claims) in [
-            ("bottom_line", &front.bottom_line),
-            ("key_facts", &front.key_facts),
-        ] {
-            anchors.extend((0..claims.len()).map(|ci| routes::claim_anchor(field, ci)));
+        for list in FRONT_LISTS.iter().filter_map(|f| front.claim_list(f)) {
+            let field = list.field;
+            anchors.extend((0..list.claims.len()).map(|ci| routes::claim_anchor(field, ci)));
         }
         pages.insert(routes::FRONT.to_owned(), Some(anchors));
     }

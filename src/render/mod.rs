@@ -797,13 +797,19 @@ impl<'a> Renderer<'a> {
     }
 
     fn front(&self, links: &Linker) -> FrontView {
-        let (bottom_line, key_facts) = match &self.inputs.front() {
-            Some(f) => (
-                self.claims(Owner::Front, "bottom_line", &f.bottom_line, links),
-                self.claims(Owner::Front, "key_facts", &f.key_facts, links),
-            ),
-            None => (Vec::new(), Vec::new()),
+        let front = self.inputs.front();
+        let list = |field: &'static str| match &front {
+            Some(f) => {
+                let list = f.claim_list(field).expect("a front-page list");
+                self.claims(Owner::Front, field, list.claims, links)
+            }
+            None => Vec::new(),
         };
+        let mut notes = Vec::new();
+        let summary = number(list("summary"), &mut notes);
+        let why_it_matters = number(list("why_it_matters"), &mut notes);
+        let next = number(list("next"), &mut notes);
+        let (bottom_line, key_facts) = (list("bottom_line"), list("key_facts"));
         let mut parts: Vec<PartSummary> = Kind::ALL
             .iter()
             .map(|&k| PartSummary {
@@ -820,6 +826,10 @@ impl<'a> Renderer<'a> {
             blurb: blurb(None),
         });
         FrontView {
+            summary,
+            why_it_matters,
+            next,
+            notes,
             bottom_line,
             key_facts,
             parts,

@@ -53,6 +53,9 @@ pub fn passage_href(source: &str, fragment: &str) -> String {
 #[serde(tag = "kind", rename_all = "lowercase")]
 enum SectionView {
     Front {
+        summary: Vec<PrintClaim>,
+        why_it_matters: Vec<PrintClaim>,
+        next: Vec<PrintClaim>,
         bottom_line: Vec<PrintClaim>,
         key_facts: Vec<PrintClaim>,
         endnotes: Vec<Endnote>,
@@ -79,23 +82,6 @@ enum SectionView {
 struct PrintDisagreement {
     point: String,
     sides: Vec<PrintClaim>,
-}
-
-/// A claim whose citations are numbered notes.
-#[derive(Serialize, Hash)]
-struct PrintClaim {
-    anchor: String,
-    html: String,
-    /// The numbers of its endnotes.
-    notes: Vec<usize>,
-    uncited: bool,
-    support: Option<SupportView>,
-}
-
-#[derive(Serialize, Hash)]
-struct Endnote {
-    n: usize,
-    cite: CiteView,
 }
 
 #[derive(Serialize, Hash)]
@@ -222,10 +208,14 @@ impl Renderer<'_> {
         match part {
             Part::Front => {
                 let front = self.front(&links);
-                let mut endnotes = Vec::new();
+                // The summary's notes come first; the lists' follow on.
+                let mut endnotes = front.notes;
                 let bottom_line = number(front.bottom_line, &mut endnotes);
                 let key_facts = number(front.key_facts, &mut endnotes);
                 SectionView::Front {
+                    summary: front.summary,
+                    why_it_matters: front.why_it_matters,
+                    next: front.next,
                     bottom_line,
                     key_facts,
                     endnotes,
@@ -260,30 +250,4 @@ impl Renderer<'_> {
             },
         }
     }
-}
-
-/// Turns claims' citations into endnotes numbered on from `endnotes`.
-fn number(claims: Vec<ClaimView>, endnotes: &mut Vec<Endnote>) -> Vec<PrintClaim> {
-    claims
-        .into_iter()
-        .map(|c| {
-            let uncited = c.cites.is_empty();
-            let notes = c
-                .cites
-                .into_iter()
-                .map(|cite| {
-                    let n = endnotes.len() + 1;
-                    endnotes.push(Endnote { n, cite });
-                    n
-                })
-                .collect();
-            PrintClaim {
-                anchor: c.anchor,
-                html: c.html,
-                notes,
-                uncited,
-                support: c.support,
-            }
-        })
-        .collect()
 }

@@ -113,6 +113,12 @@ pub struct CiteView {
 
 #[derive(Serialize, Debug, Hash)]
 pub struct FrontView {
+    /// The written summary, why it matters, what happens next: prose whose
+    /// citations are note numbers, the notes in `notes`.
+    pub summary: Vec<PrintClaim>,
+    pub why_it_matters: Vec<PrintClaim>,
+    pub next: Vec<PrintClaim>,
+    pub notes: Vec<Endnote>,
     pub bottom_line: Vec<ClaimView>,
     pub key_facts: Vec<ClaimView>,
     pub parts: Vec<PartSummary>,
@@ -277,4 +283,48 @@ pub struct SegmentView {
 pub struct SearchView {
     /// The search index, from the site root (`searchindex.js`).
     pub index: &'static str,
+}
+
+/// A claim whose citations are numbered notes (`print.html`, and the
+/// front page's written summary).
+#[derive(Serialize, Debug, Hash)]
+pub struct PrintClaim {
+    pub anchor: String,
+    pub html: String,
+    /// The numbers of its endnotes.
+    pub notes: Vec<usize>,
+    pub uncited: bool,
+    pub support: Option<SupportView>,
+}
+
+#[derive(Serialize, Debug, Hash)]
+pub struct Endnote {
+    pub n: usize,
+    pub cite: CiteView,
+}
+
+/// Turns claims' citations into endnotes numbered on from `endnotes`.
+pub fn number(claims: Vec<ClaimView>, endnotes: &mut Vec<Endnote>) -> Vec<PrintClaim> {
+    claims
+        .into_iter()
+        .map(|c| {
+            let uncited = c.cites.is_empty();
+            let notes = c
+                .cites
+                .into_iter()
+                .map(|cite| {
+                    let n = endnotes.len() + 1;
+                    endnotes.push(Endnote { n, cite });
+                    n
+                })
+                .collect();
+            PrintClaim {
+                anchor: c.anchor,
+                html: c.html,
+                notes,
+                uncited,
+                support: c.support,
+            }
+        })
+        .collect()
 }
