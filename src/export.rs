@@ -278,6 +278,7 @@ impl<'a> Exporter<'a> {
             },
             Question {
                 status: &'static str,
+                about: About,
             },
         }
         #[derive(Serialize)]
@@ -310,8 +311,9 @@ impl<'a> Exporter<'a> {
                 response_type: response_type.label(),
                 date: date.as_ref().map(DateOut::of),
             },
-            Body::Question { status } => Details::Question {
+            Body::Question { status, about } => Details::Question {
                 status: status.label(),
+                about: *about,
             },
         };
         to_json(&NoteOut {

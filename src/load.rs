@@ -890,7 +890,10 @@ impl<'a> Unit<'a> {
                 let mut raw: RawQuestionShape = self.parse(file)?;
                 (
                     Common::from(&mut raw),
-                    Body::Question { status: raw.status },
+                    Body::Question {
+                        status: raw.status,
+                        about: raw.about,
+                    },
                 )
             }
         };
@@ -912,8 +915,8 @@ impl<'a> Unit<'a> {
             Body::Response { date, .. } => *date,
             _ => None,
         };
-        let order = (kind, date, common.title.to_lowercase(), id.clone());
-        Some(Note {
+        let (common_title_lower, id_for_order) = (common.title.to_lowercase(), id.clone());
+        let mut note = Note {
             id,
             file,
             title: common.title,
@@ -923,8 +926,10 @@ impl<'a> Unit<'a> {
             sides,
             body,
             refs,
-            order,
-        })
+            order: (kind, 0, date, common_title_lower, id_for_order),
+        };
+        note.order.1 = note.section();
+        Some(note)
     }
 
     /// The note's disagreements, their sides flattened into one list. A
@@ -1480,6 +1485,8 @@ note_shape!(RawResponseShape {
 
 note_shape!(RawQuestionShape {
     status: QuestionStatus,
+    #[serde(default)]
+    about: About,
 });
 
 #[derive(Deserialize)]

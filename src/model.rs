@@ -180,8 +180,9 @@ pub struct Disagreement {
     pub sides: std::ops::Range<usize>,
 }
 
-/// Kind, date (events and responses), lowercase title, ID.
-pub type OrderKey = (Kind, Option<DateSpec>, String, String);
+/// Kind, section within the part (see [`Note::section`]), date (events and
+/// responses), lowercase title, ID.
+pub type OrderKey = (Kind, u8, Option<DateSpec>, String, String);
 
 impl Note {
     pub fn kind(&self) -> Kind {
@@ -201,10 +202,57 @@ impl Note {
         }
     }
 
-    /// Order within a part: the timeline by date, the rest by title; ties
-    /// by ID. Computed once, when the note is parsed.
+    /// Order within a part: by section (see [`Note::section`]), then the
+    /// timeline and the responses by date, the rest by title; ties by ID.
+    /// Computed once, when the note is parsed.
     pub fn order_key(&self) -> &OrderKey {
         &self.order
+    }
+
+    /// The section of its part a note is listed in, in reading order: who
+    /// by type (governments first), responses dated before undated,
+    /// questions by status with those about the sources last.
+    pub fn section(&self) -> u8 {
+        match &self.body {
+            Body::Who { actor_type, .. } => match actor_type {
+                ActorType::Government => 0,
+                ActorType::Organisation => 1,
+                ActorType::Group => 2,
+                ActorType::Company => 3,
+                ActorType::Person => 4,
+                ActorType::Media => 5,
+            },
+            Body::What { .. } => 0,
+            Body::Response { date, .. } => u8::from(date.is_none()),
+            Body::Question {
+                about: About::Sources,
+                ..
+            } => 3,
+            Body::Question { status, .. } => match status {
+                QuestionStatus::Disputed => 0,
+                QuestionStatus::Inconsistent => 1,
+                QuestionStatus::Unknown => 2,
+            },
+        }
+    }
+
+    /// The heading of section `section` of part `kind`.
+    pub fn section_title(kind: Kind, section: u8) -> &'static str {
+        match (kind, section) {
+            (Kind::Who, 0) => "Governments",
+            (Kind::Who, 1) => "Organisations",
+            (Kind::Who, 2) => "Groups",
+            (Kind::Who, 3) => "Companies",
+            (Kind::Who, 4) => "People",
+            (Kind::Who, _) => "Media",
+            (Kind::Response, 0) => "Dated",
+            (Kind::Response, _) => "Undated",
+            (Kind::Question, 0) => "Disputed: the parties disagree",
+            (Kind::Question, 1) => "Reported inconsistently",
+            (Kind::Question, 2) => "Unknown: the sources do not say",
+            (Kind::Question, _) => "About the sources: garbles, titles, translations",
+            (Kind::What, _) => "Events",
+        }
     }
 
     /// The references in one field (`actors`, `related`…), in order.
@@ -230,6 +278,10 @@ pub enum Body {
     },
     Question {
         status: QuestionStatus,
+        /// `sources` for a question about the sources themselves (a
+        /// garble, a title, a translation), kept apart from the questions
+        /// about what happened.
+        about: About,
     },
 }
 

@@ -845,21 +845,39 @@ impl<'a> Renderer<'a> {
     }
 
     fn part(&self, kind: Kind, links: &Linker) -> PartView {
-        let items = self
-            .part_range(kind)
-            .map(|i| self.note_at(i))
-            .map(|n| NoteItem {
-                title: n.title.clone(),
-                href: format!("{}.html", n.id),
-                meta: note_meta(&n),
-                date_iso: n.date().map(|d| d.iso_start()),
-                summary_html: n
-                    .summary
-                    .as_ref()
-                    .map(|s| markdown::to_inline_html(s, links)),
-                claims: n.claims.len(),
-            })
-            .collect();
+        let item = |n: &Note| NoteItem {
+            title: n.title.clone(),
+            href: format!("{}.html", n.id),
+            meta: note_meta(n),
+            date_iso: n.date().map(|d| d.iso_start()),
+            summary_html: n
+                .summary
+                .as_ref()
+                .map(|s| markdown::to_inline_html(s, links)),
+            claims: n.claims.len(),
+        };
+        let notes: Vec<Arc<Note>> = self.part_range(kind).map(|i| self.note_at(i)).collect();
+        let items: Vec<NoteItem> = notes.iter().map(|n| item(n)).collect();
+        let mut sections: Vec<ItemSection> = Vec::new();
+        let mut last = None;
+        for n in &notes {
+            let section = n.section();
+            if last != Some(section) {
+                sections.push(ItemSection {
+                    title: Some(Note::section_title(kind, section)),
+                    items: Vec::new(),
+                });
+                last = Some(section);
+            }
+            sections
+                .last_mut()
+                .expect("just pushed")
+                .items
+                .push(item(n));
+        }
+        if sections.len() == 1 {
+            sections[0].title = None;
+        }
         // The What index opens with a timeline of its events.
         let timeline = match kind {
             Kind::What => {
@@ -883,6 +901,7 @@ impl<'a> Renderer<'a> {
             kind: kind.dir(),
             blurb: blurb(Some(kind)),
             items,
+            sections,
             timeline,
             disagreements: match kind {
                 Kind::Question => self.all_disagreements(links),
@@ -971,7 +990,7 @@ impl<'a> Renderer<'a> {
                     fact("Date", d.to_string());
                 }
             }
-            Body::Question { status } => fact("Status", status.label().into()),
+            Body::Question { status, .. } => fact("Status", status.label().into()),
         }
         let groups: &[(&'static str, &'static str)] = &[
             ("actors", "Actors"),
@@ -1254,7 +1273,7 @@ fn note_meta(n: &Note) -> String {
             Some(d) => format!("{} · {d}", response_type.label()),
             None => response_type.label().into(),
         },
-        Body::Question { status } => status.label().into(),
+        Body::Question { status, .. } => status.label().into(),
     }
 }
 

@@ -138,10 +138,20 @@ pub struct PartView {
     pub kind: &'static str,
     pub blurb: &'static str,
     pub items: Vec<NoteItem>,
+    /// The same items in the part's sections (who by type, questions by
+    /// status…), in order; one untitled section where a part has none.
+    pub sections: Vec<ItemSection>,
     /// Only on the What index: its events drawn on a time axis.
     pub timeline: Option<super::timeline::TimelineView>,
     /// Only on the open-questions index: every disagreement of the briefing.
     pub disagreements: Vec<DisagreementItem>,
+}
+
+#[derive(Serialize, Debug, Hash)]
+pub struct ItemSection {
+    /// `None` when the part is one section.
+    pub title: Option<&'static str>,
+    pub items: Vec<NoteItem>,
 }
 
 #[derive(Serialize, Debug, Hash)]
