@@ -135,11 +135,11 @@ fn a_note_page_lists_the_notes_that_refer_to_it_by_part() {
     );
     t.run(&["build"]).expect_success();
     let ministry = t.read("book/who/ministry.html");
-    let backlinks = &ministry[ministry
-        .find("id=\"referenced-by\"")
-        .expect("a backlinks section")..];
-    // The event (actors), the response (responders) and the question (a
-    // markdown link), each under its part, in reading order.
+    let related = &ministry[ministry.find("id=\"related\"").expect("a related section")..];
+    let related = &related[..related.find("</section>").unwrap()];
+    // The event (which it names and which names it: once), the response
+    // (responders) and the question (a markdown link), each under its
+    // part, in reading order.
     let order: Vec<usize> = [
         "<dt>What happened</dt>",
         "href=\"../what/breach.html\"",
@@ -150,19 +150,30 @@ fn a_note_page_lists_the_notes_that_refer_to_it_by_part() {
     ]
     .iter()
     .map(|needle| {
-        backlinks
+        related
             .find(needle)
-            .unwrap_or_else(|| panic!("{needle} in {backlinks}"))
+            .unwrap_or_else(|| panic!("{needle} in {related}"))
     })
     .collect();
-    assert!(order.is_sorted(), "{backlinks}");
-    // The statement is referred to by the question only.
+    assert!(order.is_sorted(), "{related}");
+    assert_eq!(
+        related.matches("href=\"../what/breach.html\"").count(),
+        1,
+        "{related}"
+    );
+    // One section: no second list repeating the first.
+    assert!(!ministry.contains("Referred to by") && !ministry.contains(">Connected<"));
+    // The statement: who and what it names, and the question naming it.
     let statement = t.read("book/responses/statement.html");
-    let section = &statement[statement.find("id=\"referenced-by\"").unwrap()..];
+    let section = &statement[statement.find("id=\"related\"").unwrap()..];
     let section = &section[..section.find("</section>").unwrap()];
     assert_eq!(
         support::attribute_values(section, "href").collect::<Vec<_>>(),
-        ["../questions/who-did-it.html"]
+        [
+            "../who/ministry.html",
+            "../what/breach.html",
+            "../questions/who-did-it.html"
+        ]
     );
 }
 

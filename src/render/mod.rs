@@ -1017,11 +1017,40 @@ impl<'a> Renderer<'a> {
             title: n.title.clone(),
             summary_html: n.summary.as_ref().map(|s| markdown::to_html(s, links)),
             facts,
+            related: self.related_groups(i, &n, links),
             ref_groups,
             cited_by: self.backlink_groups(i, links),
             disagreements: self.disagreements(i, links),
             claims: self.claims(Owner::Note(i), "claims", &n.claims, links),
         }
+    }
+
+    /// Every note that note `i` refers to or that refers to it, each once,
+    /// grouped by part, in reading order.
+    fn related_groups(&self, i: usize, n: &Note, links: &Linker) -> Vec<RefGroup> {
+        let mut others: Vec<usize> = n
+            .refs
+            .iter()
+            .filter_map(|r| self.note_index(&r.target))
+            .chain(self.cited_by(i).iter().copied())
+            .filter(|&j| j != i)
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        Kind::ALL
+            .iter()
+            .filter_map(|&kind| {
+                let links: Vec<Link> = others
+                    .iter()
+                    .filter(|&&j| self.outline.notes[j].kind == kind)
+                    .map(|&j| links.note(j))
+                    .collect();
+                (!links.is_empty()).then_some(RefGroup {
+                    label: kind.title(),
+                    links,
+                })
+            })
+            .collect()
     }
 
     /// The notes referring to note `i`, grouped by part.

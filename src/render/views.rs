@@ -174,6 +174,9 @@ pub struct NoteView {
     pub title: String,
     pub summary_html: Option<String>,
     pub facts: Vec<Fact>,
+    /// Every note it refers to or that refers to it, each once, by part.
+    pub related: Vec<RefGroup>,
+    /// What it refers to, by field (`actors`, `related`…).
     pub ref_groups: Vec<RefGroup>,
     /// Backlinks: the notes that refer to this one, by part.
     pub cited_by: Vec<RefGroup>,
