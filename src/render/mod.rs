@@ -1017,7 +1017,7 @@ impl<'a> Renderer<'a> {
             title: n.title.clone(),
             summary_html: n.summary.as_ref().map(|s| markdown::to_html(s, links)),
             facts,
-            related: self.related_groups(i, &n, links),
+            related: self.related_groups(i, n, links),
             ref_groups,
             cited_by: self.backlink_groups(i, links),
             disagreements: self.disagreements(i, links),
