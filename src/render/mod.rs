@@ -1150,22 +1150,37 @@ impl<'a> Renderer<'a> {
         let paragraphs = passages::paragraphs(text)
             .into_iter()
             .enumerate()
-            .map(|(pn, para)| ParagraphView {
-                n: pn + 1,
-                segments: passages::segments(para, &ranges)
-                    .into_iter()
-                    .map(|seg| SegmentView {
-                        text: text[seg.range.clone()].to_owned(),
-                        marked: seg.covered,
-                        anchors: seg.starts.iter().map(|q| format!("q-{}", q + 1)).collect(),
-                        backrefs: seg
-                            .ends
-                            .iter()
-                            .flat_map(|&q| citers[q].iter())
-                            .map(|key| links.claim(key))
-                            .collect(),
-                    })
-                    .collect(),
+            .map(|(pn, para)| {
+                let segments: Vec<_> = passages::segments(para, &ranges);
+                // The claims quoting this paragraph, each once, gathered in
+                // one place rather than after every passage.
+                let mut cited: Vec<CitedClaim> = segments
+                    .iter()
+                    .flat_map(|seg| seg.ends.iter())
+                    .flat_map(|&q| citers[q].iter())
+                    .map(|key| self.cited_claim(key, links))
+                    .collect();
+                cited.dedup_by(|a, b| a.href == b.href);
+                let mut seen = std::collections::HashSet::new();
+                cited.retain(|c| seen.insert(c.href.clone()));
+                ParagraphView {
+                    n: pn + 1,
+                    segments: segments
+                        .into_iter()
+                        .map(|seg| SegmentView {
+                            text: text[seg.range.clone()].to_owned(),
+                            marked: seg.covered,
+                            anchors: seg.starts.iter().map(|q| format!("q-{}", q + 1)).collect(),
+                            backrefs: seg
+                                .ends
+                                .iter()
+                                .flat_map(|&q| citers[q].iter())
+                                .map(|key| links.claim(key))
+                                .collect(),
+                        })
+                        .collect(),
+                    cited,
+                }
             })
             .collect();
         let mut citing: Vec<Link> = citers
@@ -1175,6 +1190,21 @@ impl<'a> Renderer<'a> {
             .collect();
         citing.sort_by(|a, b| a.href.cmp(&b.href));
         citing.dedup_by(|a, b| a.href == b.href);
+        // "Cited by": each citing note once, with the claims of it that cite.
+        let mut cited_by: Vec<CitingNote> = Vec::new();
+        let mut keys: Vec<&CiteKey> = citers.iter().flat_map(|keys| keys.iter()).collect();
+        keys.sort();
+        for key in keys {
+            let claim = self.cited_claim(key, links);
+            match cited_by.iter_mut().find(|n| n.title == claim.note) {
+                Some(n) if n.claims.iter().any(|c| c.href == claim.href) => {}
+                Some(n) => n.claims.push(claim),
+                None => cited_by.push(CitingNote {
+                    title: claim.note.clone(),
+                    claims: vec![claim],
+                }),
+            }
+        }
         let meta = s.meta.as_ref();
         SourceView {
             id: s.id.clone(),
@@ -1194,6 +1224,32 @@ impl<'a> Renderer<'a> {
             paragraphs,
             quotes: ranges.len(),
             citing,
+            cited_by,
+        }
+    }
+
+    /// A claim citing a source, for the source's page: where it is, its
+    /// note, and its words (plain, shortened).
+    fn cited_claim(&self, key: &CiteKey, links: &Linker) -> CitedClaim {
+        let link = links.claim(key);
+        let text = match key.owner {
+            Owner::Note(i) => {
+                let note = self.note_at(i);
+                note.claim_list(i, key.field)
+                    .and_then(|l| l.claims.get(key.claim))
+                    .map(|c| markdown::to_text(&c.text))
+            }
+            Owner::Front => self.inputs.front().and_then(|f| {
+                f.claim_list(key.field)
+                    .and_then(|l| l.claims.get(key.claim))
+                    .map(|c| markdown::to_text(&c.text))
+            }),
+        }
+        .unwrap_or_default();
+        CitedClaim {
+            href: link.href,
+            note: link.title,
+            claim: shorten_words(&text, 140),
         }
     }
 }
@@ -1357,4 +1413,14 @@ fn search_view() -> SearchView {
     SearchView {
         index: search::INDEX_PATH,
     }
+}
+
+/// `text` cut at a word boundary to at most `max` characters, with `…`.
+fn shorten_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rfind(' ').map_or(cut.as_str(), |at| &cut[..at]);
+    format!("{}…", cut.trim_end_matches([' ', ',', ';', ':']))
 }

@@ -270,13 +270,33 @@ pub struct SourceView {
     pub caveats_html: Vec<String>,
     pub paragraphs: Vec<ParagraphView>,
     pub quotes: usize,
+    /// Each claim citing it, by link (titled by its note).
     pub citing: Vec<Link>,
+    /// Each note citing it once, with the words of its citing claims.
+    pub cited_by: Vec<CitingNote>,
+}
+
+/// A note citing a source, and which of its claims do.
+#[derive(Serialize, Debug, Hash)]
+pub struct CitingNote {
+    pub title: String,
+    pub claims: Vec<CitedClaim>,
+}
+
+/// A claim citing a source: its link, its note's title, its words.
+#[derive(Serialize, Debug, Hash, Clone)]
+pub struct CitedClaim {
+    pub href: String,
+    pub note: String,
+    pub claim: String,
 }
 
 #[derive(Serialize, Debug, Hash)]
 pub struct ParagraphView {
     pub n: usize,
     pub segments: Vec<SegmentView>,
+    /// The claims quoting it, each once.
+    pub cited: Vec<CitedClaim>,
 }
 
 /// A run of a paragraph's text with the same highlighting.
