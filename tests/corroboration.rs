@@ -36,7 +36,7 @@ fn claims(site: &Path) -> Vec<(String, BTreeSet<String>, String)> {
                 continue;
             };
             let sources: BTreeSet<String> = claim[evidence..]
-                .split("<li>")
+                .split("<li")
                 .filter(|item| !item.contains("class=\"stance"))
                 .flat_map(|item| support::attribute_values(item, "href").collect::<Vec<_>>())
                 .filter_map(|h| {
@@ -49,7 +49,8 @@ fn claims(site: &Path) -> Vec<(String, BTreeSet<String>, String)> {
                 continue;
             };
             let label = &claim[at..];
-            let label = &label[label.find('>').unwrap() + 1..label.find("</a>").unwrap()];
+            let label = &label[label.find('>').unwrap() + 1..];
+            let label = &label[..label.find('<').unwrap()];
             out.push((page.display().to_string(), sources, label.to_owned()));
         }
     }
@@ -176,7 +177,8 @@ fn the_shipped_labels_count_only_what_supports_the_claim() {
         let claim = &html[html.find(&format!("<li id=\"{anchor}\"")).unwrap()..];
         let at = claim.find("class=\"support").unwrap();
         let rest = &claim[at..];
-        rest[rest.find('>').unwrap() + 1..rest.find("</a>").unwrap()].to_owned()
+        let rest = &rest[rest.find('>').unwrap() + 1..];
+        rest[..rest.find('<').unwrap()].to_owned()
     };
     // The first bottom-line item: 002's dateline fixes the date, it does
     // not confirm the blame.

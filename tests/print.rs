@@ -32,9 +32,11 @@ fn citations_on_pages(site: &Path) -> usize {
         .iter()
         .map(|p| {
             let page = fs::read_to_string(p).unwrap();
-            // Citations are links beside a claim, or note numbers in the
-            // front page's summary.
-            page.matches("class=\"cite-ref\"").count() + page.matches("class=\"fn-ref\"").count()
+            // Citations are links beside a claim, note numbers in the front
+            // page's summary, or the items of its lists' quiet evidence.
+            page.matches("class=\"cite-ref\"").count()
+                + page.matches("class=\"fn-ref\"").count()
+                + page.matches("<li class=\"cite\">").count()
         })
         .sum()
 }
