@@ -789,6 +789,7 @@ impl<'a> Unit<'a> {
             title: raw.title,
             label: raw.label,
             derived_from: raw.derived_from,
+            layout: raw.layout,
             publisher: raw.publisher,
             url: raw.url,
             published,
@@ -1511,6 +1512,8 @@ struct RawSourceMeta {
     label: Option<String>,
     #[serde(default)]
     derived_from: Vec<String>,
+    #[serde(default)]
+    layout: Option<Layout>,
     #[serde(default)]
     publisher: Option<String>,
     #[serde(default)]

@@ -85,6 +85,9 @@ pub struct SourceMeta {
     /// The sources this one copies, relays, translates or excerpts: one
     /// story with them, whatever their texts look like.
     pub derived_from: Vec<String>,
+    /// How the text is laid out, as written; `None`: told from the text
+    /// (see [`Layout::of`]).
+    pub layout: Option<Layout>,
     pub publisher: Option<String>,
     pub url: Option<String>,
     pub published: Option<DateSpec>,
@@ -104,6 +107,35 @@ pub enum Translation {
     Human,
     Machine,
     Unknown,
+}
+
+/// How a source's text is laid out (`layout:` in its metadata).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// Running text: line breaks within a paragraph are just wrapping.
+    Prose,
+    /// Laid out with spaces and line breaks (an advisory's header block, a
+    /// table, a listing): shown as it is.
+    Preformatted,
+}
+
+impl Layout {
+    /// The layout `text` clearly has: preformatted when at least five of
+    /// its lines are non-empty and two in five of those are indented or
+    /// align columns with runs of spaces; prose otherwise.
+    pub fn of(text: &str) -> Layout {
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let laid_out = lines
+            .iter()
+            .filter(|l| l.starts_with([' ', '\t']) || l.trim().contains("  ") || l.contains('\t'))
+            .count();
+        if lines.len() >= 5 && laid_out * 5 >= lines.len() * 2 {
+            Layout::Preformatted
+        } else {
+            Layout::Prose
+        }
+    }
 }
 
 impl SourceMeta {

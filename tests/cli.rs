@@ -1104,6 +1104,34 @@ fn text_problems_in_sources_and_notes_are_located() {
         );
 }
 
+/// A pre-formatted source (an advisory's aligned header block) keeps its
+/// layout; prose does not; the metadata can say either way.
+#[test]
+fn a_preformatted_source_keeps_its_layout() {
+    let advisory = "Advisory:   CVE-2024-3094\nSeverity:   Critical\nPackage:    xz-utils\nVersions:   5.6.0, 5.6.1\nPublished:  2024-03-29\n\nThe ministry was the victim of a \"complex\" cyberattack.\n\nThe attackers were not named.\n";
+    let t = BriefingTest::new("basic").file("content/sources/report-b.txt", advisory);
+    t.run(&["sources", "--rehash", "report-b"]).expect_success();
+    t.run(&["build"]).expect_success();
+    assert!(
+        t.read("book/sources/report-b.html")
+            .contains("<div class=\"source-text pre\">")
+    );
+    assert!(
+        t.read("book/sources/report-a.html")
+            .contains("<div class=\"source-text\">")
+    );
+    let meta = t.read("content/sources/report-b.yaml");
+    let t = t.file(
+        "content/sources/report-b.yaml",
+        &format!("{meta}layout: prose\n"),
+    );
+    t.run(&["build"]).expect_success();
+    assert!(
+        t.read("book/sources/report-b.html")
+            .contains("<div class=\"source-text\">")
+    );
+}
+
 #[test]
 fn old_mac_line_endings_still_make_paragraphs() {
     let t = BriefingTest::new("basic")

@@ -1223,6 +1223,10 @@ impl<'a> Renderer<'a> {
                 .unwrap_or_default(),
             paragraphs,
             quotes: ranges.len(),
+            preformatted: meta
+                .and_then(|m| m.layout)
+                .unwrap_or_else(|| Layout::of(text))
+                == Layout::Preformatted,
             citing,
             cited_by,
         }

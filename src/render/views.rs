@@ -270,6 +270,8 @@ pub struct SourceView {
     pub caveats_html: Vec<String>,
     pub paragraphs: Vec<ParagraphView>,
     pub quotes: usize,
+    /// Its text is laid out with spaces and line breaks: shown as it is.
+    pub preformatted: bool,
     /// Each claim citing it, by link (titled by its note).
     pub citing: Vec<Link>,
     /// Each note citing it once, with the words of its citing claims.
