@@ -132,6 +132,27 @@ pub fn to_text(text: &str) -> String {
     collapse_spaces(&out)
 }
 
+/// Straight quote marks as typographic ones, as the markdown of the body
+/// gets them: for titles and other plain text shown beside it. A mark
+/// opens after the start, white space or an opening bracket or dash, and
+/// closes elsewhere (an apostrophe is a closing single mark).
+pub fn typographic(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut before: Option<char> = None;
+    for c in text.chars() {
+        let opens = before.is_none_or(|b| b.is_whitespace() || "([{—–-/".contains(b));
+        out.push(match (c, opens) {
+            ('"', true) => '“',
+            ('"', false) => '”',
+            ('\'', true) => '‘',
+            ('\'', false) => '’',
+            (c, _) => c,
+        });
+        before = Some(c);
+    }
+    out
+}
+
 /// Runs of white space (line breaks included) as single spaces, trimmed.
 pub fn collapse_spaces(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -202,6 +223,19 @@ fn safe_dest<'a>(dest: CowStr<'a>, links: &dyn NoteLinks) -> CowStr<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_get_the_quote_marks_of_the_body() {
+        assert_eq!(
+            typographic(r#""Epoch-defining challenge" or "historic challenge"?"#),
+            "“Epoch-defining challenge” or “historic challenge”?"
+        );
+        assert_eq!(
+            typographic("Pat McFadden's title ('shadow')"),
+            "Pat McFadden’s title (‘shadow’)"
+        );
+        assert_eq!(typographic("No quotes at all"), "No quotes at all");
+    }
 
     struct Links;
     impl NoteLinks for Links {

@@ -116,14 +116,18 @@ impl Outline {
             .map(|n| NoteHead {
                 id: n.id.clone(),
                 kind: n.kind(),
-                title: n.title.clone(),
+                title: markdown::typographic(&n.title),
             })
             .collect();
         let sources: Vec<(String, String, String)> = b
             .sources
             .iter()
             .map(|s| match &s.meta {
-                Some(m) => (s.id.clone(), m.title.clone(), m.short_label()),
+                Some(m) => (
+                    s.id.clone(),
+                    markdown::typographic(&m.title),
+                    markdown::typographic(&m.short_label()),
+                ),
                 None => (s.id.clone(), s.id.clone(), s.id.clone()),
             })
             .collect();
@@ -846,7 +850,7 @@ impl<'a> Renderer<'a> {
 
     fn part(&self, kind: Kind, links: &Linker) -> PartView {
         let item = |n: &Note| NoteItem {
-            title: n.title.clone(),
+            title: markdown::typographic(&n.title),
             href: format!("{}.html", n.id),
             meta: note_meta(n),
             date_iso: n.date().map(|d| d.iso_start()),
@@ -883,11 +887,16 @@ impl<'a> Renderer<'a> {
             Kind::What => {
                 let notes: Vec<Arc<Note>> =
                     self.part_range(kind).map(|i| self.note_at(i)).collect();
+                let titles: Vec<String> = notes
+                    .iter()
+                    .map(|n| markdown::typographic(&n.title))
+                    .collect();
                 let events: Vec<timeline::Event> = notes
                     .iter()
-                    .filter_map(|n| {
+                    .zip(&titles)
+                    .filter_map(|(n, title)| {
                         Some(timeline::Event {
-                            title: &n.title,
+                            title,
                             href: format!("{}.html", n.id),
                             date: *n.date()?,
                         })
@@ -918,7 +927,7 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(d, dis)| DisagreementView {
                 anchor: routes::disagreement_anchor(d),
-                point: dis.point.clone(),
+                point: markdown::typographic(&dis.point),
                 sides: self.claims_from(
                     Owner::Note(i),
                     "sides",
@@ -940,9 +949,9 @@ impl<'a> Renderer<'a> {
                     .iter()
                     .enumerate()
                     .map(|(d, dis)| DisagreementItem {
-                        point: dis.point.clone(),
+                        point: markdown::typographic(&dis.point),
                         href: format!("../{}#d-{}", self.path(&Entry::Note(i)), d + 1),
-                        note: note.title.clone(),
+                        note: markdown::typographic(&note.title),
                         sides: n.sides[dis.sides.clone()]
                             .iter()
                             .map(|s| markdown::to_inline_html(&s.text, links))
@@ -1014,7 +1023,7 @@ impl<'a> Renderer<'a> {
             kind_title: n.kind().title(),
             singular: n.kind().singular(),
             id: n.id.clone(),
-            title: n.title.clone(),
+            title: markdown::typographic(&n.title),
             summary_html: n.summary.as_ref().map(|s| markdown::to_html(s, links)),
             facts,
             related: self.related_groups(i, n, links),
