@@ -155,6 +155,10 @@ fn only_supporting_citations_count_and_the_others_are_shown_for_what_they_are() 
     let (shown, page) = label(&t);
     assert_eq!(shown, "about the sources");
     assert!(page.contains("This claim is about the sources themselves"));
+    // On its note's page it has a section of its own, after what the
+    // sources say (here there is nothing else).
+    assert!(page.contains("<h2 id=\"about-sources\">About the sources</h2>"));
+    assert!(!page.contains("<h2 id=\"claims\">"));
 
     // The export says it all.
     let json: serde_json::Value =

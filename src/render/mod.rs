@@ -1018,6 +1018,13 @@ impl<'a> Renderer<'a> {
                 (!links.is_empty()).then_some(RefGroup { label, links })
             })
             .collect();
+        // Claims about the sources (how a date is derived, what none of them
+        // says) follow what the sources say, under a heading of their own.
+        let (claims, about_sources): (Vec<_>, Vec<_>) = self
+            .claims(Owner::Note(i), "claims", &n.claims, links)
+            .into_iter()
+            .zip(&n.claims)
+            .partition(|(_, c)| c.about == About::Events);
         NoteView {
             kind: n.kind().dir(),
             kind_title: n.kind().title(),
@@ -1030,7 +1037,8 @@ impl<'a> Renderer<'a> {
             ref_groups,
             cited_by: self.backlink_groups(i, links),
             disagreements: self.disagreements(i, links),
-            claims: self.claims(Owner::Note(i), "claims", &n.claims, links),
+            claims: claims.into_iter().map(|(view, _)| view).collect(),
+            about_sources: about_sources.into_iter().map(|(view, _)| view).collect(),
         }
     }
 

@@ -229,7 +229,15 @@ impl Renderer<'_> {
             Part::Note(i) => {
                 let mut note = self.note(i, &links);
                 let mut endnotes = Vec::new();
-                let claims = number(std::mem::take(&mut note.claims), &mut endnotes);
+                let claims = number(
+                    // The claims about the sources after the others, as on
+                    // the note's page.
+                    std::mem::take(&mut note.claims)
+                        .into_iter()
+                        .chain(std::mem::take(&mut note.about_sources))
+                        .collect(),
+                    &mut endnotes,
+                );
                 let disagreements = std::mem::take(&mut note.disagreements)
                     .into_iter()
                     .map(|d| PrintDisagreement {

@@ -180,7 +180,10 @@ pub struct NoteView {
     pub ref_groups: Vec<RefGroup>,
     /// Backlinks: the notes that refer to this one, by part.
     pub cited_by: Vec<RefGroup>,
+    /// Its claims about what happened.
     pub claims: Vec<ClaimView>,
+    /// Its claims about the sources themselves (`about: sources`).
+    pub about_sources: Vec<ClaimView>,
     pub disagreements: Vec<DisagreementView>,
 }
 
