@@ -41,7 +41,7 @@ pub const PATH: &str = "briefing.json";
 
 /// The version of the format (semantic versioning: a new minor version only
 /// adds properties; consumers should ignore properties they do not know).
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 /// Characters of context on each side of a quote in its `TextQuoteSelector`.
 pub const CONTEXT: usize = 32;
@@ -270,6 +270,7 @@ impl<'a> Exporter<'a> {
             },
             What {
                 date: DateOut,
+                date_derived: bool,
             },
             Response {
                 #[serde(rename = "type")]
@@ -301,8 +302,9 @@ impl<'a> Exporter<'a> {
                 affiliation: affiliation.as_deref(),
                 aliases,
             },
-            Body::What { date } => Details::What {
+            Body::What { date, derived } => Details::What {
                 date: DateOut::of(date),
+                date_derived: *derived,
             },
             Body::Response {
                 response_type,

@@ -869,7 +869,13 @@ impl<'a> Unit<'a> {
                 let mut raw: RawWhatShape = self.parse(file)?;
                 push_refs(&mut refs, "actors", &raw.actors);
                 let date = self.date(file, &raw.date, vec![Seg::Key("date")])?;
-                (Common::from(&mut raw), Body::What { date })
+                (
+                    Common::from(&mut raw),
+                    Body::What {
+                        date,
+                        derived: raw.date_derived,
+                    },
+                )
             }
             Kind::Response => {
                 let mut raw: RawResponseShape = self.parse(file)?;
@@ -912,7 +918,7 @@ impl<'a> Unit<'a> {
             );
         }
         let date = match &body {
-            Body::What { date } => Some(*date),
+            Body::What { date, .. } => Some(*date),
             Body::Response { date, .. } => *date,
             _ => None,
         };
@@ -1470,6 +1476,8 @@ note_shape!(RawWhoShape {
 note_shape!(RawWhatShape {
     #[serde(deserialize_with = "date_text")]
     date: String,
+    #[serde(default)]
+    date_derived: bool,
     #[serde(default)]
     actors: Vec<String>,
 });

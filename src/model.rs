@@ -228,7 +228,7 @@ impl Note {
 
     pub fn date(&self) -> Option<&DateSpec> {
         match &self.body {
-            Body::What { date } => Some(date),
+            Body::What { date, .. } => Some(date),
             Body::Response { date, .. } => date.as_ref(),
             _ => None,
         }
@@ -303,6 +303,9 @@ pub enum Body {
     },
     What {
         date: DateSpec,
+        /// The author worked the date out (`date_derived: true`); no
+        /// source states it. The timeline draws it as such.
+        derived: bool,
     },
     Response {
         response_type: ResponseType,

@@ -107,3 +107,51 @@ fn the_shipped_briefing_collects_its_disagreements_on_the_questions_index() {
         );
     }
 }
+
+#[test]
+fn a_side_citing_what_a_claim_cites_names_the_claim_instead_of_repeating_its_quotes() {
+    let t = BriefingTest::new("basic").file(
+        "content/questions/who-did-it.yaml",
+        r#"title: Who were the attackers?
+status: inconsistent
+related: [breach, statement]
+claims:
+  - text: Report B does not name the attackers.
+    cite:
+      - source: report-b
+        quote: The attackers were not named.
+disagreements:
+  - point: Named or not?
+    sides:
+      - text: Not named (report B).
+        cite:
+          - source: report-b
+            quote: The attackers were not named.
+      - text: Hostile actors (report A).
+        cite:
+          - source: report-a
+            quote: hostile actors had access to its servers
+"#,
+    );
+    t.run(&["build"]).expect_success();
+    let page = t.read("book/questions/who-did-it.html");
+    let sides = &page[page.find("class=\"sides\"").unwrap()..];
+    let sides = &sides[..sides.find("</ol></div>").unwrap()];
+    // The first side's evidence is claim 1's: named, not repeated.
+    let first = &sides[..sides.find("id=\"side-2\"").unwrap()];
+    assert!(
+        first.contains("Evidence: that of <a href=\"#c-1\">claim 1</a> above."),
+        "{first}"
+    );
+    assert!(!first.contains("The attackers were not named"), "{first}");
+    assert!(!first.contains("<details"), "{first}");
+    // The second cites what no claim cites: its own evidence, quote and all.
+    let second = &sides[sides.find("id=\"side-2\"").unwrap()..];
+    assert!(second.contains("<details class=\"evidence\""), "{second}");
+    assert!(
+        second.contains("hostile actors had access to its servers"),
+        "{second}"
+    );
+    // The link lands on the claim.
+    assert!(page.contains("<li id=\"c-1\" class=\"claim\">"));
+}

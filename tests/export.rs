@@ -198,7 +198,16 @@ fn the_shipped_briefings_export_follows_its_schema() {
         problems.is_empty(),
         "briefing.json breaks its schema:\n{problems}"
     );
-    assert_eq!(export["schema_version"], "1.1.0");
+    assert_eq!(export["schema_version"], "1.2.0");
+    // An event whose date the author derived says so; the others do not.
+    let derived: Vec<&str> = export["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["date_derived"] == true)
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(derived, ["apt31-decade-of-targeting"]);
     assert_eq!(export["generator"]["name"], "briefing");
     assert_eq!(export["generator"]["version"], env!("CARGO_PKG_VERSION"));
 

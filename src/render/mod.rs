@@ -899,6 +899,7 @@ impl<'a> Renderer<'a> {
                             title,
                             href: format!("{}.html", n.id),
                             date: *n.date()?,
+                            derived: matches!(n.body, Body::What { derived: true, .. }),
                         })
                     })
                     .collect();
@@ -925,16 +926,22 @@ impl<'a> Renderer<'a> {
         n.disagreements
             .iter()
             .enumerate()
-            .map(|(d, dis)| DisagreementView {
-                anchor: routes::disagreement_anchor(d),
-                point: markdown::typographic(&dis.point),
-                sides: self.claims_from(
-                    Owner::Note(i),
-                    "sides",
-                    &n.sides[dis.sides.clone()],
-                    dis.sides.start,
-                    links,
-                ),
+            .map(|(d, dis)| {
+                let sides = &n.sides[dis.sides.clone()];
+                let views =
+                    self.claims_from(Owner::Note(i), "sides", sides, dis.sides.start, links);
+                DisagreementView {
+                    anchor: routes::disagreement_anchor(d),
+                    point: markdown::typographic(&dis.point),
+                    sides: sides
+                        .iter()
+                        .zip(views)
+                        .map(|(side, claim)| SideView {
+                            claim,
+                            same_as: same_evidence(&n.claims, side),
+                        })
+                        .collect(),
+                }
             })
             .collect()
     }
@@ -989,7 +996,14 @@ impl<'a> Renderer<'a> {
                     fact("Also called", aliases.join("; "));
                 }
             }
-            Body::What { date } => fact("Date", date.to_string()),
+            Body::What { date, derived } => fact(
+                "Date",
+                if *derived {
+                    format!("{date} (derived: no source states it)")
+                } else {
+                    date.to_string()
+                },
+            ),
             Body::Response {
                 response_type,
                 date,
@@ -1054,29 +1068,20 @@ impl<'a> Renderer<'a> {
             .collect();
         others.sort_unstable();
         others.dedup();
-        Kind::ALL
-            .iter()
-            .filter_map(|&kind| {
-                let links: Vec<Link> = others
-                    .iter()
-                    .filter(|&&j| self.outline.notes[j].kind == kind)
-                    .map(|&j| links.note(j))
-                    .collect();
-                (!links.is_empty()).then_some(RefGroup {
-                    label: kind.title(),
-                    links,
-                })
-            })
-            .collect()
+        self.by_part(&others, links)
     }
 
     /// The notes referring to note `i`, grouped by part.
     fn backlink_groups(&self, i: usize, links: &Linker) -> Vec<RefGroup> {
+        self.by_part(self.cited_by(i), links)
+    }
+
+    /// Links to `notes`, grouped by part, each group in the given order.
+    fn by_part(&self, notes: &[usize], links: &Linker) -> Vec<RefGroup> {
         Kind::ALL
             .iter()
             .filter_map(|&kind| {
-                let links: Vec<Link> = self
-                    .cited_by(i)
+                let links: Vec<Link> = notes
                     .iter()
                     .filter(|&&j| self.outline.notes[j].kind == kind)
                     .map(|&j| links.note(j))
@@ -1371,7 +1376,7 @@ fn note_meta(n: &Note) -> String {
                 parts.join(" · ")
             }
         }
-        Body::What { date } => date.to_string(),
+        Body::What { date, .. } => date.to_string(),
         Body::Response {
             response_type,
             date,
@@ -1444,4 +1449,36 @@ fn shorten_words(text: &str, max: usize) -> String {
     let cut: String = text.chars().take(max).collect();
     let cut = cut.rfind(' ').map_or(cut.as_str(), |at| &cut[..at]);
     format!("{}…", cut.trim_end_matches([' ', ',', ';', ':']))
+}
+
+/// The claims among `claims` whose citations include every citation of
+/// `side` (the same source, quote and place), or none when some citation
+/// of the side is its own: then the side shows its evidence itself.
+fn same_evidence(claims: &[Claim], side: &Claim) -> Vec<ClaimRef> {
+    fn key(c: &Citation) -> (&str, Option<&str>, Option<i64>) {
+        (&c.source, c.quote.as_deref(), c.occurrence)
+    }
+    let mut found: Vec<usize> = Vec::new();
+    for cite in &side.cites {
+        let Some(k) = claims
+            .iter()
+            .position(|claim| claim.cites.iter().any(|c| key(c) == key(cite)))
+        else {
+            return Vec::new();
+        };
+        found.push(k);
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+        .into_iter()
+        .map(|k| {
+            let about = claims[k].about;
+            ClaimRef {
+                anchor: routes::claim_anchor("claims", k),
+                number: claims[..k].iter().filter(|c| c.about == about).count() + 1,
+                below: about == About::Sources,
+            }
+        })
+        .collect()
 }

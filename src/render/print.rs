@@ -242,7 +242,10 @@ impl Renderer<'_> {
                     .into_iter()
                     .map(|d| PrintDisagreement {
                         point: d.point,
-                        sides: number(d.sides, &mut endnotes),
+                        sides: number(
+                            d.sides.into_iter().map(|s| s.claim).collect(),
+                            &mut endnotes,
+                        ),
                     })
                     .collect();
                 SectionView::Note {

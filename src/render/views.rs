@@ -193,7 +193,25 @@ pub struct DisagreementView {
     /// `d-1`, the target of links from the open-questions index.
     pub anchor: String,
     pub point: String,
-    pub sides: Vec<ClaimView>,
+    pub sides: Vec<SideView>,
+}
+
+/// One side of a disagreement. When every citation of the side is already
+/// a citation of the note's claims, the card names those claims instead of
+/// repeating their quotes.
+#[derive(Serialize, Debug, Hash)]
+pub struct SideView {
+    pub claim: ClaimView,
+    pub same_as: Vec<ClaimRef>,
+}
+
+/// A claim of the same page: its anchor, its number in its list, and
+/// whether that list comes after the disagreements ("About the sources").
+#[derive(Serialize, Debug, Hash)]
+pub struct ClaimRef {
+    pub anchor: String,
+    pub number: usize,
+    pub below: bool,
 }
 
 /// A disagreement as listed on the open-questions index.
