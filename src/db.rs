@@ -36,7 +36,7 @@
 //! | [`SourceGroups`] | – | which sources tell the same story (the check's corroboration) |
 //! | [`ParagraphsOf`] | source file | its [`Text`] |
 //! | [`PageAt`], [`Sitemap`], [`PrintSection`] | page path, print section | the parts above the page read; the old bytes are reused where the view is unchanged |
-//! | [`PrintPageOf`] | – | every [`PrintSection`] and the shell |
+//! | [`PrintPageOf`] | the brief or its appendix | every [`PrintSection`] of it and the shell |
 //! | [`SearchPart`] | note or source | that note's or source's files |
 //! | [`SearchIndex`] | – | the list of notes and sources, every [`SearchPart`] |
 //! | [`LinkScan`] | page path, site base path | the page (its links and ids, resolved) |
@@ -501,8 +501,8 @@ query!(Db; PrintSection: print::Part => SectionResult, print_section, |cx, part|
     SectionResult(print::section(&Reads(cx), *part))
 });
 
-query!(Db; PrintPageOf: () => Rendered, print, |cx, _k| {
-    let parts = print::parts(&Reads(cx));
+query!(Db; PrintPageOf: print::Book => Rendered, print, |cx, book| {
+    let parts = print::parts(&Reads(cx), *book);
     let sections = cx.par_map(&parts, |cx, part| cx.get::<PrintSection>(part));
     let mut made = Vec::with_capacity(sections.len());
     for s in sections.iter() {
@@ -511,7 +511,7 @@ query!(Db; PrintPageOf: () => Rendered, print, |cx, _k| {
             Err(d) => return Rendered(Err(d.clone())),
         }
     }
-    Rendered(print::page(&Reads(cx), &made))
+    Rendered(print::page(&Reads(cx), *book, &made))
 });
 
 /// A note or a source, as the search index sees it: by its files.
@@ -557,10 +557,9 @@ query!(Db; SearchIndex: () => Rendered, search_index, |cx, _k| {
 
 query!(Db; LinkScan: (String, String) => links::Resolved, link_scan, |cx, key| {
     let (path, base) = key;
-    let page = if path == PRINT_PATH {
-        cx.get::<PrintPageOf>(&()).0.as_ref().ok().cloned()
-    } else {
-        cx.get::<PageAt>(path).0.as_ref().ok().cloned()
+    let page = match print::Book::at(path) {
+        Some(book) => cx.get::<PrintPageOf>(&book).0.as_ref().ok().cloned(),
+        None => cx.get::<PageAt>(path).0.as_ref().ok().cloned(),
     };
     page.map(|p| links::resolved(&p, base)).unwrap_or_default()
 });
@@ -601,9 +600,6 @@ pub fn page_scans(cx: &Cx<'_, Db>, pages: &[Page], base: &str) -> Vec<Arc<links:
         None => Arc::new(links::resolved(&pages[*i], base)),
     })
 }
-
-/// Where the print page goes.
-const PRINT_PATH: &str = "print.html";
 
 // ---- exporting --------------------------------------------------------------
 
@@ -681,7 +677,13 @@ pub fn whole_files(engine: &Engine<Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let globals = engine.cx().get::<SiteGlobals>(&());
     let print = globals.config.output.html.print.enable;
     let (print, (export, search)) = rayon::join(
-        || print.then(|| engine.cx().get::<PrintPageOf>(&())),
+        || {
+            let books = if print { &print::Book::ALL[..] } else { &[] };
+            books
+                .iter()
+                .map(|book| engine.cx().get::<PrintPageOf>(book))
+                .collect::<Vec<_>>()
+        },
         || {
             rayon::join(
                 || engine.cx().get::<ExportJson>(&()),
@@ -689,9 +691,9 @@ pub fn whole_files(engine: &Engine<Db>) -> Result<Vec<Page>, Vec<Diagnostic>> {
             )
         },
     );
-    let mut pages = Vec::with_capacity(3);
-    if let Some(print) = print {
-        match &print.0 {
+    let mut pages = Vec::with_capacity(4);
+    for made in print {
+        match &made.0 {
             Ok(p) => pages.push(p.clone()),
             Err(d) => return Err(vec![(**d).clone()]),
         }
@@ -762,8 +764,10 @@ pub fn stream_site(
             let cx = engine.cx();
             let mut made = Vec::with_capacity(3);
             if cx.get::<SiteGlobals>(&()).config.output.html.print.enable {
-                made.push(take(&cx.once::<PrintPageOf>(&())));
-                engine.discard::<PrintSection>();
+                for book in print::Book::ALL {
+                    made.push(take(&cx.once::<PrintPageOf>(&book)));
+                    engine.discard::<PrintSection>();
+                }
             }
             made.push(take(&cx.once::<ExportJson>(&())));
             engine.discard::<ExportLine>();
@@ -800,10 +804,9 @@ pub fn check_streamed_links(
             return page.clone();
         }
         let cx = engine.cx();
-        let made = if page.path == PRINT_PATH {
-            cx.once::<PrintPageOf>(&())
-        } else {
-            cx.once::<PageAt>(&page.path)
+        let made = match print::Book::at(&page.path) {
+            Some(book) => cx.once::<PrintPageOf>(&book),
+            None => cx.once::<PageAt>(&page.path),
         };
         made.0.unwrap_or_else(|_| page.clone())
     };

@@ -14,6 +14,8 @@ pub const SOURCES_INDEX: &str = "sources/index.html";
 pub const NOT_FOUND: &str = "404.html";
 pub const SEARCH: &str = "search.html";
 pub const PRINT: &str = "print.html";
+/// The sources appendix of the printable brief.
+pub const PRINT_SOURCES: &str = "print-sources.html";
 pub const SITEMAP: &str = "sitemap.xml";
 pub const SEARCH_INDEX: &str = "searchindex.js";
 pub const EXPORT: &str = "briefing.json";

@@ -324,12 +324,16 @@ fn occurrence_chooses_the_passage_for_the_link_highlight_context_print_and_expor
         "{note}"
     );
 
-    // print.html: the citation note leads to the same passage.
-    let print = t.read("book/print.html");
-    let href = support::attribute_values(&print, "href")
+    // The printed brief: the citation's endnote leads to the same passage
+    // in the appendix.
+    let brief = t.read("book/print.html");
+    let href = support::attribute_values(&brief, "href")
         .find(|h| h.contains("echo") && h.contains("q-"))
         .expect("a print citation of echo");
-    let id = href.trim_start_matches('#');
+    let id = href
+        .strip_prefix("print-sources.html#")
+        .expect("into the appendix");
+    let print = t.read("book/print-sources.html");
     let at = print.find(&format!(" id=\"{id}\"")).expect("its target");
     assert!(
         print[at..].starts_with(&format!(" id=\"{id}\"></span><mark>{quote}</mark>")),

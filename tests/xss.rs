@@ -113,7 +113,7 @@ fn payloads_in_every_field_are_inert_in_a_real_browser() {
     t.run(&["build"]).expect_success();
     let site = t.path().join("book");
     let pages = html_files(&site);
-    assert_eq!(pages.len(), 15, "every page of the fixture");
+    assert_eq!(pages.len(), 16, "every page of the fixture");
     for page in &pages {
         let mut html = fs::read_to_string(page).unwrap();
         let context = context_script(&site, page);

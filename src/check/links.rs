@@ -167,6 +167,7 @@ fn site_pages(b: &Briefing, quotes: &FxHashMap<CiteKey, QuoteMatch>, statics: &[
     }
     if b.config.output.html.print.enable {
         plain(routes::PRINT.to_owned());
+        plain(routes::PRINT_SOURCES.to_owned());
     }
     for kind in Kind::ALL {
         plain(routes::part(kind));

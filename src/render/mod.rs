@@ -94,7 +94,6 @@ struct NoteHead {
 #[derive(Debug, PartialEq)]
 pub struct Outline {
     notes: Vec<NoteHead>,
-    /// Per source: its ID and title.
     /// Per source: ID, title (for its page), label (everywhere else).
     sources: Vec<(String, String, String)>,
     note_index: FxHashMap<String, usize>,
@@ -761,10 +760,19 @@ impl<'a> Renderer<'a> {
             Some((n, si, _)) => (Some(*si), format!("#{}", routes::passage_anchor(*n))),
             None => (self.source_index(&cite.source), String::new()),
         };
-        // The quote's context, for the page's tooltip (print.html has none).
+        // The quote's context, for the page's tooltip; the printed brief
+        // names the paragraph instead.
         let (before, after) = match found {
             Some((_, si, range)) if !links.print => self.context(*si, range.clone()),
             _ => (None, None),
+        };
+        let paragraph = match found {
+            Some((_, si, range)) if links.print => {
+                let file = self.sources()[*si].file;
+                let paragraphs = self.inputs.paragraphs(file);
+                Some(paragraphs.partition_point(|p| p.end <= range.start) + 1)
+            }
+            _ => None,
         };
         CiteView {
             source_id: cite.source.clone(),
@@ -788,6 +796,7 @@ impl<'a> Renderer<'a> {
                 }),
             before,
             after,
+            paragraph,
         }
     }
 
@@ -1295,7 +1304,7 @@ impl Linker<'_, '_> {
         let title = self.r.outline.notes[i].title.clone();
         match self.print {
             true => Link {
-                href: format!("#{}", print::note_id(&self.r.outline.notes[i].id)),
+                href: print::note_href(&self.r.outline.notes[i].id),
                 title,
             },
             false => Link {
@@ -1329,7 +1338,7 @@ impl Linker<'_, '_> {
             }
             Owner::Front => Link {
                 href: match self.print {
-                    true => format!("#{anchor}"),
+                    true => format!("{}#{anchor}", routes::PRINT),
                     false => format!("{}index.html#{anchor}", self.root),
                 },
                 title: "Front page".into(),

@@ -1,5 +1,9 @@
-//! `print.html`: the whole briefing on one page, to read straight through
-//! or to print ("Print → Save as PDF"), as mdBook's print page.
+//! The printable briefing, in two pages ("Print → Save as PDF"):
+//! `print.html`, the brief — the front page and the four parts, each
+//! citation an endnote that names its source and leads to the passage —
+//! and `print-sources.html`, the appendix: every source in full, the quoted
+//! passages marked. A brief that carried every quote and every source ran
+//! to 140 A4 pages: an archive, not a briefing.
 //!
 //! At 10,000 notes the page runs to tens of megabytes, so it is assembled
 //! from sections — the summary, each part's heading, each note, each source
@@ -9,10 +13,12 @@
 //! sections put together. The shell (`print.html`) says where the sections
 //! go with `{{ page.body }}`.
 //!
-//! Inside the page every link is a fragment: a note is `#n-<id>`, its claims
-//! `#n-<id>-c-2`; a source `#s-<id>`, its paragraphs and quoted passages
-//! `#s-<id>-p-4` and `#s-<id>-q-3`. Citations become numbered notes under
-//! their note, each linking to the passage in the sources section.
+//! Links stay within the two pages: a note is `print.html#n-<id>`, its
+//! claims `print.html#n-<id>-c-2`; a source `print-sources.html#s-<id>`, its
+//! paragraphs and quoted passages `…#s-<id>-p-4` and `…#s-<id>-q-3`.
+//! Citations become numbered endnotes under their note (one number for one
+//! passage however often the note cites it), each linking to the passage
+//! in the appendix.
 
 use std::sync::Arc;
 
@@ -22,6 +28,7 @@ use super::views::*;
 use super::{Entry, Inputs, Linker, Page, Renderer, hash_of, note_meta};
 use crate::diag::Diagnostic;
 use crate::model::Kind;
+use crate::routes;
 
 /// Where the shell wants the sections: what `{{ page.body }}` prints.
 const BODY_MARKER: &str = "<!--briefing:print-sections-->";
@@ -33,17 +40,42 @@ pub struct Section {
     pub hash: u64,
 }
 
-/// The element ID of a note within `print.html`.
-pub fn note_id(id: &str) -> String {
-    format!("n-{id}")
+/// The two printable pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Book {
+    /// `print.html`: the front page and the four parts, with endnotes.
+    Brief,
+    /// `print-sources.html`: every source in full.
+    Appendix,
+}
+
+impl Book {
+    pub const ALL: [Book; 2] = [Book::Brief, Book::Appendix];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Book::Brief => routes::PRINT,
+            Book::Appendix => routes::PRINT_SOURCES,
+        }
+    }
+
+    /// The printable page at `path`, if it is one.
+    pub fn at(path: &str) -> Option<Book> {
+        Book::ALL.into_iter().find(|b| b.path() == path)
+    }
+}
+
+/// A link to a note within the brief.
+pub fn note_href(id: &str) -> String {
+    format!("{}#n-{id}", routes::PRINT)
 }
 
 /// A link to a source (or, with `fragment` like `#q-3`, a passage of it)
-/// within `print.html`.
+/// within the appendix.
 pub fn passage_href(source: &str, fragment: &str) -> String {
     match fragment.strip_prefix('#') {
-        Some(f) => format!("#s-{source}-{f}"),
-        None => format!("#s-{source}"),
+        Some(f) => format!("{}#s-{source}-{f}", routes::PRINT_SOURCES),
+        None => format!("{}#s-{source}", routes::PRINT_SOURCES),
     }
 }
 
@@ -87,22 +119,35 @@ struct PrintDisagreement {
 #[derive(Serialize, Hash)]
 struct PrintView {
     body: &'static str,
-    /// The table of contents: the summary, the parts, the sources.
+    /// Which page: `brief` or `appendix`.
+    book: &'static str,
+    /// The table of contents: the summary and the parts, or the sources.
     parts: Vec<Link>,
+    /// The brief's list of sources: how its endnotes name each (its label
+    /// up to any parenthesis), the label whole and the title, and where it
+    /// is in the appendix.
+    sources: Vec<SourceKey>,
+}
+
+#[derive(Serialize, Hash)]
+struct SourceKey {
+    label: String,
+    title: String,
+    href: String,
 }
 
 /// What a section is made from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Part {
     Front,
-    Heading(Option<Kind>),
+    Heading(Kind),
     Note(usize),
     Source(usize),
 }
 
-/// The sections of `print.html`, in order.
-pub fn parts(inputs: &dyn Inputs) -> Vec<Part> {
-    Renderer::new(inputs).print_order()
+/// The sections of a printable page, in order.
+pub fn parts(inputs: &dyn Inputs, book: Book) -> Vec<Part> {
+    Renderer::new(inputs).print_order(book)
 }
 
 /// One section of `print.html`, rendered.
@@ -122,28 +167,53 @@ pub fn section(inputs: &dyn Inputs, part: Part) -> Result<Section, Box<Diagnosti
     })
 }
 
-/// `print.html`: its shell around `sections` (see [`parts`]).
-pub fn page(inputs: &dyn Inputs, sections: &[Arc<Section>]) -> Result<Page, Box<Diagnostic>> {
-    Renderer::new(inputs).print_page(sections)
+/// A printable page: the `print.html` shell around `sections` (see
+/// [`parts`]).
+pub fn page(
+    inputs: &dyn Inputs,
+    book: Book,
+    sections: &[Arc<Section>],
+) -> Result<Page, Box<Diagnostic>> {
+    Renderer::new(inputs).print_page(book, sections)
 }
 
 impl Renderer<'_> {
-    fn print_page(&self, sections: &[Arc<Section>]) -> Result<Page, Box<Diagnostic>> {
+    fn print_page(&self, book: Book, sections: &[Arc<Section>]) -> Result<Page, Box<Diagnostic>> {
         let site = self.site();
         let shell = PageContext {
             site: &site,
             root: "",
-            title: "The whole briefing".into(),
+            title: match book {
+                Book::Brief => "The brief, to print".into(),
+                Book::Appendix => "The sources in full, to print".into(),
+            },
             // Like the 404 page, it belongs to no part.
             nav: self.nav("", &Entry::NotFound),
             prev: None,
             next: None,
             page: PrintView {
                 body: BODY_MARKER,
-                parts: self.print_toc(),
+                book: match book {
+                    Book::Brief => "brief",
+                    Book::Appendix => "appendix",
+                },
+                parts: self.print_toc(book),
+                sources: match book {
+                    Book::Brief => self
+                        .outline
+                        .sources
+                        .iter()
+                        .map(|(id, title, label)| SourceKey {
+                            label: label.clone(),
+                            title: title.clone(),
+                            href: passage_href(id, ""),
+                        })
+                        .collect(),
+                    Book::Appendix => Vec::new(),
+                },
             },
         };
-        let shell_key = hash_of(&(self.theme().fingerprint, "print.html", &shell));
+        let shell_key = hash_of(&(self.theme().fingerprint, book.path(), &shell));
         let shell = self.template("print.html", &shell)?;
         let Some(at) = shell.find(BODY_MARKER) else {
             return Err(Box::new(
@@ -163,7 +233,7 @@ impl Renderer<'_> {
         bytes.extend_from_slice(&shell.as_bytes()[at + BODY_MARKER.len()..]);
         let hashes: Vec<u64> = sections.iter().map(|s| s.hash).collect();
         Ok(Page {
-            path: "print.html".into(),
+            path: book.path().into(),
             key: hash_of(&(shell_key, hashes)),
             bytes: Arc::new(bytes),
             template: Some("print.html"),
@@ -171,31 +241,45 @@ impl Renderer<'_> {
         })
     }
 
-    fn print_order(&self) -> Vec<Part> {
-        let mut order = vec![Part::Front];
-        for kind in Kind::ALL {
-            order.push(Part::Heading(Some(kind)));
-            order.extend(self.part_range(kind).map(Part::Note));
+    fn print_order(&self, book: Book) -> Vec<Part> {
+        match book {
+            Book::Brief => {
+                let mut order = vec![Part::Front];
+                for kind in Kind::ALL {
+                    order.push(Part::Heading(kind));
+                    order.extend(self.part_range(kind).map(Part::Note));
+                }
+                order
+            }
+            Book::Appendix => (0..self.outline.sources.len()).map(Part::Source).collect(),
         }
-        order.push(Part::Heading(None));
-        order.extend((0..self.outline.sources.len()).map(Part::Source));
-        order
     }
 
-    fn print_toc(&self) -> Vec<Link> {
-        let mut toc = vec![Link {
-            href: "#summary".into(),
-            title: "Summary".into(),
-        }];
-        toc.extend(Kind::ALL.iter().map(|k| Link {
-            href: format!("#part-{}", k.dir()),
-            title: k.title().into(),
-        }));
-        toc.push(Link {
-            href: "#part-sources".into(),
-            title: "Sources".into(),
-        });
-        toc
+    fn print_toc(&self, book: Book) -> Vec<Link> {
+        match book {
+            Book::Brief => std::iter::once(Link {
+                href: "#summary".into(),
+                title: "Summary".into(),
+            })
+            .chain(Kind::ALL.iter().map(|k| Link {
+                href: format!("#part-{}", k.dir()),
+                title: k.title().into(),
+            }))
+            .chain(std::iter::once(Link {
+                href: "#sources".into(),
+                title: "The sources".into(),
+            }))
+            .collect(),
+            Book::Appendix => self
+                .outline
+                .sources
+                .iter()
+                .map(|(id, _, label)| Link {
+                    href: format!("#s-{id}"),
+                    title: label.clone(),
+                })
+                .collect(),
+        }
     }
 
     /// The view of one section.
@@ -222,9 +306,9 @@ impl Renderer<'_> {
                 }
             }
             Part::Heading(kind) => SectionView::Part {
-                id: kind.map_or("sources", Kind::dir),
-                title: kind.map_or("Sources", Kind::title),
-                blurb: super::blurb(kind),
+                id: kind.dir(),
+                title: kind.title(),
+                blurb: super::blurb(Some(kind)),
             },
             Part::Note(i) => {
                 let mut note = self.note(i, &links);

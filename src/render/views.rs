@@ -109,6 +109,9 @@ pub struct CiteView {
     pub before: Option<String>,
     /// The same after the passage, to the end of its sentence.
     pub after: Option<String>,
+    /// In the printed brief: the paragraph of the source the quote is in
+    /// (from 1), as the appendix numbers them.
+    pub paragraph: Option<usize>,
 }
 
 #[derive(Serialize, Debug, Hash)]
@@ -359,21 +362,32 @@ pub struct Endnote {
     pub cite: CiteView,
 }
 
-/// Turns claims' citations into endnotes numbered on from `endnotes`.
+/// Turns claims' citations into endnotes numbered on from `endnotes`; a
+/// citation of a passage already among them (the same link, stance and
+/// comment) gets that passage's number again.
 pub fn number(claims: Vec<ClaimView>, endnotes: &mut Vec<Endnote>) -> Vec<PrintClaim> {
     claims
         .into_iter()
         .map(|c| {
             let uncited = c.cites.is_empty();
-            let notes = c
+            let mut notes: Vec<usize> = c
                 .cites
                 .into_iter()
                 .map(|cite| {
+                    let same = endnotes.iter().find(|e| {
+                        e.cite.href == cite.href
+                            && e.cite.stance == cite.stance
+                            && e.cite.comment_html == cite.comment_html
+                    });
+                    if let Some(e) = same {
+                        return e.n;
+                    }
                     let n = endnotes.len() + 1;
                     endnotes.push(Endnote { n, cite });
                     n
                 })
                 .collect();
+            notes.dedup();
             PrintClaim {
                 anchor: c.anchor,
                 html: c.html,
