@@ -49,6 +49,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::db::{self, Db};
 use crate::engine::Cx;
 use crate::files::FileId;
+use crate::i18n::Words;
 use crate::model::{About, Briefing, Claim, Stance};
 
 /// Sketch size: bins of a one-permutation MinHash (a power of two).
@@ -145,33 +146,39 @@ impl Support {
         self.stories.iter().map(|s| s.sources.len()).sum()
     }
 
-    /// What the reader sees. One vocabulary everywhere: "1 source", "2
-    /// sources, one story", "3 independent sources", "3 sources, 2
-    /// independent"; "; disputed by 1 source" when sources contradict it;
-    /// "contradicted by 2 sources", "context only", "about the sources".
+    /// What the reader sees, in English (the export's words). One
+    /// vocabulary everywhere: "1 source", "2 sources, one story", "3
+    /// independent sources", "3 sources, 2 independent"; "; disputed by 1
+    /// source" when sources contradict it; "contradicted by 2 sources",
+    /// "context only", "about the sources".
     pub fn label(&self) -> String {
+        self.label_in(crate::i18n::english())
+    }
+
+    /// The label in the language of `w`.
+    pub fn label_in(&self, w: &Words) -> String {
         if self.about_sources {
-            return "about the sources".into();
+            return w.get("support_about_sources").to_owned();
         }
         let against = self.contradicting.len();
-        let count = |n: usize| {
-            if n == 1 {
-                "1 source".to_owned()
-            } else {
-                format!("{n} sources")
-            }
-        };
+        let sources = |n: usize| w.count("support_sources", n);
         let (n, m) = (self.sources(), self.stories.len());
         let base = match (n, m) {
-            (0, _) if against == 0 => return "context only".into(),
-            (0, _) => return format!("contradicted by {}", count(against)),
-            (1, _) => "1 source".into(),
-            (n, 1) => format!("{n} sources, one story"),
-            (n, m) if n == m => format!("{m} independent sources"),
-            (n, m) => format!("{n} sources, {m} independent"),
+            (0, _) if against == 0 => return w.get("support_context_only").to_owned(),
+            (0, _) => return w.fill("support_contradicted", &[("sources", &sources(against))]),
+            (1, _) => sources(1),
+            (n, 1) => w.fill("support_one_story", &[("n", &n.to_string())]),
+            (n, m) if n == m => w.fill("support_independent", &[("n", &m.to_string())]),
+            (n, m) => w.fill(
+                "support_some_independent",
+                &[("n", &n.to_string()), ("m", &m.to_string())],
+            ),
         };
         if against > 0 {
-            format!("{base}; disputed by {}", count(against))
+            w.fill(
+                "support_disputed",
+                &[("label", &base), ("sources", &sources(against))],
+            )
         } else {
             base
         }

@@ -357,11 +357,11 @@ query!(Db; SiteOutline: () => render::Outline, outline, |cx, _k| {
 query!(Db; SiteGlobals: () => render::Globals, globals, |cx, _k| {
     let loaded = cx.get::<LoadedBriefing>(&());
     let theme = cx.input::<ThemeState>(&()).expect("the theme is set before rendering");
-    render::Globals {
-        config: loaded.briefing.config.clone(),
-        site_url: loaded.briefing.site_url.clone(),
-        theme: theme.0.clone().expect("pages are rendered only with a working theme"),
-    }
+    render::Globals::new(
+        loaded.briefing.config.clone(),
+        loaded.briefing.site_url.clone(),
+        theme.0.clone().expect("pages are rendered only with a working theme"),
+    )
 });
 
 /// A shared value, equal only to itself: a parse that was not redone is
@@ -550,7 +550,8 @@ query!(Db; SearchIndex: () => Rendered, search_index, |cx, _k| {
         .chain(b.sources.iter().map(|s| SearchUnit::Source(s.file, s.meta.as_ref().map(|m| m.file))))
         .collect();
     let parts = cx.par_map(&units, |cx, unit| cx.get::<SearchPart>(unit));
-    Rendered(Ok(search::index(&parts, &cx.db().terms)))
+    let words = cx.get::<SiteGlobals>(&()).words.clone();
+    Rendered(Ok(search::index(&parts, &cx.db().terms, &words)))
 });
 
 // ---- links ------------------------------------------------------------------

@@ -20,6 +20,7 @@ pub mod diag;
 pub mod engine;
 pub mod export;
 pub mod files;
+pub mod i18n;
 pub mod init;
 pub mod integrity;
 pub mod links;

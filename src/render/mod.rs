@@ -25,6 +25,7 @@ use serde::Serialize;
 use crate::check::Checked;
 use crate::corroborate::{Merge, Support};
 use crate::diag::Diagnostic;
+use crate::i18n::Words;
 use crate::markdown::{self, NoteLinks};
 use crate::model::*;
 use crate::routes;
@@ -69,6 +70,29 @@ pub struct Globals {
     pub config: crate::config::Config,
     pub site_url: Option<crate::config::SiteUrl>,
     pub theme: Arc<Theme>,
+    /// The interface words of `[book] language` (from the theme's tables).
+    pub words: Arc<Words>,
+    /// The theme's templates with `t()` reading `words`.
+    pub tera: Arc<tera::Tera>,
+}
+
+impl Globals {
+    pub fn new(
+        config: crate::config::Config,
+        site_url: Option<crate::config::SiteUrl>,
+        theme: Arc<Theme>,
+    ) -> Globals {
+        let words = Arc::new(Words::new(&config.book.language, &theme.words));
+        let mut tera = theme.tera.clone();
+        tera.register_function("t", crate::i18n::tera_function(words.clone()));
+        Globals {
+            config,
+            site_url,
+            theme,
+            words,
+            tera: Arc::new(tera),
+        }
+    }
 }
 
 impl PartialEq for Globals {
@@ -385,6 +409,11 @@ impl<'a> Renderer<'a> {
         &self.globals.theme
     }
 
+    /// The interface words of the briefing's language.
+    fn w(&self) -> &Words {
+        &self.globals.words
+    }
+
     fn note_at(&self, i: usize) -> Arc<Note> {
         self.inputs.note(i)
     }
@@ -425,7 +454,7 @@ impl<'a> Renderer<'a> {
     fn title(&self, e: &Entry) -> String {
         match *e {
             Entry::Front => self.globals.config.book.title.clone(),
-            Entry::Part(k) => k.title().into(),
+            Entry::Part(k) => self.w().part(k).into(),
             Entry::Note(i) => self.outline.notes[i].title.clone(),
             Entry::Sources => "Sources".into(),
             Entry::Source(i) => self.source_title(i),
@@ -573,7 +602,7 @@ impl<'a> Renderer<'a> {
                 format!("cannot pass page data to `{name}`: {e}"),
             ))
         })?;
-        self.theme().tera.render(name, &context).map_err(|e| {
+        self.globals.tera.render(name, &context).map_err(|e| {
             Box::new(
                 Diagnostic::error("template", format!("template `{name}` failed to render"))
                     .note(theme::error_chain(&e))
@@ -598,7 +627,7 @@ impl<'a> Renderer<'a> {
                 (Vec::new(), 0)
             };
             parts.push(NavPart {
-                title: kind.title().into(),
+                title: self.w().part(kind).into(),
                 href: format!("{root}{}/index.html", kind.dir()),
                 count: notes.len(),
                 current: is_current,
@@ -694,7 +723,7 @@ impl<'a> Renderer<'a> {
             .corroboration()
             .support_with(claim, |id| self.source_index(id))?;
         Some(SupportView {
-            label: s.label(),
+            label: s.label_in(self.w()),
             single: s.single(),
             disputed: s.disputed(),
             why: self.explain(&s),
@@ -705,39 +734,47 @@ impl<'a> Renderer<'a> {
     /// sources count, and what made several of them one story), then the
     /// sources that contradict the claim or only give context.
     fn explain(&self, s: &Support) -> Vec<String> {
+        let w = self.w();
         let name = |i: usize| format!("“{}”", self.source_label(i));
         let names = |v: &[usize]| v.iter().map(|&i| name(i)).collect::<Vec<_>>().join(", ");
+        let percent = |overlap: f64| format!("{:.0}", overlap * 100.0);
         let mut out = Vec::new();
         if s.about_sources {
-            out.push(
-                "This claim is about the sources themselves: its citations show what they say, and none is counted as support.".to_owned(),
-            );
+            out.push(w.get("why_about_sources").to_owned());
         }
         let many = s.stories.len() > 1;
         for (n, story) in s.stories.iter().enumerate() {
-            let head = if many {
-                format!("Story {}: ", n + 1)
+            let sources = names(&story.sources);
+            let mut line = if many {
+                w.fill(
+                    "why_story_n",
+                    &[("n", &(n + 1).to_string()), ("sources", &sources)],
+                )
             } else {
-                "One story: ".to_owned()
+                w.fill("why_one_story", &[("sources", &sources)])
             };
-            let mut line = format!("{head}{}.", names(&story.sources));
             for m in &story.merges {
                 line.push(' ');
                 line.push_str(&match *m {
-                    Merge::Declared { source, from } => {
-                        format!("{} is declared to be derived from {}.", name(source), name(from))
-                    }
-                    Merge::Texts { a, b, overlap } => format!(
-                        "The texts of {} and {} share {:.0}% of their wording.",
-                        name(a),
-                        name(b),
-                        overlap * 100.0
+                    Merge::Declared { source, from } => w.fill(
+                        "why_declared",
+                        &[("source", &name(source)), ("from", &name(from))],
                     ),
-                    Merge::Quotes { a, b, overlap } => format!(
-                        "The passages quoted from {} and {} share {:.0}% of their wording: one sentence, printed twice.",
-                        name(a),
-                        name(b),
-                        overlap * 100.0
+                    Merge::Texts { a, b, overlap } => w.fill(
+                        "why_texts",
+                        &[
+                            ("a", &name(a)),
+                            ("b", &name(b)),
+                            ("percent", &percent(overlap)),
+                        ],
+                    ),
+                    Merge::Quotes { a, b, overlap } => w.fill(
+                        "why_quotes",
+                        &[
+                            ("a", &name(a)),
+                            ("b", &name(b)),
+                            ("percent", &percent(overlap)),
+                        ],
                     ),
                 });
             }
@@ -746,10 +783,10 @@ impl<'a> Renderer<'a> {
             }
         }
         if !s.contradicting.is_empty() {
-            out.push(format!("Contradicted by {}.", names(&s.contradicting)));
+            out.push(w.fill("why_contradicted", &[("sources", &names(&s.contradicting))]));
         }
         if !s.context.is_empty() {
-            out.push(format!("Context only, not counted: {}.", names(&s.context)));
+            out.push(w.fill("why_context", &[("sources", &names(&s.context))]));
         }
         out
     }
@@ -781,6 +818,10 @@ impl<'a> Renderer<'a> {
                 Stance::Supports => None,
                 other => Some(other.label()),
             },
+            stance_label: match cite.stance {
+                Stance::Supports => None,
+                other => Some(self.w().value("stance", other.label())),
+            },
             href: links.passage(&cite.source, &fragment),
             // As written: HTML folds its line breaks and runs of spaces.
             quote: cite.quote.clone(),
@@ -791,7 +832,7 @@ impl<'a> Renderer<'a> {
             caveat: si
                 .and_then(|i| self.sources()[i].meta.as_ref())
                 .and_then(|m| match m.translation {
-                    Translation::Machine => Some("machine translation"),
+                    Translation::Machine => Some(self.w().get("machine_translation").to_owned()),
                     _ => None,
                 }),
             before,
@@ -826,17 +867,17 @@ impl<'a> Renderer<'a> {
         let mut parts: Vec<PartSummary> = Kind::ALL
             .iter()
             .map(|&k| PartSummary {
-                title: k.title().into(),
+                title: self.w().part(k).into(),
                 href: format!("{}/index.html", k.dir()),
                 count: self.part_range(k).len(),
-                blurb: blurb(Some(k)),
+                blurb: self.w().blurb(Some(k)).into(),
             })
             .collect();
         parts.push(PartSummary {
             title: "Sources".into(),
             href: "sources/index.html".into(),
             count: self.outline.sources.len(),
-            blurb: blurb(None),
+            blurb: self.w().blurb(None).into(),
         });
         FrontView {
             summary,
@@ -853,7 +894,7 @@ impl<'a> Renderer<'a> {
                 .updated
                 .as_deref()
                 .and_then(|d| crate::date::DateSpec::parse(d).ok())
-                .map(|d| d.to_string()),
+                .map(|d| self.w().date(&d)),
         }
     }
 
@@ -861,7 +902,7 @@ impl<'a> Renderer<'a> {
         let item = |n: &Note| NoteItem {
             title: markdown::typographic(&n.title),
             href: format!("{}.html", n.id),
-            meta: note_meta(n),
+            meta: note_meta(self.w(), n),
             date_iso: n.date().map(|d| d.iso_start()),
             summary_html: n
                 .summary
@@ -877,7 +918,7 @@ impl<'a> Renderer<'a> {
             let section = n.section();
             if last != Some(section) {
                 sections.push(ItemSection {
-                    title: Some(Note::section_title(kind, section)),
+                    title: Some(self.w().section(kind, section)),
                     items: Vec::new(),
                 });
                 last = Some(section);
@@ -912,13 +953,13 @@ impl<'a> Renderer<'a> {
                         })
                     })
                     .collect();
-                timeline::timeline(&events)
+                timeline::timeline(&events, self.w())
             }
             _ => None,
         };
         PartView {
             kind: kind.dir(),
-            blurb: blurb(Some(kind)),
+            blurb: self.w().blurb(Some(kind)).into(),
             items,
             sections,
             timeline,
@@ -986,7 +1027,13 @@ impl<'a> Renderer<'a> {
     fn note(&self, i: usize, links: &Linker) -> NoteView {
         let n = &*self.note_at(i);
         let mut facts = Vec::new();
-        let mut fact = |label: &'static str, value: String| facts.push(Fact { label, value });
+        let w = self.w();
+        let mut fact = |key: &str, value: String| {
+            facts.push(Fact {
+                label: w.get(key).to_owned(),
+                value,
+            })
+        };
         match &n.body {
             Body::Who {
                 actor_type,
@@ -994,41 +1041,41 @@ impl<'a> Renderer<'a> {
                 affiliation,
                 aliases,
             } => {
-                fact("Type", actor_type.label().into());
+                fact("fact_type", w.value("type", actor_type.label()));
                 if let Some(r) = role {
-                    fact("Role", r.clone());
+                    fact("fact_role", r.clone());
                 }
                 if let Some(a) = affiliation {
-                    fact("Affiliation", a.clone());
+                    fact("fact_affiliation", a.clone());
                 }
                 if !aliases.is_empty() {
-                    fact("Also called", aliases.join("; "));
+                    fact("fact_also_called", aliases.join("; "));
                 }
             }
             Body::What { date, derived } => fact(
-                "Date",
+                "fact_date",
                 if *derived {
-                    format!("{date} (derived: no source states it)")
+                    w.fill("date_derived", &[("date", &w.date(date))])
                 } else {
-                    date.to_string()
+                    w.date(date)
                 },
             ),
             Body::Response {
                 response_type,
                 date,
             } => {
-                fact("Type", response_type.label().into());
+                fact("fact_type", w.value("type", response_type.label()));
                 if let Some(d) = date {
-                    fact("Date", d.to_string());
+                    fact("fact_date", w.date(d));
                 }
             }
-            Body::Question { status, .. } => fact("Status", status.label().into()),
+            Body::Question { status, .. } => fact("fact_status", w.value("status", status.label())),
         }
         let groups: &[(&'static str, &'static str)] = &[
-            ("actors", "Actors"),
-            ("responders", "Responded"),
-            ("responding_to", "Responding to"),
-            ("related", "Related"),
+            ("actors", "refs_actors"),
+            ("responders", "refs_responders"),
+            ("responding_to", "refs_responding_to"),
+            ("related", "refs_related"),
         ];
         let ref_groups = groups
             .iter()
@@ -1038,7 +1085,10 @@ impl<'a> Renderer<'a> {
                     .filter_map(|r| self.note_index(&r.target))
                     .map(|j| links.note(j))
                     .collect();
-                (!links.is_empty()).then_some(RefGroup { label, links })
+                (!links.is_empty()).then(|| RefGroup {
+                    label: self.w().get(label).to_owned(),
+                    links,
+                })
             })
             .collect();
         // Claims about the sources (how a date is derived, what none of them
@@ -1050,8 +1100,8 @@ impl<'a> Renderer<'a> {
             .partition(|(_, c)| c.about == About::Events);
         NoteView {
             kind: n.kind().dir(),
-            kind_title: n.kind().title(),
-            singular: n.kind().singular(),
+            kind_title: self.w().part(n.kind()).to_owned(),
+            singular: self.w().kind(n.kind()).to_owned(),
             id: n.id.clone(),
             title: markdown::typographic(&n.title),
             summary_html: n.summary.as_ref().map(|s| markdown::to_html(s, links)),
@@ -1096,7 +1146,7 @@ impl<'a> Renderer<'a> {
                     .map(|&j| links.note(j))
                     .collect();
                 (!links.is_empty()).then_some(RefGroup {
-                    label: kind.title(),
+                    label: self.w().part(kind).to_owned(),
                     links,
                 })
             })
@@ -1113,7 +1163,7 @@ impl<'a> Renderer<'a> {
                 title: self.source_title(i),
                 label: self.source_label(i),
                 href: format!("{}.html", s.id),
-                facts: source_facts(s),
+                facts: source_facts(self.w(), s),
                 citations: self.passages().quotes[i].values().map(Vec::len).sum(),
                 closest: self
                     .corroboration()
@@ -1243,7 +1293,7 @@ impl<'a> Renderer<'a> {
             url: meta
                 .and_then(|m| m.url.clone())
                 .filter(|u| markdown::is_safe_url(u)),
-            facts: source_facts(s),
+            facts: source_facts(self.w(), s),
             caveats_html: meta
                 .map(|m| {
                     m.caveats
@@ -1367,7 +1417,7 @@ fn window_bounds(len: usize, at: Option<usize>) -> (usize, usize) {
     (lo, hi)
 }
 
-fn note_meta(n: &Note) -> String {
+fn note_meta(w: &Words, n: &Note) -> String {
     match &n.body {
         Body::Who {
             role,
@@ -1380,68 +1430,53 @@ fn note_meta(n: &Note) -> String {
                 .flatten()
                 .collect();
             if parts.is_empty() {
-                actor_type.label().into()
+                w.value("type", actor_type.label())
             } else {
                 parts.join(" · ")
             }
         }
-        Body::What { date, .. } => date.to_string(),
+        Body::What { date, .. } => w.date(date),
         Body::Response {
             response_type,
             date,
         } => match date {
-            Some(d) => format!("{} · {d}", response_type.label()),
-            None => response_type.label().into(),
+            Some(d) => format!("{} · {}", w.value("type", response_type.label()), w.date(d)),
+            None => w.value("type", response_type.label()),
         },
-        Body::Question { status, .. } => status.label().into(),
+        Body::Question { status, .. } => w.value("status", status.label()),
     }
 }
 
-fn source_facts(s: &Source) -> Vec<Fact> {
+fn source_facts(w: &Words, s: &Source) -> Vec<Fact> {
+    let fact = |key: &str, value: String| Fact {
+        label: w.get(key).to_owned(),
+        value,
+    };
     let Some(m) = &s.meta else {
-        return vec![Fact {
-            label: "Metadata",
-            value: "none recorded".into(),
-        }];
+        return vec![fact("fact_metadata", w.get("none_recorded").to_owned())];
     };
     let mut facts = Vec::new();
     if let Some(p) = &m.publisher {
-        facts.push(Fact {
-            label: "Publisher",
-            value: p.clone(),
-        });
+        facts.push(fact("fact_publisher", p.clone()));
     }
     if let Some(d) = &m.published {
-        facts.push(Fact {
-            label: "Published",
-            value: d.to_string(),
-        });
+        facts.push(fact("fact_published", w.date(d)));
     }
-    facts.push(Fact {
-        label: "Language",
-        value: m.language.clone(),
+    facts.push(fact("fact_language", m.language.clone()));
+    let text = w.get(match m.translation {
+        Translation::None => "text_none",
+        Translation::Human => "text_human",
+        Translation::Machine => "text_machine",
+        Translation::Unknown => "text_unknown",
     });
-    let translation = match &m.original_language {
+    let text = match &m.original_language {
         Some(orig) if m.translation != Translation::None => {
-            format!("{} from {orig}", m.translation.describe())
+            w.fill("text_from", &[("text", text), ("language", orig)])
         }
-        _ => m.translation.describe().into(),
+        _ => text.to_owned(),
     };
-    facts.push(Fact {
-        label: "Text",
-        value: translation,
-    });
+    facts.push(fact("fact_text", text));
     facts
-}
-
-fn blurb(kind: Option<Kind>) -> &'static str {
-    match kind {
-        Some(Kind::Who) => "The people, organisations and governments involved.",
-        Some(Kind::What) => "What happened, in order.",
-        Some(Kind::Response) => "How governments and others responded.",
-        Some(Kind::Question) => "What is unknown, disputed, or reported inconsistently.",
-        None => "The documents every statement rests on, with the quoted passages highlighted.",
-    }
 }
 
 fn search_view() -> SearchView {

@@ -94,8 +94,8 @@ enum SectionView {
     },
     Part {
         id: &'static str,
-        title: &'static str,
-        blurb: &'static str,
+        title: String,
+        blurb: String,
     },
     Note {
         note: NoteView,
@@ -263,7 +263,7 @@ impl Renderer<'_> {
             })
             .chain(Kind::ALL.iter().map(|k| Link {
                 href: format!("#part-{}", k.dir()),
-                title: k.title().into(),
+                title: self.w().part(*k).into(),
             }))
             .chain(std::iter::once(Link {
                 href: "#sources".into(),
@@ -307,8 +307,8 @@ impl Renderer<'_> {
             }
             Part::Heading(kind) => SectionView::Part {
                 id: kind.dir(),
-                title: kind.title(),
-                blurb: super::blurb(Some(kind)),
+                title: self.w().part(kind).to_owned(),
+                blurb: self.w().blurb(Some(kind)).to_owned(),
             },
             Part::Note(i) => {
                 let mut note = self.note(i, &links);
@@ -334,7 +334,7 @@ impl Renderer<'_> {
                     .collect();
                 SectionView::Note {
                     note,
-                    meta: note_meta(&self.note_at(i)),
+                    meta: note_meta(self.w(), &self.note_at(i)),
                     claims,
                     disagreements,
                     endnotes,

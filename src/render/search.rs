@@ -44,6 +44,7 @@ use elasticlunr::{Language, Pipeline, lang::English};
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::{Page, passages};
+use crate::i18n::Words;
 use crate::markdown;
 use crate::model::{Body, Kind, Note, SourceMeta};
 
@@ -116,10 +117,10 @@ fn part(docs: Vec<Doc>, terms: &Mutex<Terms>) -> Part {
 }
 
 /// `searchindex.js` from the parts of every note and source, in order.
-pub fn index(parts: &[Arc<Part>], terms: &Mutex<Terms>) -> Page {
+pub fn index(parts: &[Arc<Part>], terms: &Mutex<Terms>, words: &Words) -> Page {
     let mut terms = terms.lock().unwrap_or_else(PoisonError::into_inner);
     terms.sort_new();
-    let bytes = assemble(parts, &terms.words, &terms.sorted);
+    let bytes = assemble(parts, &terms.words, &terms.sorted, words);
     Page {
         path: INDEX_PATH.into(),
         key: hash_of(&bytes) | 1,
@@ -268,7 +269,7 @@ fn count_terms(title: &str, text: &str) -> DocTerms {
 
 /// The whole file, from the parts in document order. `sorted` is every
 /// known term, in the order the page searches them.
-fn assemble(parts: &[Arc<Part>], terms: &[Box<str>], sorted: &[u32]) -> Vec<u8> {
+fn assemble(parts: &[Arc<Part>], terms: &[Box<str>], sorted: &[u32], words: &Words) -> Vec<u8> {
     // Per term, the documents holding it, in document order: counted, then
     // filled into one array (a vector per term costs more than the rest).
     let mut start = vec![0u32; terms.len() + 1];
@@ -304,8 +305,11 @@ fn assemble(parts: &[Arc<Part>], terms: &[Box<str>], sorted: &[u32]) -> Vec<u8> 
     let docs_len: usize = parts.iter().map(|p| p.json.len()).sum();
     let mut out = Vec::with_capacity(docs_len + postings.len() * 2 + 1024);
     out.extend_from_slice(b"window.briefingSearchIndex={\"v\":1,\"kinds\":");
-    let mut kinds: Vec<(&str, &str)> = Kind::ALL.iter().map(|k| (k.singular(), k.dir())).collect();
-    kinds.push(("Source", "sources"));
+    let mut kinds: Vec<(&str, &str)> = Kind::ALL
+        .iter()
+        .map(|&k| (words.kind(k), k.dir()))
+        .collect();
+    kinds.push((words.get("kind_source"), "sources"));
     out.extend_from_slice(json(&kinds).as_bytes());
     out.extend_from_slice(b",\"docs\":[");
     for p in parts {

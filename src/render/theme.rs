@@ -4,7 +4,7 @@
 //! anywhere); a briefing's own `templates/` folder replaces it file by file,
 //! as in Zola. Static files live under `templates/static/` and are copied.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -77,6 +77,9 @@ pub struct Theme {
     /// SHA-256 of every template and static file, with their names: what
     /// a site records it was built from (see [`crate::db::inputs_digest`]).
     pub digest: [u8; 32],
+    /// The briefing's own tables of interface words (`templates/i18n/`),
+    /// by language; the built-in ones are in [`crate::i18n`].
+    pub words: BTreeMap<String, crate::i18n::Table>,
 }
 
 /// Loads the theme for the briefing at `root`. Template syntax errors are
@@ -119,6 +122,33 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
         let text = files.text(id).to_owned();
         templates.retain(|(n, ..)| *n != name);
         templates.push((name, text, Some(id)));
+    }
+    let mut words = BTreeMap::new();
+    for (path, name) in user.words {
+        let display = format!("{USER_TEMPLATES_DIR}/i18n/{name}");
+        let id = files
+            .read(&path, MAX_TEMPLATE_BYTES, || display)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if let Some(d) = crate::load::too_large(
+            files,
+            id,
+            "a table of interface words",
+            "a table of interface words is a few kilobytes; is this the right file?",
+        ) {
+            diags.push(d);
+            continue;
+        }
+        match crate::i18n::parse(files.text(id)) {
+            Ok(table) => {
+                let language = name.trim_end_matches(".toml").to_owned();
+                words.insert(language, table);
+            }
+            Err(e) => diags.push(
+                Diagnostic::error("i18n", format!("this table of interface words is not valid: {e}"))
+                    .at(id, 0..0)
+                    .help("write one `key = \"text\"` per line, as in the built-in tables (see README, \"Languages\")"),
+            ),
+        }
     }
     for (path, name) in user.statics {
         let read = crate::files::read_bounded(&path, MAX_STATIC_BYTES)
@@ -173,6 +203,7 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
         let mut h = std::hash::DefaultHasher::new();
         std::hash::Hash::hash(&raw, &mut h);
         std::hash::Hash::hash(&statics, &mut h);
+        std::hash::Hash::hash(&words, &mut h);
         std::hash::Hasher::finish(&h)
     };
     let digest = {
@@ -185,6 +216,12 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
                 h.update(part);
             }
         }
+        for (language, table) in &words {
+            for part in std::iter::once(language).chain(table.iter().flat_map(|(k, v)| [k, v])) {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part.as_bytes());
+            }
+        }
         h.finalize().into()
     };
     // Parsed, then checked for recursion and depth, which would crash.
@@ -194,6 +231,7 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
             statics,
             fingerprint,
             digest,
+            words,
         })),
         Err(Refused::Tera(e)) => Ok(Err(vec![template_diagnostic(&e, &templates, files)])),
         Err(Refused::Found(diagnostics)) => Ok(Err(diagnostics)),
@@ -205,6 +243,8 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
 struct UserFiles {
     templates: Vec<(PathBuf, String)>,
     statics: Vec<(PathBuf, String)>,
+    /// `templates/i18n/<language>.toml`.
+    words: Vec<(PathBuf, String)>,
 }
 
 /// Lists `templates/` and `templates/static/` through the same fence as the
@@ -219,13 +259,27 @@ fn user_files(root: &Path, files: &mut Files, diags: &mut Vec<Diagnostic>) -> Re
         return Ok(out);
     }
     let mut static_dir = None;
+    let mut words_dir = None;
     for (path, what) in fence.list(&dir, files, diags)? {
         let name = file_name(&path);
         match what {
             What::File => out.templates.push((path, name)),
             What::Dir if name == "static" => static_dir = Some(path),
+            What::Dir if name == "i18n" => words_dir = Some(path),
             What::Dir | What::Refused => {}
             What::Special(_) => diags.push(fence.not_a_file(&path, what, "a template", files)),
+        }
+    }
+    if let Some(words_dir) = words_dir {
+        for (path, what) in fence.list(&words_dir, files, diags)? {
+            let name = file_name(&path);
+            match what {
+                What::File if name.ends_with(".toml") => out.words.push((path, name)),
+                What::File | What::Dir | What::Refused => {}
+                What::Special(_) => {
+                    diags.push(fence.not_a_file(&path, what, "a table of interface words", files))
+                }
+            }
         }
     }
     let Some(static_dir) = static_dir else {

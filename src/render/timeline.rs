@@ -27,6 +27,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::date::{DateSpec, PartialDate};
+use crate::i18n::Words;
 
 /// At most this many rows (events drawn).
 pub const MAX_ROWS: usize = 60;
@@ -136,7 +137,7 @@ pub struct Row {
 
 /// The timeline of `events` (given in timeline order), or `None` when
 /// there are none.
-pub fn timeline(events: &[Event]) -> Option<TimelineView> {
+pub fn timeline(events: &[Event], w: &Words) -> Option<TimelineView> {
     let earliest = events
         .iter()
         .map(|e| e.date.start)
@@ -174,7 +175,7 @@ pub fn timeline(events: &[Event]) -> Option<TimelineView> {
                 });
                 breaks.push(Break {
                     y: y + BREAK_PX / 2,
-                    label: gap_label(days, hidden),
+                    label: gap_label(w, days, hidden),
                 });
                 y += BREAK_PX;
                 segment_top = y;
@@ -193,13 +194,13 @@ pub fn timeline(events: &[Event]) -> Option<TimelineView> {
         let text_top = y + (height - text_h) / 2;
         rows.push(Row {
             href: e.href.clone(),
-            title: format!("{} ({})", e.title, e.date),
+            title: format!("{} ({})", e.title, w.date(&e.date)),
             shape: shape(&e.date),
             derived: e.derived,
             top: y,
             height,
             y: text_top + date_h + LINE / 2,
-            date: new_date.then(|| e.date.to_string()),
+            date: new_date.then(|| w.date(&e.date)),
             date_y: text_top + DATE_LINE - 4,
             lines,
             line_y: text_top + date_h + LINE - 5,
@@ -223,8 +224,14 @@ pub fn timeline(events: &[Event]) -> Option<TimelineView> {
         total: events.len(),
         shown: rows.len(),
         rows,
-        from: earliest.to_string(),
-        to: latest.to_string(),
+        from: w.date(&DateSpec {
+            start: earliest,
+            end: None,
+        }),
+        to: w.date(&DateSpec {
+            start: latest,
+            end: None,
+        }),
     })
 }
 
@@ -248,24 +255,18 @@ fn sample(n: usize, max: usize) -> Vec<usize> {
     picked
 }
 
-/// "3 years later", "5 months later", "+4 more events in the list below",
+/// "3 years later", "5 months later", "4 more events in the list below",
 /// or both.
-fn gap_label(days: i64, hidden: usize) -> String {
+fn gap_label(w: &Words, days: i64, hidden: usize) -> String {
     let time = (days > BREAK_DAYS).then(|| {
-        let months = (days as f64 / 30.44).round() as i64;
-        let (n, unit) = if days >= 2 * 365 || months == 12 {
-            ((days as f64 / 365.25).round() as i64, "year")
+        let months = (days as f64 / 30.44).round() as usize;
+        if days >= 2 * 365 || months == 12 {
+            w.count("tl_years", (days as f64 / 365.25).round() as usize)
         } else {
-            (months, "month")
-        };
-        format!("{n} {unit}{} later", if n == 1 { "" } else { "s" })
+            w.count("tl_months", months)
+        }
     });
-    let more = (hidden > 0).then(|| {
-        format!(
-            "{hidden} more event{} in the list below",
-            if hidden == 1 { "" } else { "s" }
-        )
-    });
+    let more = (hidden > 0).then(|| w.count("tl_more", hidden));
     match (time, more) {
         (Some(t), Some(m)) => format!("{t} · {m}"),
         (t, m) => t.or(m).unwrap_or_default(),
@@ -424,6 +425,10 @@ pub fn wrap(text: &str, max: usize, lines: usize) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn timeline_en(events: &[Event]) -> Option<TimelineView> {
+        timeline(events, crate::i18n::english())
+    }
+
     fn events(dates: &[&str]) -> Vec<Event<'static>> {
         dates
             .iter()
@@ -439,12 +444,12 @@ mod tests {
 
     #[test]
     fn no_events_no_timeline() {
-        assert_eq!(timeline(&[]), None);
+        assert_eq!(timeline_en(&[]), None);
     }
 
     #[test]
     fn rows_follow_the_dates_and_each_is_a_large_enough_target() {
-        let t = timeline(&events(&["2024-03-26", "2020", "2024-03-25", "2024-03-25"])).unwrap();
+        let t = timeline_en(&events(&["2024-03-26", "2020", "2024-03-25", "2024-03-25"])).unwrap();
         let hrefs: Vec<&str> = t.rows.iter().map(|r| r.href.as_str()).collect();
         assert_eq!(hrefs, ["e1.html", "e2.html", "e3.html", "e0.html"]);
         for pair in t.rows.windows(2) {
@@ -471,7 +476,7 @@ mod tests {
 
     #[test]
     fn periods_months_and_years_that_span_rows_get_bars_in_lanes() {
-        let t = timeline(&events(&[
+        let t = timeline_en(&events(&[
             "2021/2022",
             "2021-07",
             "2022-10",
@@ -511,7 +516,7 @@ mod tests {
             .map(|i| format!("20{:02}-{:02}-{:02}", 10 + i % 15, 1 + i % 12, 1 + i % 28))
             .collect();
         let refs: Vec<&str> = dates.iter().map(String::as_str).collect();
-        let t = timeline(&events(&refs)).unwrap();
+        let t = timeline_en(&events(&refs)).unwrap();
         assert_eq!((t.total, t.shown), (500, MAX_ROWS));
         let counted: usize = t
             .breaks

@@ -96,13 +96,16 @@ pub struct CiteView {
     pub source_id: String,
     /// The source's label (see `SourceMeta::short_label`).
     pub source_title: String,
-    /// "contradicts" or "context"; `None` for a supporting citation.
+    /// "contradicts" or "context" (a class of the page); `None` for a
+    /// supporting citation.
     pub stance: Option<&'static str>,
+    /// The stance in the briefing's language.
+    pub stance_label: Option<String>,
     pub href: String,
     pub quote: Option<String>,
     pub comment_html: Option<String>,
     /// E.g. "machine translation", shown beside the quote.
-    pub caveat: Option<&'static str>,
+    pub caveat: Option<String>,
     /// For the quote-context tooltip: the source's words just before the
     /// quoted passage, from the start of its sentence (capped); `None` when
     /// there are none or the quote was not found (see `render/context.rs`).
@@ -133,13 +136,13 @@ pub struct PartSummary {
     pub title: String,
     pub href: String,
     pub count: usize,
-    pub blurb: &'static str,
+    pub blurb: String,
 }
 
 #[derive(Serialize, Debug, Hash)]
 pub struct PartView {
     pub kind: &'static str,
-    pub blurb: &'static str,
+    pub blurb: String,
     pub items: Vec<NoteItem>,
     /// The same items in the part's sections (who by type, questions by
     /// status…), in order; one untitled section where a part has none.
@@ -153,7 +156,7 @@ pub struct PartView {
 #[derive(Serialize, Debug, Hash)]
 pub struct ItemSection {
     /// `None` when the part is one section.
-    pub title: Option<&'static str>,
+    pub title: Option<String>,
     pub items: Vec<NoteItem>,
 }
 
@@ -171,8 +174,8 @@ pub struct NoteItem {
 #[derive(Serialize, Debug, Hash)]
 pub struct NoteView {
     pub kind: &'static str,
-    pub kind_title: &'static str,
-    pub singular: &'static str,
+    pub kind_title: String,
+    pub singular: String,
     pub id: String,
     pub title: String,
     pub summary_html: Option<String>,
@@ -231,13 +234,13 @@ pub struct DisagreementItem {
 
 #[derive(Serialize, Debug, Hash)]
 pub struct Fact {
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
 }
 
 #[derive(Serialize, Debug, Hash)]
 pub struct RefGroup {
-    pub label: &'static str,
+    pub label: String,
     pub links: Vec<Link>,
 }
 

@@ -22,6 +22,15 @@
   var root = form.getAttribute("data-root") || "";
   var LIMIT = 50;
   var TITLE_BOOST = 3;
+  /* The page's words (data-say-* on the form, in the briefing's
+   * language), each `{name}` replaced by its value. */
+  function message(name, values) {
+    var text = form.getAttribute("data-say-" + name) || "";
+    Object.keys(values || {}).forEach(function (k) {
+      text = text.split("{" + k + "}").join(values[k]);
+    });
+    return text;
+  }
   var nojs = document.getElementById("search-nojs");
   if (nojs) nojs.hidden = true;
 
@@ -35,7 +44,7 @@
     if (failed) return;
     waiting.push(then);
     if (waiting.length > 1) return;
-    say("Loading the search index…");
+    say(message("loading"));
     var script = document.createElement("script");
     script.src = form.getAttribute("data-index");
     script.onload = function () {
@@ -52,7 +61,7 @@
 
   function broken() {
     failed = true;
-    say("The search index (" + form.getAttribute("data-index") + ") could not be loaded.");
+    say(message("broken", { index: form.getAttribute("data-index") }));
   }
 
   /* The documents as objects; posting lists stay encoded until a query
@@ -295,12 +304,13 @@
     list.textContent = "";
     var query = queryWords(q);
     if (!q.trim()) return say("");
-    if (!query.length) return say("“" + q + "” has no words to search for: try others.");
+    if (!query.length) return say(message("no-words", { q: q }));
     var results = search(query);
     var n = results.length;
-    say(n === 0 ? "Nothing found for “" + q + "”." :
-      (n === 1 ? "One result" : n + " results") + " for “" + q + "”" +
-      (n > LIMIT ? ", the first " + LIMIT + " shown." : "."));
+    say(n === 0 ? message("none", { q: q }) :
+      n === 1 ? message("one", { q: q }) :
+      n > LIMIT ? message("many-cut", { n: n, q: q, limit: LIMIT }) :
+      message("many", { n: n, q: q }));
     results.slice(0, LIMIT).forEach(function (r) {
       var d = index.docs[r.doc];
       var li = document.createElement("li");
