@@ -428,11 +428,27 @@ fn screenshots_of_the_main_pages_light_and_dark_desktop_and_phone() {
     let site = Site::build();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("artifacts/screens");
     fs::create_dir_all(&dir).unwrap();
-    let mut shots = vec![
-        ("front", "index.html".to_owned()),
-        ("note", site.first_page_in("responses")),
-        ("source", site.first_page_in("sources")),
-    ];
+    // The front page, each part's index (the What index has the
+    // timeline), a note of each kind, the sources index and two sources.
+    let mut shots = vec![("front", "index.html".to_owned())];
+    for part in ["who", "what", "responses", "questions", "sources"] {
+        shots.push((part, format!("{part}/index.html")));
+    }
+    for (name, part) in [
+        ("note-who", "who"),
+        ("note-what", "what"),
+        ("note-response", "responses"),
+        ("note-question", "questions"),
+        ("source", "sources"),
+    ] {
+        shots.push((name, site.first_page_in(part)));
+    }
+    let mut sources = support::html_files(&site.root.join("sources"));
+    sources.retain(|p| !p.ends_with("index.html"));
+    if let Some(last) = sources.last() {
+        let last = last.strip_prefix(&site.root).unwrap().display().to_string();
+        shots.push(("source-2", last));
+    }
     let search = site.root.join("search.html").is_file();
     if search {
         shots.push(("search", "search.html".to_owned()));
@@ -442,7 +458,8 @@ fn screenshots_of_the_main_pages_light_and_dark_desktop_and_phone() {
     let mut count = 0;
     for (device, phone) in [("desktop", false), ("phone", true)] {
         if phone {
-            b.phone();
+            // A common phone's width; the other tests use a narrower one.
+            b.viewport(390, 844, true);
         } else {
             b.desktop();
         }
@@ -469,6 +486,33 @@ fn screenshots_of_the_main_pages_light_and_dark_desktop_and_phone() {
                 );
                 count += 1;
             }
+        }
+        // The first pages of both printable outputs, as printed.
+        b.color_scheme("light");
+        for (name, path) in [
+            ("print", "print.html"),
+            ("print-sources", "print-sources.html"),
+        ] {
+            if !site.root.join(path).is_file() {
+                continue;
+            }
+            site.open(&mut b, path);
+            b.call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({ "media": "print" }),
+            );
+            let file = dir.join(format!("{name}-{device}.png"));
+            b.screenshot_top(&file, 2400.0);
+            assert!(
+                fs::metadata(&file).unwrap().len() > 5_000,
+                "{} is nearly empty",
+                file.display()
+            );
+            b.call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({ "media": "" }),
+            );
+            count += 1;
         }
     }
     println!(

@@ -373,11 +373,16 @@ impl Browser {
 
     /// Saves a PNG of the whole page (beyond the viewport) to `path`.
     pub fn screenshot(&mut self, path: &Path) {
+        self.screenshot_top(path, f64::INFINITY);
+    }
+
+    /// A screenshot of the page's first `height` CSS pixels at most.
+    pub fn screenshot_top(&mut self, path: &Path, height: f64) {
         let metrics = self.call("Page.getLayoutMetrics", json!({}));
         let size = &metrics["cssContentSize"];
         let (w, h) = (
             size["width"].as_f64().unwrap().ceil(),
-            size["height"].as_f64().unwrap().ceil(),
+            size["height"].as_f64().unwrap().ceil().min(height),
         );
         let shot = self.call(
             "Page.captureScreenshot",
