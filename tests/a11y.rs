@@ -84,6 +84,7 @@ impl Site {
         pages.push(("404".into(), "404.html".into()));
         if self.root.join("print.html").is_file() {
             pages.push(("print".into(), "print.html".into()));
+            pages.push(("print sources".into(), "print-sources.html".into()));
         }
         if self.root.join("search.html").is_file() {
             pages.push(("search".into(), "search.html".into()));
@@ -168,10 +169,10 @@ fn describe(page: &str, scheme: &str, v: &Value, max_nodes: usize) -> String {
     out
 }
 
-/// axe-core (WCAG 2.1 A and AA, and its best practices) finds nothing serious
-/// or critical on any kind of page, in the light or the dark colour scheme.
+/// axe-core (WCAG 2.1 A and AA, and its best practices) finds no violation
+/// of any impact on any kind of page, in the light or the dark colour scheme.
 #[test]
-fn axe_finds_no_serious_problem_on_any_kind_of_page_light_or_dark() {
+fn axe_finds_no_problem_on_any_kind_of_page_light_or_dark() {
     let axe = axe_source();
     let site = Site::build();
     let pages = site.pages();
@@ -242,8 +243,8 @@ fn axe_finds_no_serious_problem_on_any_kind_of_page_light_or_dark() {
         );
     }
     assert!(
-        serious.is_empty(),
-        "{} serious or critical accessibility violations (and {} lesser):\n{}\n{}",
+        serious.is_empty() && lesser.is_empty(),
+        "{} serious or critical accessibility violations and {} lesser:\n{}\n{}",
         serious.len(),
         lesser.len(),
         serious.join(""),
