@@ -525,3 +525,73 @@ fn a_lookalike_character_fails_and_is_named() {
         .expect_stderr("quote-not-found")
         .expect_stderr("the quote has `\u{430}` (U+0430) where the source has `a` (U+0061)");
 }
+
+// ------------------------------------------------- misquotes, and the fix
+
+/// `check`'s output for a ministry note quoting `quote` from the fixture's
+/// `report-a`, which says: "The Ministry said on Monday that hostile actors
+/// had access to its servers between 2021 and 2022."
+fn misquote(quote: &str) -> String {
+    let t = ministry_citing(BriefingTest::new("basic"), "report-a", quote, "");
+    let run = t
+        .run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[quote-not-found]");
+    run.stderr()
+}
+
+#[test]
+fn a_misquote_marks_the_words_that_differ() {
+    let out = misquote(
+        "\"The Ministry announced on Monday that hostile actors had access to the servers between 2021 and 2022.\"",
+    );
+    assert!(
+        out.contains("where they differ, [quote → source]: …Ministry [“announced” → “said”] on…; …to [“the” → “its”] servers…"),
+        "{out}"
+    );
+    assert!(out.contains("help: copy the passage exactly"), "{out}");
+}
+
+#[test]
+fn words_the_quote_adds_or_lacks_are_marked_too() {
+    let out = misquote("\"hostile actors had access to all its servers between 2021 and 2022\"");
+    assert!(out.contains("…to [“all” → nothing] its…"), "{out}");
+    let out = misquote("\"The Ministry said that hostile actors had access to its servers\"");
+    assert!(out.contains("…said [nothing → “on Monday”] that…"), "{out}");
+}
+
+#[test]
+fn an_ellipsis_is_named_with_the_fix() {
+    for quote in [
+        "\"The Ministry said on Monday ... between 2021 and 2022.\"",
+        "\"The Ministry said on Monday … between 2021 and 2022.\"",
+    ] {
+        let out = misquote(quote);
+        assert!(
+            out.contains("help: the quote has an ellipsis (…), and quotes are never shortened: split it into two citations"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn square_brackets_are_named_with_the_fix() {
+    let out =
+        misquote("\"hostile actors had access to [the Ministry's] servers between 2021 and 2022\"");
+    assert!(
+        out.contains("help: the quote has words in square brackets, an editor's insertion the source does not have"),
+        "{out}"
+    );
+    assert!(out.contains("[“[the Ministry's]” → “its”]"), "{out}");
+}
+
+#[test]
+fn capitals_that_differ_are_named_with_the_fix() {
+    let out =
+        misquote("\"the ministry said on monday that hostile actors had access to its servers\"");
+    assert!(
+        out.contains("help: only capitalisation differs: copy the capitals as the source has them"),
+        "{out}"
+    );
+    assert!(out.contains("[“monday” → “Monday”]"), "{out}");
+}

@@ -520,14 +520,44 @@ fn quote_not_found(
     .at(file, b.span(file, path))
     .label("quoted here");
     let text = b.file(source);
-    match normalized.closest(quote) {
-        Some((range, similarity)) if similarity >= 0.3 => {
-            let passage = excerpt(&text.text[range.clone()], 300);
-            // A passage that reads almost the same: say exactly what differs,
-            // which may be a character no one can see.
-            let d = match quote::first_difference(quote, &text.text[range.clone()]) {
+    let closest = normalized
+        .closest(quote)
+        .filter(|(_, similarity)| *similarity >= 0.3);
+    let passage_text = closest.as_ref().map(|(range, _)| &text.text[range.clone()]);
+    // A mistake no verbatim quote may make (an ellipsis, brackets,
+    // capitals) names the fix; otherwise the general advice.
+    let mistakes = quote::quoting_mistakes(quote, passage_text);
+    let help = match mistakes.split_first() {
+        Some((first, _)) => first.clone(),
+        None => "copy the passage exactly; only white space, quote marks, dash styles and invisible characters may differ".to_owned(),
+    };
+    let mut d = d;
+    for mistake in mistakes.iter().skip(1) {
+        d = d.note(mistake.clone());
+    }
+    match closest {
+        Some((range, similarity)) => {
+            let original = &text.text[range.clone()];
+            let passage = excerpt(original, 300);
+            let (changes, more) = quote::word_differences(quote, original, 4);
+            // A passage that reads almost the same: say exactly which
+            // character differs, which may be one no one can see.
+            let d = match quote::first_difference(quote, original) {
                 Some(diff) if similarity >= 0.9 => d.note(diff),
                 _ => d,
+            };
+            let d = if changes.is_empty() {
+                d
+            } else {
+                let more = if more > 0 {
+                    format!("; and {more} more")
+                } else {
+                    String::new()
+                };
+                d.note(format!(
+                    "where they differ, [quote → source]: {}{more}",
+                    changes.join("; ")
+                ))
             };
             d.with_secondary(
                 source,
@@ -535,9 +565,10 @@ fn quote_not_found(
                 format!("closest passage ({:.0}% alike)", similarity * 100.0),
             )
             .note(format!("the source says: “{passage}”"))
-            .help("copy the passage exactly; only white space, quote marks, dash styles and invisible characters may differ")
+            .help(help)
         }
-        _ => d.help("no similar passage found: check that you cite the right source"),
+        None if !mistakes.is_empty() => d.help(help),
+        None => d.help("no similar passage found: check that you cite the right source"),
     }
 }
 

@@ -139,6 +139,87 @@ pub fn first_difference(quote: &str, passage: &str) -> Option<String> {
     }
 }
 
+/// Where a quote and the passage it was meant to be differ, word by word
+/// (as normalised, so only real differences show): each change with a word
+/// of context either side, as `…before [quote words → source words]
+/// after…`; at most `max` of them, and how many more there are.
+pub fn word_differences(quote: &str, passage: &str, max: usize) -> (Vec<String>, usize) {
+    use similar::{Algorithm, DiffOp, capture_diff_slices};
+    let (q, p) = (normalize(quote.trim()).text, normalize(passage.trim()).text);
+    // The closest passage is at most a few hundred characters, but a quote
+    // may be a whole pasted page: the diff's cost grows with both lengths
+    // times the differences, so it looks at the first words only.
+    const WORDS: usize = 120;
+    let qw: Vec<&str> = q.split_whitespace().take(WORDS).collect();
+    let pw: Vec<&str> = p.split_whitespace().take(WORDS).collect();
+    let ops = capture_diff_slices(Algorithm::Myers, &qw, &pw);
+    let words = |w: &[&str]| {
+        if w.is_empty() {
+            "nothing".to_owned()
+        } else {
+            format!("“{}”", w.join(" "))
+        }
+    };
+    let changes: Vec<String> = ops
+        .iter()
+        .filter_map(|op| {
+            let (old, new) = match *op {
+                DiffOp::Equal { .. } => return None,
+                DiffOp::Delete {
+                    old_index,
+                    old_len,
+                    new_index,
+                } => (old_index..old_index + old_len, new_index..new_index),
+                DiffOp::Insert {
+                    old_index,
+                    new_index,
+                    new_len,
+                } => (old_index..old_index, new_index..new_index + new_len),
+                DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } => (
+                    old_index..old_index + old_len,
+                    new_index..new_index + new_len,
+                ),
+            };
+            let before = old.start.checked_sub(1).map(|i| qw[i]);
+            let after = qw.get(old.end).copied();
+            Some(format!(
+                "{}[{} → {}]{}",
+                before.map_or(String::new(), |w| format!("…{w} ")),
+                words(&qw[old]),
+                words(&pw[new]),
+                after.map_or(String::new(), |w| format!(" {w}…")),
+            ))
+        })
+        .collect();
+    let more = changes.len().saturating_sub(max);
+    (changes.into_iter().take(max).collect(), more)
+}
+
+/// What a quote does that quoting verbatim never allows, with the fix: an
+/// ellipsis, an editor's brackets, or capitalisation that differs from the
+/// passage (`passage`: the closest one, if any).
+pub fn quoting_mistakes(quote: &str, passage: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    if quote.contains('…') || quote.contains("...") {
+        out.push("the quote has an ellipsis (…), and quotes are never shortened: split it into two citations, one quote for the words before the ellipsis and one for the words after".to_owned());
+    }
+    if quote.contains('[') && quote.contains(']') {
+        out.push("the quote has words in square brackets, an editor's insertion the source does not have: quote the source's own words, or split the quote around the insertion and say the rest in the claim".to_owned());
+    }
+    if let Some(passage) = passage {
+        let (q, p) = (normalize(quote.trim()).text, normalize(passage.trim()).text);
+        if q != p && q.to_lowercase() == p.to_lowercase() {
+            out.push("only capitalisation differs: copy the capitals as the source has them (a quote that starts mid-sentence starts with a small letter)".to_owned());
+        }
+    }
+    out
+}
+
 impl Normalized {
     /// The original byte range of a normalised byte range.
     pub fn original(&self, range: Range<usize>) -> Range<usize> {
