@@ -135,8 +135,9 @@ impl Tally {
     }
 }
 
-/// Sorts diagnostics by file and position so output is stable and reads top
-/// to bottom, then prints them in the chosen format: for people on stderr,
+/// Sorts diagnostics — errors first, since they are what stops the build,
+/// then by file and position so output is stable and reads top to bottom —
+/// then prints them in the chosen format: for people on stderr,
 /// as JSON lines on stdout. Everything goes through one buffer per run.
 ///
 /// A write that fails is returned as is; [`reader_gone`] tells whether it
@@ -148,7 +149,7 @@ pub fn emit(files: &Files, diagnostics: &mut [Diagnostic], format: Format) -> io
                 .as_ref()
                 .map(|l| (files.name(l.file).to_owned(), l.range.start))
         };
-        key(a).cmp(&key(b)).then(b.severity.cmp(&a.severity))
+        b.severity.cmp(&a.severity).then(key(a).cmp(&key(b)))
     });
     match format {
         Format::Human => {

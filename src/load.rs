@@ -242,9 +242,19 @@ pub fn assemble(cx: &Cx<'_, Db>, scan: &Scan, site_url_override: Option<SiteUrl>
     let sources = assemble_sources(cx, scan, &mut diags);
     let parsed = cx.par_map(&scan.notes, |cx, key| cx.get::<db::NoteFile>(key));
     let mut notes = Vec::with_capacity(parsed.len());
-    for p in parsed.iter() {
+    let mut unusable_notes = Vec::new();
+    for (p, (file, _)) in parsed.iter().zip(&scan.notes) {
         diags.extend(p.diags.iter().cloned());
-        notes.extend(p.value.clone());
+        match &p.value {
+            Some(note) => notes.push(note.clone()),
+            None => {
+                let stem = scan.files.get(*file).path.file_stem().unwrap_or_default();
+                let stem = stem.to_string_lossy();
+                if is_valid_id(&stem) {
+                    unusable_notes.push(stem.into_owned());
+                }
+            }
+        }
     }
     notes.sort_unstable_by(|a, b| a.order_key().cmp(b.order_key()));
     let front = scan.front.and_then(|file| {
@@ -260,6 +270,7 @@ pub fn assemble(cx: &Cx<'_, Db>, scan: &Scan, site_url_override: Option<SiteUrl>
         sources,
         notes,
         front,
+        unusable_notes,
     };
     diags.extend(duplicate_ids(&briefing));
     Loaded {

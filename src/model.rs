@@ -67,6 +67,10 @@ pub struct Briefing {
     /// Shared, because a rebuild reuses the notes whose files did not change.
     pub notes: Vec<Arc<Note>>,
     pub front: Option<Arc<Front>>,
+    /// The IDs of note files that have errors and so are not in `notes`:
+    /// references to them are not reported again (the file's own errors
+    /// say what to fix), and orphans are not judged while any exist.
+    pub unusable_notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -540,7 +540,7 @@ fn uncited_sources_and_orphan_notes_are_warnings_that_can_be_denied() {
     t.run(&["check"])
         .expect_success()
         .expect_stderr("warning[uncited-source]: no claim cites source `unused`")
-        .expect_stderr("warning[orphan-note]: no other note references `loner`")
+        .expect_stderr("warning[orphan-note]: `loner` is connected to no other note: it names none, and none names it")
         .expect_stderr("content/who/loner.yaml:1:8");
     t.run(&["check", "--deny-warnings"])
         .expect_code(1)
@@ -1215,4 +1215,54 @@ fn wrong_config_types_are_located() {
             .expect_stderr(message)
             .expect_stderr("book.toml:");
     }
+}
+
+#[test]
+fn a_note_that_names_another_is_no_orphan_even_if_none_names_it() {
+    // The event names the ministry, so the ministry's page links back to
+    // it: it is connected, whatever lists it under `related:`.
+    let t = BriefingTest::new("basic").file(
+        "content/what/second-breach.yaml",
+        "title: A second breach\ndate: \"2023\"\nactors: [ministry]\nclaims:\n  - text: x\n    cite: [{source: report-a}]\n",
+    );
+    t.run(&["check", "--deny-warnings"])
+        .expect_success()
+        .expect_no_stderr("orphan-note");
+}
+
+#[test]
+fn a_note_with_an_error_is_still_known_so_references_to_it_do_not_cascade() {
+    // A bad date in the fixture's event: one error, in that file, and
+    // nothing about the notes that reference it.
+    let t = BriefingTest::new("basic");
+    let breach = t
+        .read("content/what/breach.yaml")
+        .replace("date: \"2021/2022\"", "date: \"March 2022\"");
+    let t = t.file("content/what/breach.yaml", &breach);
+    let run = t.run(&["check"]).expect_code(1);
+    let err = run.stderr();
+    assert!(err.contains("content/what/breach.yaml"), "{err}");
+    assert!(!err.contains("unknown-note"), "a cascade: {err}");
+    assert!(!err.contains("orphan-note"), "a spurious orphan: {err}");
+    assert!(err.contains("check: 1 error"), "{err}");
+}
+
+#[test]
+fn errors_are_printed_before_warnings() {
+    let t = BriefingTest::new("basic")
+        .file("content/sources/unused.txt", "Nobody cites this.\n")
+        .file(
+            "content/sources/unused.yaml",
+            "title: Unused\nlanguage: en\ntranslation: none\nsha256: df411aa22b00ff8f48e424e4689034ea4f3ca01f3fb957472a2e20561685aeb7\n",
+        );
+    // An error in a file that sorts after the warning's.
+    let note = t
+        .read("content/who/ministry.yaml")
+        .replace("type: government", "type: ministry");
+    let t = t.file("content/who/ministry.yaml", &note);
+    let run = t.run(&["check"]).expect_code(1);
+    let err = run.stderr();
+    let error = err.find("error[").expect("an error");
+    let warning = err.find("warning[uncited-source]").expect("a warning");
+    assert!(error < warning, "{err}");
 }

@@ -592,7 +592,9 @@ fn references(b: &Briefing, diags: &mut Vec<Diagnostic>) {
         sites.extend(note.refs.iter().map(|r| (note.file, r)));
     }
     for (file, r) in sites {
-        if ids.contains(r.target.as_str()) {
+        // A note whose file has errors is still there: its own errors say
+        // what to fix, and a reference to it is not another mistake.
+        if ids.contains(r.target.as_str()) || b.unusable_notes.contains(&r.target) {
             continue;
         }
         let d = Diagnostic::error("unknown-note", format!("no note has the ID `{}`", r.target))
@@ -629,24 +631,35 @@ fn uncited_sources(b: &Briefing, diags: &mut Vec<Diagnostic>) {
 
 /// A note that nothing references can only be reached from its part's index.
 fn orphan_notes(b: &Briefing, diags: &mut Vec<Diagnostic>) {
+    // A note with errors is left out of the briefing, and so are the links
+    // it makes: until it is fixed, other notes could look alone wrongly.
+    if !b.unusable_notes.is_empty() {
+        return;
+    }
+    // A note's page links to every note it names, and the page of each of
+    // those links back to it: a note is alone only if it names none and
+    // none names it (its part's index lists every note, so it is never
+    // unreachable; it is unconnected).
     let mut linked: FxHashSet<&str> = FxHashSet::default();
     if let Some(front) = &b.front {
         linked.extend(front.refs.iter().map(|r| r.target.as_str()));
     }
     for note in &b.notes {
-        linked.extend(
-            note.refs
-                .iter()
-                .filter(|r| r.target != note.id)
-                .map(|r| r.target.as_str()),
-        );
+        let mut others = note.refs.iter().filter(|r| r.target != note.id).peekable();
+        if others.peek().is_some() {
+            linked.insert(note.id.as_str());
+        }
+        linked.extend(others.map(|r| r.target.as_str()));
     }
     for note in &b.notes {
         if !linked.contains(note.id.as_str()) {
             diags.push(
-                Diagnostic::warning("orphan-note", format!("no other note references `{}`", note.id))
-                    .at(note.file, span_of(&b.files, note.file, &[Seg::Key("title")]))
-                    .help("reference it from a related note (`related:`, `actors:`, … or a `note:` link in markdown)"),
+                Diagnostic::warning(
+                    "orphan-note",
+                    format!("`{}` is connected to no other note: it names none, and none names it", note.id),
+                )
+                .at(note.file, span_of(&b.files, note.file, &[Seg::Key("title")]))
+                .help("name a related note (`related:`, `actors:`, … or a `note:` link in markdown), or reference this one from another"),
             );
         }
     }
