@@ -1,6 +1,6 @@
 //! The command line: what each subcommand takes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -124,4 +124,21 @@ pub struct ServeArgs {
     /// Open the site in the default browser
     #[arg(long)]
     pub open: bool,
+}
+
+/// The briefing folder and source IDs of `briefing sources [DIR] --rehash
+/// [ID…]`. `--rehash` takes the words after it as IDs, so `briefing sources
+/// --rehash my-briefing` would name a source `my-briefing`: when no folder
+/// was given, the current one is no briefing and the first word is a
+/// briefing's folder, that word is the folder.
+pub fn rehash_target(dir: &Path, ids: &[String]) -> (PathBuf, Vec<String>) {
+    let is_briefing = |d: &Path| d.join("book.toml").is_file();
+    match ids.split_first() {
+        Some((first, rest))
+            if dir == Path::new(".") && !is_briefing(dir) && is_briefing(Path::new(first)) =>
+        {
+            (PathBuf::from(first), rest.to_vec())
+        }
+        _ => (dir.to_path_buf(), ids.to_vec()),
+    }
 }

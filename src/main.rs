@@ -68,7 +68,10 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Init(a) => briefing::init::init(&a.dir, a.title.as_deref()).map(|()| Status::Ok),
         Command::Clean(a) => pipeline::clean(&a.dir, a.dest_dir.as_deref()),
         Command::Sources(a) => match &a.rehash {
-            Some(ids) => briefing::integrity::rehash(&a.dir, ids),
+            Some(ids) => {
+                let (dir, ids) = briefing::cli::rehash_target(&a.dir, ids);
+                briefing::integrity::rehash(&dir, &ids)
+            }
             None => briefing::integrity::list(&a.dir),
         },
     }

@@ -262,3 +262,31 @@ fn rehash_refuses_unknown_sources_and_sources_without_metadata_writing_nothing()
         .expect_success()
         .expect_stderr("skipped `bare`: it has no metadata file");
 }
+
+#[test]
+fn rehash_takes_a_briefing_folder_written_after_the_option() {
+    // `briefing sources --rehash my-briefing`, from the folder above it:
+    // the word is the briefing's folder, not a source ID.
+    let t = BriefingTest::new("basic");
+    let meta = t.read("content/sources/report-a.yaml");
+    let stale: String = meta
+        .lines()
+        .filter(|l| !l.starts_with("sha256:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let t = t.file("content/sources/report-a.yaml", &stale);
+    let above = t.path().parent().unwrap();
+    let name = t.path().file_name().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .args(["sources", "--rehash"])
+        .arg(name)
+        .current_dir(above)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        t.read("content/sources/report-a.yaml").contains("sha256: "),
+        "the hash is recorded: {err}"
+    );
+}
