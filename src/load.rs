@@ -1379,9 +1379,27 @@ fn suggest_id(stem: &str) -> String {
     if out.is_empty() { "note".into() } else { out }
 }
 
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown
+/// variant …"): the listed name most like `x`, if one is close enough.
+fn closest_expected(message: &str) -> Option<String> {
+    let ticked =
+        |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+    let (head, tail) = message.split_once("expected")?;
+    let wanted = ticked(head).into_iter().next()?;
+    let known = ticked(tail);
+    crate::check::suggest(&wanted, known.iter().map(String::as_str)).map(str::to_owned)
+}
+
 fn yaml_help(message: &str) -> Option<String> {
     if message.contains("unknown field") {
-        Some("fix the field name; the valid fields are listed above (see docs/format.md)".into())
+        Some(match closest_expected(message) {
+            Some(best) => format!(
+                "did you mean `{best}`? (the valid fields are listed above; see docs/format.md)"
+            ),
+            None => {
+                "fix the field name; the valid fields are listed above (see docs/format.md)".into()
+            }
+        })
     } else if message.contains("missing field") {
         Some("add the field; docs/format.md lists what each kind of file needs".into())
     } else if message.contains("invalid type") {
@@ -1392,7 +1410,10 @@ fn yaml_help(message: &str) -> Option<String> {
     } else if message.contains("cannot start any token") {
         Some("YAML indents with spaces, never tabs; and a value starting with `@`, `` ` `` or `%` needs quotes".into())
     } else if message.contains("unknown variant") {
-        Some("use one of the values listed above".into())
+        Some(match closest_expected(message) {
+            Some(best) => format!("did you mean `{best}`? (or another of the values listed above)"),
+            None => "use one of the values listed above".into(),
+        })
     } else {
         None
     }

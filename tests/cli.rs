@@ -1266,3 +1266,33 @@ fn errors_are_printed_before_warnings() {
     let warning = err.find("warning[uncited-source]").expect("a warning");
     assert!(error < warning, "{err}");
 }
+
+#[test]
+fn a_misspelt_field_or_value_gets_did_you_mean() {
+    let t = BriefingTest::new("basic");
+    let note = t.read("content/who/ministry.yaml");
+    let t = t.file(
+        "content/who/ministry.yaml",
+        &note.replacen("title:", "titel:", 1),
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("unknown field `titel`")
+        .expect_stderr("help: did you mean `title`?");
+    let t = t.file(
+        "content/who/ministry.yaml",
+        &note.replace("type: government", "type: goverment"),
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("unknown variant `goverment`")
+        .expect_stderr("help: did you mean `government`?");
+    // Nothing close: the list stands alone.
+    let t = t.file(
+        "content/who/ministry.yaml",
+        &note.replacen("title:", "zzzzzz:", 1),
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("help: fix the field name; the valid fields are listed above");
+}
