@@ -23,6 +23,10 @@ pub struct Cache {
     /// In watch, set (by the watcher) when an edit arrived after this
     /// rebuild began: the rebuild's whole-briefing step gives way to it.
     pub newer_edit: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// In watch, the problems the last rebuild reported (a hash of each as
+    /// printed): the next prints only those that are new, and counts the
+    /// rest and those gone in one line.
+    pub shown: Option<rustc_hash::FxHashSet<u64>>,
     defer_whole: bool,
 }
 
@@ -34,6 +38,7 @@ impl Default for Cache {
             last_whole: None,
             changed: crate::load::Changed::Everything,
             newer_edit: None,
+            shown: None,
             defer_whole: false,
         }
     }
@@ -45,6 +50,7 @@ impl Cache {
     pub fn watching() -> Cache {
         Cache {
             output: OutputCache::keeping_spare(),
+            shown: Some(Default::default()),
             defer_whole: true,
             ..Cache::default()
         }

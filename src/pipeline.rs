@@ -182,7 +182,12 @@ fn compile(
             Err(template_diags) => diags.extend(template_diags),
         }
     }
-    report(&files, &mut diags, opts.format, verb)?;
+    match cache.shown.as_mut() {
+        Some(shown) if opts.format == Format::Human => {
+            report_changes(&files, &mut diags, shown, verb)?
+        }
+        _ => report(&files, &mut diags, opts.format, verb)?,
+    }
     let tally = Tally::of(&diags);
     let outcome = if tally.errors == 0 {
         Ok(Compiled {
@@ -250,6 +255,54 @@ fn report(files: &Files, diags: &mut [Diagnostic], format: Format, verb: &str) -
     }
     let tally = Tally::of(diags);
     if format == Format::Human && tally.errors > 0 {
+        diag::say(&diag::summary(verb, tally));
+    }
+    Ok(())
+}
+
+/// Under watch, for people: prints the problems that were not there at the
+/// last rebuild, then one line counting those as before (not repeated) and
+/// those gone, and the usual summary — so a rebuild after a one-line edit
+/// does not reprint every warning of the briefing.
+fn report_changes(
+    files: &Files,
+    diags: &mut [Diagnostic],
+    shown: &mut rustc_hash::FxHashSet<u64>,
+    verb: &str,
+) -> Result<()> {
+    use std::hash::{Hash, Hasher};
+    let key = |d: &Diagnostic| {
+        let mut h = rustc_hash::FxHasher::default();
+        diag::to_plain(files, std::slice::from_ref(d)).hash(&mut h);
+        h.finish()
+    };
+    let keys: Vec<u64> = diags.iter().map(key).collect();
+    let mut new: Vec<Diagnostic> = diags
+        .iter()
+        .zip(&keys)
+        .filter(|(_, k)| !shown.contains(k))
+        .map(|(d, _)| d.clone())
+        .collect();
+    let now: rustc_hash::FxHashSet<u64> = keys.into_iter().collect();
+    let same = now.iter().filter(|k| shown.contains(k)).count();
+    let gone = shown.iter().filter(|k| !now.contains(k)).count();
+    *shown = now;
+    match diag::emit(files, &mut new, Format::Human) {
+        Ok(()) => {}
+        Err(e) if diag::reader_gone(&e) => return Ok(()),
+        Err(e) => return Err(e).context("cannot print diagnostics"),
+    }
+    if same > 0 || gone > 0 {
+        let count = |n: usize| format!("{n} problem{}", if n == 1 { "" } else { "s" });
+        diag::say(&format!(
+            "{verb}: {} new; {} as before, not repeated; {} gone",
+            count(new.len()),
+            count(same),
+            count(gone)
+        ));
+    }
+    let tally = Tally::of(diags);
+    if tally.errors > 0 {
         diag::say(&diag::summary(verb, tally));
     }
     Ok(())

@@ -1135,3 +1135,46 @@ fn listening_beyond_this_machine_warns_that_the_drafts_are_reachable() {
         assert!(!s.log().contains(warning), "{private:?}: {}", s.log());
     }
 }
+
+#[test]
+fn a_rebuild_prints_only_new_problems_and_counts_the_rest() {
+    // A warning from the start: an uncited source.
+    let t = BriefingTest::new("basic")
+        .file("content/sources/unused.txt", "Nobody cites this.\n")
+        .file(
+            "content/sources/unused.yaml",
+            "title: Unused\nlanguage: en\ntranslation: none\nsha256: df411aa22b00ff8f48e424e4689034ea4f3ca01f3fb957472a2e20561685aeb7\n",
+        );
+    let server = Server::start(t.path(), &[]);
+    server.wait_for_log("for changes");
+    let printed = |s: &Server| s.log().matches("warning[uncited-source]").count();
+    assert_eq!(printed(&server), 1);
+
+    // An edit that changes nothing about it: not printed again, counted.
+    let note = t.read("content/who/ministry.yaml");
+    fs::write(
+        t.path().join("content/who/ministry.yaml"),
+        note.replace("title: The Ministry", "title: The Ministry of Records"),
+    )
+    .unwrap();
+    server.wait_for_log(": 0 problems new; 1 problem as before, not repeated; 0 problems gone");
+    assert_eq!(printed(&server), 1, "{}", server.log());
+
+    // A new error is printed, the old warning still not.
+    fs::write(
+        t.path().join("content/who/ministry.yaml"),
+        note.replace("type: government", "type: ministry"),
+    )
+    .unwrap();
+    server.wait_for_log(": 1 problem new; 1 problem as before, not repeated; 0 problems gone");
+    assert!(
+        server.log().contains("unknown variant `ministry`"),
+        "{}",
+        server.log()
+    );
+    assert_eq!(printed(&server), 1, "{}", server.log());
+
+    // Fixed: the error is gone, and the line says so.
+    fs::write(t.path().join("content/who/ministry.yaml"), &note).unwrap();
+    server.wait_for_log(": 0 problems new; 1 problem as before, not repeated; 1 problem gone");
+}
