@@ -338,14 +338,7 @@ pub fn build(root: &Path, dest: Option<&Path>, opts: Options) -> Result<Status> 
     // The process ends right after; freeing every table would only cost time.
     std::mem::forget(cache);
     if report.status == Status::Ok && opts.format == Format::Human {
-        diag::say(&format!(
-            "build: {} pages in {} ({}){} in {} ms",
-            report.pages,
-            report.dest.display(),
-            describe(report.stats),
-            warnings_suffix(report.warnings),
-            started.elapsed().as_millis()
-        ));
+        diag::say(&summary_line("build", &report, started.elapsed()));
     }
     Ok(report.status)
 }
@@ -557,6 +550,32 @@ fn destination(root: &Path, dest: &Path) -> Result<PathBuf> {
     let resolved = output::resolve(root, dest)?;
     output::check_dest(root, &resolved)?;
     Ok(resolved)
+}
+
+/// The line `build`, `watch` and `serve` print after a successful build:
+/// `build: 154 pages in book (3 written, 151 unchanged, 0 removed), 1
+/// warning in 96 ms` — one shape for all three.
+pub fn summary_line(verb: &str, report: &BuildReport, took: std::time::Duration) -> String {
+    // Under watch the pages and the whole-briefing files are published in
+    // two steps whose "unchanged" counts overlap: what was not written is
+    // what is unchanged.
+    let stats = WriteStats {
+        unchanged: report.pages.saturating_sub(report.stats.written),
+        ..report.stats
+    };
+    format!(
+        "{verb}: {} pages in {} ({}){} in {} ms{}",
+        report.pages,
+        report.dest.display(),
+        describe(stats),
+        warnings_suffix(report.warnings),
+        took.as_millis(),
+        if report.superseded {
+            " (the whole-briefing files wait for the newer edit)"
+        } else {
+            ""
+        }
+    )
 }
 
 fn describe(s: WriteStats) -> String {

@@ -466,16 +466,8 @@ fn rebuild(
             outcome.problems = None;
             outcome.dest = Some(report.dest.clone());
             eprintln!(
-                "{verb}: {} pages, {} written, {} removed in {:.1} ms{}",
-                report.pages,
-                report.stats.written,
-                report.stats.removed,
-                started.elapsed().as_secs_f64() * 1000.0,
-                if report.superseded {
-                    " (the whole-briefing files wait for the newer edit)"
-                } else {
-                    ""
-                }
+                "{}",
+                pipeline::summary_line(verb, &report, started.elapsed())
             );
         }
         Ok(report) => {

@@ -1178,3 +1178,30 @@ fn a_rebuild_prints_only_new_problems_and_counts_the_rest() {
     fs::write(t.path().join("content/who/ministry.yaml"), &note).unwrap();
     server.wait_for_log(": 0 problems new; 1 problem as before, not repeated; 1 problem gone");
 }
+
+#[test]
+fn build_and_rebuild_summaries_have_one_shape() {
+    let t = BriefingTest::new("basic");
+    let built = t.run(&["build"]).expect_success().stderr();
+    let shape = |line: &str, verb: &str| {
+        line.starts_with(&format!("{verb}: "))
+            && line.contains(" pages in ")
+            && line.contains(" written, ")
+            && line.contains(" unchanged, ")
+            && line.contains(" removed) in ")
+            && line.ends_with(" ms")
+    };
+    assert!(built.lines().any(|l| shape(l, "build")), "{built}");
+    let server = Server::start(t.path(), &[]);
+    server.wait_for_log("for changes");
+    let note = t.read("content/who/ministry.yaml");
+    fs::write(
+        t.path().join("content/who/ministry.yaml"),
+        note.replace("title: The Ministry", "title: The Ministry of Records"),
+    )
+    .unwrap();
+    server.wait_for_log("rebuild: ");
+    let log = server.log();
+    let rebuild = log.lines().find(|l| l.starts_with("rebuild: ")).unwrap();
+    assert!(shape(rebuild, "rebuild"), "{log}");
+}
