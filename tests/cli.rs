@@ -1296,3 +1296,34 @@ fn a_misspelt_field_or_value_gets_did_you_mean() {
         .expect_code(1)
         .expect_stderr("help: fix the field name; the valid fields are listed above");
 }
+
+#[test]
+fn an_unknown_reference_written_as_a_title_or_alias_suggests_the_note() {
+    let t = BriefingTest::new("basic");
+    let ministry = t.read("content/who/ministry.yaml").replace(
+        "type: government",
+        "type: government\naliases: [Records Office]",
+    );
+    let question = t.read("content/questions/who-did-it.yaml");
+    let t = t.file("content/who/ministry.yaml", &ministry).file(
+        "content/questions/who-did-it.yaml",
+        &question.replace(
+            "related: [breach, statement]",
+            "related: [breach, statement, records-office]",
+        ),
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("no note has the ID `records-office`")
+        .expect_stderr("help: did you mean `ministry`?");
+    let t = t.file(
+        "content/questions/who-did-it.yaml",
+        &question.replace(
+            "related: [breach, statement]",
+            "related: [breach, statement, servers-breached]",
+        ),
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("help: did you mean `breach`?");
+}

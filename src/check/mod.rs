@@ -600,11 +600,44 @@ fn references(b: &Briefing, diags: &mut Vec<Diagnostic>) {
         let d = Diagnostic::error("unknown-note", format!("no note has the ID `{}`", r.target))
             .at(file, span_of(&b.files, file, &r.path))
             .label("referenced here");
-        diags.push(match suggest(&r.target, ids.iter().copied()) {
+        let best = suggest(&r.target, ids.iter().copied()).or_else(|| by_name(b, &r.target));
+        diags.push(match best {
             Some(best) => d.help(format!("did you mean `{best}`?")),
             None => d.help("a note's ID is its file name in content/who, what, responses or questions, without `.yaml`"),
         });
     }
+}
+
+/// The ID of the note whose title or alias is most like `wanted` (a
+/// reference written as a name: `uk-government` for "UK Government", `dowden`
+/// for "Oliver Dowden"), compared as lower-case words joined by `-`.
+fn by_name<'b>(b: &'b Briefing, wanted: &str) -> Option<&'b str> {
+    let slug = |s: &str| {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    let names: Vec<(String, &str)> = b
+        .notes
+        .iter()
+        .flat_map(|n| {
+            let aliases: &[String] = match &n.body {
+                crate::model::Body::Who { aliases, .. } => aliases,
+                _ => &[],
+            };
+            std::iter::once(n.title.as_str())
+                .chain(aliases.iter().map(String::as_str))
+                .map(move |name| (slug(name), n.id.as_str()))
+        })
+        .collect();
+    let wanted = slug(wanted);
+    let best = suggest(&wanted, names.iter().map(|(name, _)| name.as_str()))?;
+    names
+        .iter()
+        .find(|(name, _)| name == best)
+        .map(|(_, id)| *id)
 }
 
 /// A source nobody cites is probably a forgotten one.
