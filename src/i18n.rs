@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::date::{DateSpec, PartialDate};
-use crate::model::{Kind, Note};
+use crate::model::Kind;
 
 /// The built-in tables, by language.
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -168,13 +168,10 @@ impl Words {
     }
 
     /// The heading of section `section` of part `kind` (see
-    /// [`crate::model::Note::section`]).
+    /// [`crate::model::Note::section`]): `section_<part>_<n>` in the table.
     pub fn section(&self, kind: Kind, section: u8) -> String {
-        let key = format!("section_{}_{section}", kind.dir());
-        match self.table.get(&key) {
-            Some(text) => text.clone(),
-            None => Note::section_title(kind, section).to_owned(),
-        }
+        self.get(&format!("section_{}_{section}", kind.dir()))
+            .to_owned()
     }
 
     /// A value of a closed list as written in YAML (`person`, `summons`,

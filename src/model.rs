@@ -32,26 +32,6 @@ impl Kind {
             Kind::Question => "questions",
         }
     }
-
-    /// Heading of the part.
-    pub fn title(self) -> &'static str {
-        match self {
-            Kind::Who => "Who",
-            Kind::What => "What happened",
-            Kind::Response => "Responses",
-            Kind::Question => "Open questions",
-        }
-    }
-
-    /// What one note of this kind is called.
-    pub fn singular(self) -> &'static str {
-        match self {
-            Kind::Who => "Actor",
-            Kind::What => "Event",
-            Kind::Response => "Response",
-            Kind::Question => "Open question",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -269,25 +249,6 @@ impl Note {
                 QuestionStatus::Inconsistent => 1,
                 QuestionStatus::Unknown => 2,
             },
-        }
-    }
-
-    /// The heading of section `section` of part `kind`.
-    pub fn section_title(kind: Kind, section: u8) -> &'static str {
-        match (kind, section) {
-            (Kind::Who, 0) => "Governments",
-            (Kind::Who, 1) => "Organisations",
-            (Kind::Who, 2) => "Groups",
-            (Kind::Who, 3) => "Companies",
-            (Kind::Who, 4) => "People",
-            (Kind::Who, _) => "Media",
-            (Kind::Response, 0) => "Dated",
-            (Kind::Response, _) => "Undated",
-            (Kind::Question, 0) => "Disputed: the parties disagree",
-            (Kind::Question, 1) => "Reported inconsistently",
-            (Kind::Question, 2) => "Unknown: the sources do not say",
-            (Kind::Question, _) => "About the sources: garbles, titles, translations",
-            (Kind::What, _) => "Events",
         }
     }
 

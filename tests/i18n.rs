@@ -153,3 +153,18 @@ fn english_stays_the_default() {
     assert!(page.contains(">What the sources say<"));
     assert!(page.contains("<html lang=\"en\">"));
 }
+
+#[test]
+fn a_table_of_words_that_is_not_utf8_is_an_error_at_its_byte() {
+    let t = BriefingTest::new("basic");
+    std::fs::create_dir_all(t.path().join("templates/i18n")).unwrap();
+    std::fs::write(
+        t.path().join("templates/i18n/fr.toml"),
+        b"related = \"Voir \xff\"\n",
+    )
+    .unwrap();
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[encoding]: this table of interface words is not valid UTF-8")
+        .expect_stderr("templates/i18n/fr.toml:1:");
+}

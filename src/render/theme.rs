@@ -99,26 +99,13 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
     let user = user_files(root, files, &mut diags)?;
     for (path, name) in user.templates {
         let display = format!("{USER_TEMPLATES_DIR}/{name}");
-        let id = files
-            .read(&path, MAX_TEMPLATE_BYTES, || display)
-            .with_context(|| format!("cannot read template {}", path.display()))?;
-        if let Some(d) = crate::load::too_large(
-            files,
-            id,
-            "a template",
+        let what = (
+            "template",
             "a template is a page layout of a few kilobytes; is this the right file?",
-        ) {
-            diags.push(d);
+        );
+        let Some(id) = read_user_text(files, &path, display, what, &mut diags)? else {
             continue;
-        }
-        if let Some(offset) = files.get(id).invalid_utf8_at {
-            diags.push(
-                Diagnostic::error("encoding", "this template is not valid UTF-8")
-                    .at(id, offset..offset + 1)
-                    .label("invalid byte here")
-                    .help("save the file as UTF-8"),
-            );
-        }
+        };
         let text = files.text(id).to_owned();
         templates.retain(|(n, ..)| *n != name);
         templates.push((name, text, Some(id)));
@@ -126,18 +113,13 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
     let mut words = BTreeMap::new();
     for (path, name) in user.words {
         let display = format!("{USER_TEMPLATES_DIR}/i18n/{name}");
-        let id = files
-            .read(&path, MAX_TEMPLATE_BYTES, || display)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if let Some(d) = crate::load::too_large(
-            files,
-            id,
-            "a table of interface words",
+        let what = (
+            "table of interface words",
             "a table of interface words is a few kilobytes; is this the right file?",
-        ) {
-            diags.push(d);
+        );
+        let Some(id) = read_user_text(files, &path, display, what, &mut diags)? else {
             continue;
-        }
+        };
         match crate::i18n::parse(files.text(id)) {
             Ok(table) => {
                 let language = name.trim_end_matches(".toml").to_owned();
@@ -236,6 +218,36 @@ pub fn load(root: &Path, files: &mut Files) -> Result<Result<Theme, Vec<Diagnost
         Err(Refused::Tera(e)) => Ok(Err(vec![template_diagnostic(&e, &templates, files)])),
         Err(Refused::Found(diagnostics)) => Ok(Err(diagnostics)),
     }
+}
+
+/// Reads one of the briefing's text files under `templates/` (a template,
+/// a table of words): its file, or `None` with a diagnostic when it is too
+/// large (`what`: what it is, as in "this template", and the help). A file that is not UTF-8 is
+/// reported too, and still returned (its text, decoded lossily, may still
+/// show further problems).
+fn read_user_text(
+    files: &mut Files,
+    path: &Path,
+    display: String,
+    what: (&str, &str),
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<FileId>> {
+    let id = files
+        .read(path, MAX_TEMPLATE_BYTES, || display)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if let Some(d) = crate::load::too_large(files, id, &format!("a {}", what.0), what.1) {
+        diags.push(d);
+        return Ok(None);
+    }
+    if let Some(offset) = files.get(id).invalid_utf8_at {
+        diags.push(
+            Diagnostic::error("encoding", format!("this {} is not valid UTF-8", what.0))
+                .at(id, offset..offset + 1)
+                .label("invalid byte here")
+                .help("save the file as UTF-8"),
+        );
+    }
+    Ok(Some(id))
 }
 
 /// The briefing's own templates and static files: (path, name) pairs.
