@@ -32,6 +32,12 @@ pub enum Command {
     Init(InitArgs),
     /// Remove what `build` wrote
     Clean(CleanArgs),
+    /// Add sources: web pages (by file or URL), PDFs, text and markdown
+    /// files, each as its text, its metadata and the original document
+    Add(AddArgs),
+    /// Find the passages of a source that rough words were meant to quote,
+    /// printed as citations ready to paste
+    Quote(QuoteArgs),
     /// List the sources and whether their texts match their recorded
     /// SHA-256; `--rehash` records it
     Sources(SourcesArgs),
@@ -91,10 +97,53 @@ pub struct SourcesArgs {
     pub dir: PathBuf,
     /// Record the SHA-256 of each source's text as `sha256:` in its
     /// metadata: of the sources named, or of every source whose hash is
-    /// missing or out of date. The only command that edits content/, and
-    /// only that line.
+    /// missing or out of date. The only command that changes a file in
+    /// content/, and only that line.
     #[arg(long, num_args = 0.., value_name = "ID")]
     pub rehash: Option<Vec<String>>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  briefing add https://example.org/news/statement.html\n  briefing add advisory.pdf notes.md --dir my-briefing"
+)]
+pub struct AddArgs {
+    /// Files (HTML, PDF, .txt, .md) or http(s):// URLs to add
+    #[arg(required = true, value_name = "PATH-OR-URL")]
+    pub inputs: Vec<String>,
+    /// The new source's ID (one document only; default: made from its title)
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Give up on a URL that has not arrived in this many seconds
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Refuse documents larger than this many megabytes
+    #[arg(long, default_value_t = 50, value_name = "MB")]
+    pub max_size: u64,
+    /// The briefing's folder
+    #[arg(short = 'C', long = "dir", default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  briefing quote 003_report \"hakers sent 10000 emails\"\n  briefing quote --all-sources \"40 million voters\""
+)]
+pub struct QuoteArgs {
+    /// The source's ID (or its text file), then the words as you remember
+    /// them: misspelt, reordered or paraphrased. With `--all-sources`, only
+    /// the words.
+    #[arg(required = true, value_name = "SOURCE] [WORDS")]
+    pub args: Vec<String>,
+    /// Search every source
+    #[arg(short, long)]
+    pub all_sources: bool,
+    /// How many passages to show
+    #[arg(short = 'n', long, default_value_t = 3, value_name = "N")]
+    pub max: usize,
+    /// The briefing's folder
+    #[arg(short = 'C', long = "dir", default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

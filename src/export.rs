@@ -41,7 +41,7 @@ pub const PATH: &str = "briefing.json";
 
 /// The version of the format (semantic versioning: a new minor version only
 /// adds properties; consumers should ignore properties they do not know).
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 /// Characters of context on each side of a quote in its `TextQuoteSelector`.
 pub const CONTEXT: usize = 32;
@@ -480,8 +480,11 @@ impl<'a> Exporter<'a> {
             label: String,
             derived_from: &'a [String],
             publisher: Option<&'a str>,
+            author: Option<&'a str>,
             url: Option<&'a str>,
             published: Option<DateOut>,
+            retrieved: Option<DateOut>,
+            original: Option<&'a crate::model::Original>,
             language: &'a str,
             original_language: Option<&'a str>,
             translation: Translation,
@@ -506,8 +509,11 @@ impl<'a> Exporter<'a> {
                 label: m.short_label(),
                 derived_from: &m.derived_from,
                 publisher: m.publisher.as_deref(),
+                author: m.author.as_deref(),
                 url: m.url.as_deref(),
                 published: m.published.as_ref().map(DateOut::of),
+                retrieved: m.retrieved.as_ref().map(DateOut::of),
+                original: m.original.as_ref(),
                 language: &m.language,
                 original_language: m.original_language.as_deref(),
                 translation: m.translation,

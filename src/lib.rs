@@ -9,6 +9,7 @@
 //! all run the same queries ([`pipeline`]), on an engine that starts empty
 //! or (watch) is kept between rebuilds.
 
+pub mod add;
 pub mod cache;
 pub mod check;
 pub mod cli;
@@ -29,6 +30,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod quote;
 pub mod render;
 pub mod routes;
 pub mod serve;

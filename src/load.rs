@@ -786,6 +786,11 @@ impl<'a> Unit<'a> {
             .published
             .as_ref()
             .and_then(|d| self.date(file, d, vec![Seg::Key("published")]));
+        let retrieved = raw
+            .retrieved
+            .as_ref()
+            .and_then(|d| self.date(file, d, vec![Seg::Key("retrieved")]));
+        let original = raw.original.filter(|o| self.original_ok(file, o));
         if let Some(why) = raw.sha256.as_deref().and_then(integrity::hash_problem) {
             self.diags.push(
                 Diagnostic::error("invalid-hash", why)
@@ -802,14 +807,56 @@ impl<'a> Unit<'a> {
             derived_from: raw.derived_from,
             layout: raw.layout,
             publisher: raw.publisher,
+            author: raw.author,
             url: raw.url,
             published,
+            retrieved,
+            original,
             language: raw.language,
             original_language: raw.original_language,
             translation: raw.translation,
             caveats: raw.caveats,
             sha256: raw.sha256,
         })
+    }
+
+    /// Whether `original:` names a file under `originals/` (nothing outside
+    /// the briefing) and records a well-formed hash; reports it if not.
+    fn original_ok(&mut self, file: FileId, o: &crate::model::Original) -> bool {
+        let path = Path::new(&o.file);
+        let inside = path.starts_with(crate::add::ORIGINALS_DIR)
+            && path.components().count() == 2
+            && path
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let problem = if !inside {
+            Some((
+                vec![Seg::Key("original"), Seg::Key("file")],
+                format!("`{}` is not a file in `originals/`", o.file),
+                format!(
+                    "name the kept document as `{}/NAME`, relative to `content/sources/`",
+                    crate::add::ORIGINALS_DIR
+                ),
+            ))
+        } else {
+            integrity::hash_problem(&o.sha256).map(|why| {
+                (
+                    vec![Seg::Key("original"), Seg::Key("sha256")],
+                    why,
+                    "record the SHA-256 of the kept document's bytes (`sha256sum` prints it)"
+                        .to_owned(),
+                )
+            })
+        };
+        let Some((at, message, help)) = problem else {
+            return true;
+        };
+        self.diags.push(
+            Diagnostic::error("invalid-original", message)
+                .at(file, span_in(self.file, &at))
+                .help(help),
+        );
+        false
     }
 
     fn parse<T: for<'de> Deserialize<'de>>(&mut self, file: FileId) -> Option<T> {
@@ -1557,9 +1604,15 @@ struct RawSourceMeta {
     #[serde(default)]
     publisher: Option<String>,
     #[serde(default)]
+    author: Option<String>,
+    #[serde(default)]
     url: Option<String>,
     #[serde(default, deserialize_with = "optional_date_text")]
     published: Option<String>,
+    #[serde(default, deserialize_with = "optional_date_text")]
+    retrieved: Option<String>,
+    #[serde(default)]
+    original: Option<crate::model::Original>,
     language: String,
     #[serde(default)]
     original_language: Option<String>,

@@ -11,6 +11,7 @@ use clap::Parser;
 use briefing::cli::{BuildArgs, Cli, Command, WatchArgs};
 use briefing::diag;
 use briefing::pipeline::{self, Options, Status};
+use briefing::quote::Scope;
 use briefing::serve::ServeOptions;
 use briefing::watch::WatchOptions;
 
@@ -67,6 +68,29 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         }
         Command::Init(a) => briefing::init::init(&a.dir, a.title.as_deref()).map(|()| Status::Ok),
         Command::Clean(a) => pipeline::clean(&a.dir, a.dest_dir.as_deref()),
+        Command::Add(a) => briefing::add::run(
+            &briefing::add::Options {
+                root: a.dir,
+                id: a.id,
+                limits: briefing::add::fetch::Limits {
+                    timeout: Duration::from_secs(a.timeout),
+                    max_bytes: a.max_size.saturating_mul(1_000_000),
+                },
+            },
+            &a.inputs,
+        ),
+        Command::Quote(a) => {
+            let (scope, words) = match a.args.split_first() {
+                Some((source, words)) if !a.all_sources && !words.is_empty() => {
+                    (Scope::Source(source), words.join(" "))
+                }
+                Some(_) if !a.all_sources => anyhow::bail!(
+                    "give the source's ID, then the words to find: `briefing quote SOURCE \"words\"` (or `--all-sources \"words\"`)"
+                ),
+                _ => (Scope::AllSources, a.args.join(" ")),
+            };
+            briefing::quote::run(&a.dir, scope, &words, a.max)
+        }
         Command::Sources(a) => match &a.rehash {
             Some(ids) => {
                 let (dir, ids) = briefing::cli::rehash_target(&a.dir, ids);

@@ -60,6 +60,17 @@ pub struct Source {
     pub meta: Option<Arc<SourceMeta>>,
 }
 
+/// The document a source's text was extracted from (`original:`): a file
+/// under `content/sources/originals/`, kept so that anyone can audit the
+/// conversion, and the SHA-256 of its bytes.
+#[derive(Debug, PartialEq, Eq, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Original {
+    /// Relative to `content/sources/`, e.g. `originals/report.pdf`.
+    pub file: String,
+    pub sha256: String,
+}
+
 #[derive(Debug, PartialEq)]
 pub struct SourceMeta {
     pub file: FileId,
@@ -73,8 +84,13 @@ pub struct SourceMeta {
     /// (see [`Layout::of`]).
     pub layout: Option<Layout>,
     pub publisher: Option<String>,
+    pub author: Option<String>,
     pub url: Option<String>,
     pub published: Option<DateSpec>,
+    /// When the document was fetched or added (`briefing add` records it).
+    pub retrieved: Option<DateSpec>,
+    /// The document the text was extracted from, as kept beside it.
+    pub original: Option<Original>,
     pub language: String,
     pub original_language: Option<String>,
     pub translation: Translation,

@@ -198,7 +198,7 @@ fn the_shipped_briefings_export_follows_its_schema() {
         problems.is_empty(),
         "briefing.json breaks its schema:\n{problems}"
     );
-    assert_eq!(export["schema_version"], "1.2.0");
+    assert_eq!(export["schema_version"], "1.3.0");
     // An event whose date the author derived says so; the others do not.
     let derived: Vec<&str> = export["notes"]
         .as_array()

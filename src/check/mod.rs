@@ -4,6 +4,7 @@
 //! diagnostics, checking yields where every quote was found, because the
 //! renderer highlights exactly those passages.
 
+pub mod fuzzy;
 pub mod hashes;
 mod links;
 pub mod quote;
@@ -568,7 +569,9 @@ fn quote_not_found(
             .help(help)
         }
         None if !mistakes.is_empty() => d.help(help),
-        None => d.help("no similar passage found: check that you cite the right source"),
+        None => d.help(
+            "no similar passage found: check that you cite the right source; `briefing quote --all-sources \"a few words you remember\"` searches every source",
+        ),
     }
 }
 

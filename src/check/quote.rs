@@ -276,8 +276,9 @@ impl Normalized {
 
     /// The passage most like `quote`, as an original range and a similarity
     /// between 0 and 1. Used only to explain a failed match, so it favours
-    /// helpfulness over speed: shortlist windows by shared words, then rank
-    /// the shortlist by edit distance.
+    /// helpfulness over speed: the fuzzy search of `briefing quote`
+    /// shortlists passages (misspelt and reordered words still find them),
+    /// then edit distance ranks the shortlist.
     pub fn closest(&self, quote: &str) -> Option<(Range<usize>, f64)> {
         let needle = normalize(quote.trim()).text;
         // Edit distance is quadratic: compare at most the quote's first few
@@ -286,54 +287,16 @@ impl Normalized {
             Some((cut, _)) => needle[..cut].trim_end().to_owned(),
             None => needle,
         };
-        let qwords: Vec<&str> = needle.split(' ').filter(|w| !w.is_empty()).collect();
-        let words: Vec<(usize, &str)> = word_spans(&self.text);
-        if qwords.is_empty() || words.is_empty() {
-            return None;
-        }
-        let n = qwords.len().min(words.len());
-        let lower = |w: &str| w.to_lowercase();
-        let wanted: std::collections::HashSet<String> = qwords.iter().map(|w| lower(w)).collect();
-        let hits: Vec<usize> = words
-            .iter()
-            .map(|(_, w)| usize::from(wanted.contains(&lower(w))))
-            .collect();
-        let mut score: usize = hits[..n].iter().sum();
-        let mut scored = vec![(score, 0usize)];
-        for start in 1..=words.len() - n {
-            score = score + hits[start + n - 1] - hits[start - 1];
-            scored.push((score, start));
-        }
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let needle_lower = needle.to_lowercase();
-        scored
-            .iter()
-            .take(8)
-            .map(|&(_, start)| {
-                let from = words[start].0;
-                let last = words[start + n - 1];
-                let to = last.0 + last.1.len();
-                let sim = strsim::normalized_levenshtein(
-                    &self.text[from..to].to_lowercase(),
-                    &needle_lower,
-                );
-                (from..to, sim)
+        super::fuzzy::search(self, &needle, 8, 0.0)
+            .into_iter()
+            .map(|p| {
+                let passage = self.text[p.normalized].to_lowercase();
+                let sim = strsim::normalized_levenshtein(&passage, &needle_lower);
+                (p.range, sim)
             })
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.start.cmp(&a.0.start)))
-            .map(|(range, sim)| (self.original(range), sim))
     }
-}
-
-fn word_spans(text: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for part in text.split(' ') {
-        if !part.is_empty() {
-            out.push((start, part));
-        }
-        start += part.len() + 1;
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1459,8 +1459,14 @@ fn source_facts(w: &Words, s: &Source) -> Vec<Fact> {
     if let Some(p) = &m.publisher {
         facts.push(fact("fact_publisher", p.clone()));
     }
+    if let Some(a) = &m.author {
+        facts.push(fact("fact_author", a.clone()));
+    }
     if let Some(d) = &m.published {
         facts.push(fact("fact_published", w.date(d)));
+    }
+    if let Some(d) = &m.retrieved {
+        facts.push(fact("fact_retrieved", w.date(d)));
     }
     facts.push(fact("fact_language", m.language.clone()));
     let text = w.get(match m.translation {
