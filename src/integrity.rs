@@ -217,7 +217,38 @@ pub fn list(root: &Path) -> Result<Status> {
             entries.len()
         );
     }
-    Ok(Status::Ok)
+    let altered = originals(root, &b);
+    for problem in &altered {
+        eprintln!("error: {problem}");
+    }
+    Ok(if altered.is_empty() {
+        Status::Ok
+    } else {
+        Status::ContentErrors
+    })
+}
+
+/// The kept originals (`original:`) that are gone or no longer have the
+/// bytes they were added with: the audit trail of a conversion is broken.
+fn originals(root: &Path, b: &Briefing) -> Vec<String> {
+    let dir = root
+        .join(crate::load::CONTENT_DIR)
+        .join(crate::load::SOURCES_DIR);
+    b.sources
+        .iter()
+        .filter_map(|s| Some((s, s.meta.as_ref()?.original.as_ref()?)))
+        .filter_map(|(s, o)| match fs::read(dir.join(&o.file)) {
+            Err(e) => Some(format!(
+                "the original of source `{}`, {}, cannot be read ({e}): restore it from a backup, or remove `original:` from its metadata",
+                s.id, o.file
+            )),
+            Ok(bytes) if sha256_hex(&bytes) != o.sha256 => Some(format!(
+                "the original of source `{}`, {}, has changed since it was added (its SHA-256 is not the recorded one): restore it, or if the text was re-extracted from a new download, add that as a new source",
+                s.id, o.file
+            )),
+            Ok(_) => None,
+        })
+        .collect()
 }
 
 /// `briefing sources --rehash [ID...]`: records the hash of each named

@@ -7,7 +7,6 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
 
 use briefing::integrity::sha256_hex;
 use support::BriefingTest;
@@ -404,5 +403,73 @@ fn a_folder_that_is_no_briefing_is_refused() {
         std::fs::read_dir(dir.path()).unwrap().next().is_none(),
         "nothing written"
     );
-    let _ = PathBuf::new();
+}
+
+#[test]
+fn the_new_metadata_reaches_the_export_and_a_changed_original_is_reported() {
+    let t = BriefingTest::new("basic");
+    t.run(&["add", &fixture("jsonld.html"), "--id", "outage-review"])
+        .expect_success();
+    t.run(&["build"]).expect_success();
+    let export: serde_json::Value = serde_json::from_str(&t.read("book/briefing.json")).unwrap();
+    let source = export["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "outage-review")
+        .expect("the added source is exported");
+    let meta = &source["metadata"];
+    assert_eq!(meta["author"], "Tomás Ferreira");
+    assert_eq!(meta["retrieved"]["start"].as_str().map(str::len), Some(10));
+    assert_eq!(meta["original"]["file"], "originals/outage-review.html");
+    let bytes = std::fs::read(fixture("jsonld.html")).unwrap();
+    assert_eq!(meta["original"]["sha256"], sha256_hex(&bytes).as_str());
+    // `briefing sources` checks the kept original.
+    t.run(&["sources"])
+        .expect_success()
+        .expect_no_stderr("original");
+    let kept = t
+        .path()
+        .join("content/sources/originals/outage-review.html");
+    std::fs::write(&kept, b"<html>edited</html>").unwrap();
+    t.run(&["sources"])
+        .expect_code(1)
+        .expect_stderr("error: the original of source `outage-review`, originals/outage-review.html, has changed since it was added");
+    std::fs::remove_file(&kept).unwrap();
+    t.run(&["sources"])
+        .expect_code(1)
+        .expect_stderr("error: the original of source `outage-review`, originals/outage-review.html, cannot be read");
+}
+
+#[test]
+fn an_original_outside_originals_or_with_a_bad_hash_is_an_error() {
+    let meta = |original: &str| {
+        format!(
+            "title: Report A\nlanguage: en\ntranslation: none\nsha256: {}\n{original}",
+            sha256_hex(
+                &std::fs::read(support::fixtures().join("basic/content/sources/report-a.txt"))
+                    .unwrap()
+            )
+        )
+    };
+    let t = BriefingTest::new("basic").file(
+        "content/sources/report-a.yaml",
+        &meta("original:\n  file: ../../book.toml\n  sha256: 0f67ce83e0fca0f7ea6b9caca27ac2383a555f8b7b855bf35526274ba46a2414\n"),
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[invalid-original]: `../../book.toml` is not a file in `originals/`")
+        .expect_stderr("content/sources/report-a.yaml:6:9")
+        .expect_stderr(
+            "name the kept document as `originals/NAME`, relative to `content/sources/`",
+        );
+    let t = t.file(
+        "content/sources/report-a.yaml",
+        &meta("original:\n  file: originals/report-a.html\n  sha256: 0F67\n"),
+    );
+    t.run(&["check"])
+        .expect_code(1)
+        .expect_stderr("error[invalid-original]")
+        .expect_stderr("content/sources/report-a.yaml:7:11")
+        .expect_stderr("record the SHA-256 of the kept document's bytes");
 }
