@@ -35,6 +35,9 @@ pub enum Command {
     /// Add sources: web pages (by file or URL), PDFs, text and markdown
     /// files, each as its text, its metadata and the original document
     Add(AddArgs),
+    /// Serve the Language Server Protocol over stdio: diagnostics as you
+    /// type and completion, for editors
+    Lsp(LspArgs),
     /// Find the passages of a source that rough words were meant to quote,
     /// printed as citations ready to paste
     Quote(QuoteArgs),
@@ -142,6 +145,14 @@ pub struct QuoteArgs {
     #[arg(short = 'n', long, default_value_t = 3, value_name = "N")]
     pub max: usize,
     /// The briefing's folder
+    #[arg(short = 'C', long = "dir", default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// The briefing's folder, when the editor does not say which folder it
+    /// opened
     #[arg(short = 'C', long = "dir", default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
 }

@@ -99,6 +99,10 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Bounded> {
 pub struct Files {
     files: Vec<Arc<File>>,
     by_path: Arc<FxHashMap<PathBuf, FileId>>,
+    /// Texts that stand in for files on disk: the unsaved documents an
+    /// editor has open (`briefing lsp`). Reading such a path gives this
+    /// text; closing the document reads the disk again.
+    overlay: Arc<FxHashMap<PathBuf, String>>,
 }
 
 /// Two databases are equal when they hold the same files at the same
@@ -115,6 +119,21 @@ impl PartialEq for Files {
 }
 
 impl Files {
+    /// Sets (or, with `None`, removes) the text that stands in for `path`
+    /// in every later read (see [`Files::read_all`]).
+    pub fn set_overlay(&mut self, path: PathBuf, text: Option<String>) {
+        let overlay = Arc::make_mut(&mut self.overlay);
+        match text {
+            Some(text) => overlay.insert(path, text),
+            None => overlay.remove(&path),
+        };
+    }
+
+    /// The text standing in for `path`, if there is one.
+    pub fn overlay(&self, path: &Path) -> Option<&str> {
+        self.overlay.get(path).map(String::as_str)
+    }
+
     /// Adds a file that does not come from disk (or replaces its text).
     pub fn add(&mut self, path: PathBuf, name: String, text: String) -> FileId {
         self.put(path, name, text, None, None, None)
@@ -153,6 +172,19 @@ impl Files {
         let seen: Vec<io::Result<Seen>> = paths
             .par_iter()
             .map(|path| {
+                if let Some(text) = self.overlay.get(path.as_path()) {
+                    // The same text: the same file (and version).
+                    if let Some(&id) = self.by_path.get(path.as_path())
+                        && self.files[id.0].stamp.is_none()
+                        && self.files[id.0].text == *text
+                    {
+                        return Ok(Seen::Same(id));
+                    }
+                    return Ok(Seen::Changed(
+                        Bounded::Bytes(text.clone().into_bytes()),
+                        None,
+                    ));
+                }
                 let meta = std::fs::metadata(path)?;
                 let stamp = meta.modified().ok().map(|t| (t, meta.len()));
                 if let Some(&id) = self.by_path.get(path.as_path())

@@ -26,6 +26,7 @@ pub mod init;
 pub mod integrity;
 pub mod links;
 pub mod load;
+pub mod lsp;
 pub mod markdown;
 pub mod model;
 pub mod output;

@@ -79,6 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
             },
             &a.inputs,
         ),
+        Command::Lsp(a) => briefing::lsp::run(&a.dir).map(|()| Status::Ok),
         Command::Quote(a) => {
             let (scope, words) = match a.args.split_first() {
                 Some((source, words)) if !a.all_sources && !words.is_empty() => {

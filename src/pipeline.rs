@@ -70,6 +70,45 @@ struct Compiled {
 /// Loads, checks and (if `do_render`) renders; prints every problem found.
 /// `Ok(Err(text))` means the content has errors: they have been printed, and
 /// `text` is their plain rendering.
+/// The checks of a briefing: its files as read, as loaded, and every
+/// problem `briefing check` reports (before `--deny-warnings`).
+pub struct Checked {
+    pub files: crate::files::Files,
+    pub loaded: std::sync::Arc<load::Loaded>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Scans what changed since the last run of `cache`'s engine, then loads and
+/// checks: the first half of every build, and all of `check` and of the
+/// language server's diagnostics.
+pub fn checked(
+    root: &Path,
+    settings: crate::db::Settings,
+    cache: &mut Cache,
+    t: &mut Timings,
+) -> Result<Checked> {
+    let changed = std::mem::replace(&mut cache.changed, load::Changed::Everything);
+    let files = db::scan(&mut cache.engine, root, settings, &changed)?;
+    t.lap("scan");
+    let cx = cache.engine.cx();
+    let loaded = cx.get::<db::LoadedBriefing>(&());
+    t.lap("load");
+    let mut diags = loaded.diags.clone();
+    let checked = cx.get::<db::CheckedBriefing>(&());
+    t.lap("check");
+    diags.extend(checked.diagnostics.iter().cloned());
+    // A theme that cannot be used is a template error: nothing renders.
+    let theme = cx.input::<db::ThemeState>(&()).expect("set by the scan");
+    if let Err(template_diags) = &theme.0 {
+        diags.extend(template_diags.iter().cloned());
+    }
+    Ok(Checked {
+        files,
+        loaded,
+        diags,
+    })
+}
+
 fn compile(
     root: &Path,
     opts: &Options,
@@ -85,22 +124,12 @@ fn compile(
         },
     };
     let mut t = Timings::start();
-    let changed = std::mem::replace(&mut cache.changed, load::Changed::Everything);
-    let files = db::scan(&mut cache.engine, root, settings, &changed)?;
-    t.lap("scan");
-    let cx = cache.engine.cx();
-    let loaded = cx.get::<db::LoadedBriefing>(&());
-    t.lap("load");
+    let Checked {
+        files,
+        loaded,
+        mut diags,
+    } = checked(root, settings, cache, &mut t)?;
     let briefing = &loaded.briefing;
-    let mut diags = loaded.diags.clone();
-    let checked = cx.get::<db::CheckedBriefing>(&());
-    t.lap("check");
-    diags.extend(checked.diagnostics.iter().cloned());
-    // A theme that cannot be used is a template error: nothing renders.
-    let theme = cx.input::<db::ThemeState>(&()).expect("set by the scan");
-    if let Err(template_diags) = &theme.0 {
-        diags.extend(template_diags.iter().cloned());
-    }
     if opts.deny_warnings || briefing.config.check.deny_warnings {
         diag::deny_warnings(&mut diags);
     }
@@ -210,14 +239,14 @@ fn compile(
 
 /// With `BRIEFING_TIMINGS` set, how long each stage of a build took, on
 /// standard error: for profiling, not a stable interface.
-struct Timings(Option<Instant>);
+pub struct Timings(Option<Instant>);
 
 impl Timings {
-    fn start() -> Timings {
+    pub fn start() -> Timings {
         Timings(std::env::var_os("BRIEFING_TIMINGS").map(|_| Instant::now()))
     }
 
-    fn lap(&mut self, stage: &str) {
+    pub fn lap(&mut self, stage: &str) {
         if let Some(at) = &mut self.0 {
             eprintln!(
                 "timing: {stage} {:.1} ms{}",

@@ -1,0 +1,335 @@
+//! `briefing lsp`, driven over stdio by a client written here, as an
+//! editor would drive it: open a note, type a misquote and see the problem
+//! at its place, fix it and see it go, complete a source ID, a quote and a
+//! note ID, and see a change to a source on disk reach the notes quoting it.
+//! Every wait is for a message, never for a time (the deadline only turns
+//! a hang into a failure).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::BriefingTest;
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: u64,
+}
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_briefing"))
+            .arg("lsp")
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start briefing lsp");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, messages) = channel();
+        std::thread::spawn(move || {
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = n.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("a Content-Length header")];
+                stdout.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            messages,
+            next_id: 1,
+        };
+        let uri = uri(root);
+        let init = client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri, "capabilities": {},
+                   "workspaceFolders": [{"uri": uri, "name": "briefing"}]}),
+        );
+        assert!(
+            init["result"]["capabilities"]["completionProvider"].is_object(),
+            "{init}"
+        );
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and returns its response (other messages that
+    /// arrive meanwhile are dropped).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(&format!("the response to {method}"), |m| m["id"] == id)
+    }
+
+    /// The first message that `wanted` accepts.
+    fn wait(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.messages.recv_timeout(left) {
+                Ok(m) if wanted(&m) => return m,
+                Ok(_) => {}
+                Err(_) => panic!("no {what} within {DEADLINE:?}"),
+            }
+        }
+    }
+
+    /// The next diagnostics published for `file` that `wanted` accepts.
+    fn diagnostics(&mut self, file: &str, wanted: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let m = self.wait(&format!("diagnostics for {file}"), |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(file))
+                && wanted(m["params"]["diagnostics"].as_array().unwrap())
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn complete(&mut self, uri: &str, line: u32, character: u32) -> Vec<Value> {
+        let r = self.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        );
+        r["result"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().unwrap().display())
+}
+
+/// The ministry note citing report-a with `quote` (as YAML): the quote is
+/// on line 8 (from 0), from column 15.
+fn ministry(quote: &str) -> String {
+    format!(
+        "title: The Ministry
+type: government
+role: Holder of the breached records
+related: [breach]
+claims:
+  - text: The Ministry confirmed the breach.
+    cite:
+      - source: report-a
+        quote: {quote}
+"
+    )
+}
+
+fn codes(diags: &[Value]) -> Vec<&str> {
+    diags.iter().filter_map(|d| d["code"].as_str()).collect()
+}
+
+#[test]
+fn problems_appear_as_you_type_and_go_when_fixed() {
+    let t = BriefingTest::new("basic");
+    let root = t.path().canonicalize().unwrap();
+    let mut c = Client::start(&root);
+    let note = root.join("content/who/ministry.yaml");
+    let uri = uri(&note);
+    let on_disk = std::fs::read_to_string(&note).unwrap();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": on_disk}}),
+    );
+    // A misquote, typed, not saved.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"text": ministry("\"Ministry confirms record breach\"")}]}),
+    );
+    let diags = c.diagnostics("content/who/ministry.yaml", |d| !d.is_empty());
+    let d = &diags[0];
+    assert_eq!(d["code"], "quote-not-found", "{diags:?}");
+    assert_eq!(d["severity"], 1);
+    assert_eq!(d["range"]["start"], json!({"line": 8, "character": 15}));
+    assert_eq!(d["range"]["end"], json!({"line": 8, "character": 48}));
+    let message = d["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("this quote is not in source `report-a`"),
+        "{message}"
+    );
+    assert!(message.contains("[“record” → “records”]"), "{message}");
+    // The closest passage, in the source, as related information.
+    let related = &d["relatedInformation"][0];
+    assert!(
+        related["location"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("content/sources/report-a.txt")
+    );
+    assert_eq!(related["location"]["range"]["start"]["line"], 0);
+    // Nothing was written.
+    assert_eq!(std::fs::read_to_string(&note).unwrap(), on_disk);
+    // Fixed: the problem goes.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3},
+               "contentChanges": [{"text": ministry("\"Ministry confirms records breach\"")}]}),
+    );
+    c.diagnostics("content/who/ministry.yaml", <[Value]>::is_empty);
+}
+
+#[test]
+fn a_source_changed_on_disk_updates_the_notes_that_quote_it() {
+    let t = BriefingTest::new("basic");
+    let root = t.path().canonicalize().unwrap();
+    let mut c = Client::start(&root);
+    let source = root.join("content/sources/report-a.txt");
+    let text = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(
+        &source,
+        text.replace("Ministry confirms records breach", "Ministry denies breach"),
+    )
+    .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&source), "type": 2}]}),
+    );
+    let diags = c.diagnostics("content/who/ministry.yaml", |d| {
+        codes(d).contains(&"quote-not-found")
+    });
+    assert!(codes(&diags).contains(&"quote-not-found"), "{diags:?}");
+    // And the changed text itself, against its recorded hash.
+    let diags = c.diagnostics("content/sources/report-a.yaml", |d| {
+        codes(d).contains(&"source-changed")
+    });
+    assert!(!diags.is_empty());
+}
+
+#[test]
+fn sources_quotes_and_notes_are_completed() {
+    let t = BriefingTest::new("basic");
+    let root = t.path().canonicalize().unwrap();
+    let mut c = Client::start(&root);
+    let note = root.join("content/who/ministry.yaml");
+    let uri = uri(&note);
+    let text = "title: The Ministry
+type: government
+role: Holder of the breached records
+related: [br
+claims:
+  - text: The Ministry confirmed the breach.
+    cite:
+      - source: rep
+      - source: report-a
+        quote: \"hostle actors acess servers
+";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    // Source IDs after `source:`, with their titles.
+    let items = c.complete(&uri, 7, 19);
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    assert_eq!(labels, ["report-a", "report-b"], "{items:?}");
+    assert_eq!(items[0]["textEdit"]["newText"], "report-a");
+    assert_eq!(
+        items[0]["textEdit"]["range"]["start"],
+        json!({"line": 7, "character": 16})
+    );
+    assert!(
+        items[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Ministry confirms records breach"),
+        "{items:?}"
+    );
+    // A quote: the words typed so far, found in the cited source, the
+    // exact passage offered in place of the rest of the line.
+    let items = c.complete(&uri, 9, 43);
+    let first = &items[0];
+    assert_eq!(
+        first["label"], "hostile actors had access to its servers",
+        "{items:?}"
+    );
+    assert_eq!(
+        first["textEdit"]["newText"],
+        "\"hostile actors had access to its servers\""
+    );
+    assert_eq!(
+        first["textEdit"]["range"],
+        json!({"start": {"line": 9, "character": 15}, "end": {"line": 9, "character": 43}})
+    );
+    assert_eq!(first["filterText"], "\"hostle actors acess servers");
+    assert!(
+        first["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("¶2 of report-a"),
+        "{first}"
+    );
+    // Note IDs in a reference list, with titles.
+    let items = c.complete(&uri, 3, 12);
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    assert_eq!(labels, ["breach"], "{items:?}");
+}
+
+#[test]
+fn requests_it_does_not_know_or_cannot_read_get_errors_not_a_crash() {
+    let t = BriefingTest::new("basic");
+    let root = t.path().canonicalize().unwrap();
+    let mut c = Client::start(&root);
+    let r = c.request("textDocument/unknownThing", json!({}));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    let r = c.request("textDocument/completion", json!({"nonsense": true}));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    // A document outside any briefing, and one that is not YAML: ignored.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "file:///nowhere/x.yaml", "languageId": "yaml", "version": 1, "text": ": : :"}}),
+    );
+    c.notify("textDocument/didOpen", json!({"garbage": 1}));
+    // Still serving, and shuts down cleanly.
+    let r = c.request("shutdown", json!(null));
+    assert!(r["error"].is_null(), "{r}");
+    c.notify("exit", json!(null));
+    let status = c.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
