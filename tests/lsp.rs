@@ -21,6 +21,8 @@ struct Client {
     stdin: ChildStdin,
     messages: Receiver<Value>,
     next_id: u64,
+    /// The diagnostics last published for each URI: what the editor shows.
+    shown: std::collections::HashMap<String, Vec<Value>>,
 }
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -66,6 +68,7 @@ impl Client {
             stdin,
             messages,
             next_id: 1,
+            shown: Default::default(),
         };
         let uri = uri(root);
         let init = client.request(
@@ -100,29 +103,46 @@ impl Client {
         self.wait(&format!("the response to {method}"), |m| m["id"] == id)
     }
 
-    /// The first message that `wanted` accepts.
+    /// The first message that `wanted` accepts (diagnostics published
+    /// meanwhile are recorded as shown).
     fn wait(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         let end = Instant::now() + DEADLINE;
         loop {
             let left = end.saturating_duration_since(Instant::now());
-            match self.messages.recv_timeout(left) {
-                Ok(m) if wanted(&m) => return m,
-                Ok(_) => {}
-                Err(_) => panic!("no {what} within {DEADLINE:?}"),
+            let Ok(m) = self.messages.recv_timeout(left) else {
+                panic!(
+                    "no {what} within {DEADLINE:?}; diagnostics shown: {:?}",
+                    self.shown
+                )
+            };
+            if m["method"] == "textDocument/publishDiagnostics" {
+                let uri = m["params"]["uri"].as_str().unwrap().to_owned();
+                let diags = m["params"]["diagnostics"].as_array().unwrap().clone();
+                self.shown.insert(uri, diags);
+            }
+            if wanted(&m) {
+                return m;
             }
         }
     }
 
-    /// The next diagnostics published for `file` that `wanted` accepts.
+    /// The diagnostics shown for `file`, once `wanted` accepts them.
     fn diagnostics(&mut self, file: &str, wanted: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let m = self.wait(&format!("diagnostics for {file}"), |m| {
-            m["method"] == "textDocument/publishDiagnostics"
-                && m["params"]["uri"]
-                    .as_str()
-                    .is_some_and(|u| u.ends_with(file))
-                && wanted(m["params"]["diagnostics"].as_array().unwrap())
-        });
-        m["params"]["diagnostics"].as_array().unwrap().clone()
+        loop {
+            let current = self
+                .shown
+                .iter()
+                .find(|(u, d)| u.ends_with(file) && wanted(d));
+            if let Some((_, d)) = current {
+                return d.clone();
+            }
+            self.wait(&format!("diagnostics for {file}"), |m| {
+                m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["uri"]
+                        .as_str()
+                        .is_some_and(|u| u.ends_with(file))
+            });
+        }
     }
 
     fn complete(&mut self, uri: &str, line: u32, character: u32) -> Vec<Value> {
@@ -332,4 +352,254 @@ fn requests_it_does_not_know_or_cannot_read_get_errors_not_a_crash() {
     c.notify("exit", json!(null));
     let status = c.child.wait().unwrap();
     assert!(status.success(), "{status}");
+}
+
+/// Applies the edits of a workspace edit for `uri` to `text`: the result
+/// an editor would have. Edits come from the server in any order; they are
+/// applied from the last to the first.
+fn apply(text: &str, edit: &Value, uri: &str) -> String {
+    let mut edits: Vec<&Value> = edit["changes"][uri]
+        .as_array()
+        .unwrap_or_else(|| panic!("no edit for {uri}: {edit}"))
+        .iter()
+        .collect();
+    edits.sort_by_key(|e| {
+        let s = &e["range"]["start"];
+        (
+            s["line"].as_u64().unwrap(),
+            s["character"].as_u64().unwrap(),
+        )
+    });
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let rest = &text[start..];
+        let mut units = 0;
+        for (i, c) in rest.char_indices() {
+            if units >= p["character"].as_u64().unwrap() as usize {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        text.len()
+    };
+    let mut out = text.to_owned();
+    for e in edits.into_iter().rev() {
+        let (a, b) = (offset(&e["range"]["start"]), offset(&e["range"]["end"]));
+        out.replace_range(a..b, e["newText"].as_str().unwrap());
+    }
+    out
+}
+
+fn position(uri: &str, line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+}
+
+#[test]
+fn hover_definition_and_references_lead_to_passages_sources_and_notes() {
+    let t = BriefingTest::new("basic");
+    let root = t.path().canonicalize().unwrap();
+    let mut c = Client::start(&root);
+    let note = uri(&root.join("content/who/ministry.yaml"));
+    // On the quote: the passage, in bold in its paragraph, and the source.
+    let h = c.request("textDocument/hover", position(&note, 8, 20));
+    let value = h["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{h}"));
+    assert!(
+        value.starts_with("> **Ministry confirms records breach**"),
+        "{value}"
+    );
+    assert!(value.contains("¶1 · **Example Wire**"), "{value}");
+    // Its definition: exactly the passage in the source's text.
+    let d = c.request("textDocument/definition", position(&note, 8, 20));
+    assert!(
+        d["result"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("content/sources/report-a.txt"),
+        "{d}"
+    );
+    assert_eq!(
+        d["result"]["range"],
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 32}})
+    );
+    // A note ID: its title, and the note.
+    let h = c.request("textDocument/hover", position(&note, 3, 12));
+    assert_eq!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .next(),
+        Some("**Servers breached** (`breach`)"),
+        "{h}"
+    );
+    let d = c.request("textDocument/definition", position(&note, 3, 12));
+    assert!(
+        d["result"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("content/what/breach.yaml"),
+        "{d}"
+    );
+    // Every citation of report-a, each at its `source:` value.
+    let r = c.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": note}, "position": {"line": 7, "character": 18}, "context": {"includeDeclaration": false}}),
+    );
+    let mut found: Vec<String> = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let file = l["uri"]
+                .as_str()
+                .unwrap()
+                .rsplit("/content/")
+                .next()
+                .unwrap()
+                .to_owned();
+            format!("{file}:{}", l["range"]["start"]["line"])
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "front.yaml:3",
+            "responses/statement.yaml:8",
+            "what/breach.yaml:7",
+            "who/ministry.yaml:7"
+        ],
+        "{r}"
+    );
+    // Every reference to the note `breach`.
+    let r = c.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": note}, "position": {"line": 3, "character": 12}, "context": {"includeDeclaration": true}}),
+    );
+    let files: Vec<&str> = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["uri"]
+                .as_str()
+                .unwrap()
+                .rsplit("/content/")
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(files[0], "what/breach.yaml", "the declaration first: {r}");
+    for referrer in [
+        "who/ministry.yaml",
+        "questions/who-did-it.yaml",
+        "responses/statement.yaml",
+    ] {
+        assert!(files.contains(&referrer), "{referrer} missing: {r}");
+    }
+}
+
+#[test]
+fn quick_fixes_replace_a_misquote_a_misspelt_id_and_declare_a_copy() {
+    let t = BriefingTest::new("basic");
+    let root = t.path().canonicalize().unwrap();
+    // A copy of report-a's text under another ID, relation undeclared.
+    let text = t.read("content/sources/report-a.txt");
+    let t = t.file("content/sources/report-c.txt", &text).file(
+        "content/sources/report-c.yaml",
+        &format!(
+            "title: Copy\nlanguage: en\ntranslation: none\nsha256: {}\n",
+            briefing::integrity::sha256_hex(text.as_bytes())
+        ),
+    );
+    let mut c = Client::start(&root);
+    let path = root.join("content/who/ministry.yaml");
+    let note = uri(&path);
+    let misquote = ministry("\"Ministry confirms record breach\"");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": note, "languageId": "yaml", "version": 1, "text": misquote}}),
+    );
+    let diags = c.diagnostics("content/who/ministry.yaml", |d| {
+        codes(d).contains(&"quote-not-found")
+    });
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": note}, "range": diags[0]["range"], "context": {"diagnostics": diags}}),
+    );
+    let action = &r["result"][0];
+    assert_eq!(
+        action["title"], "Replace the quote with the closest passage of the source",
+        "{r}"
+    );
+    let fixed = apply(&misquote, &action["edit"], &note);
+    assert_eq!(fixed, ministry("\"Ministry confirms records breach\""));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": note, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    c.diagnostics("content/who/ministry.yaml", |d| {
+        !codes(d).contains(&"quote-not-found")
+    });
+    // A misspelt source ID: the suggestion.
+    let misspelt = ministry("\"Ministry confirms records breach\"")
+        .replace("source: report-a", "source: reprot-a");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": note, "version": 3}, "contentChanges": [{"text": misspelt}]}),
+    );
+    let diags = c.diagnostics("content/who/ministry.yaml", |d| {
+        codes(d).contains(&"unknown-source")
+    });
+    let unknown = diags
+        .iter()
+        .find(|d| d["code"] == "unknown-source")
+        .unwrap();
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": note}, "range": unknown["range"], "context": {"diagnostics": [unknown]}}),
+    );
+    let action = &r["result"][0];
+    assert_eq!(action["title"], "Change to `report-a`", "{r}");
+    assert_eq!(
+        apply(&misspelt, &action["edit"], &note),
+        ministry("\"Ministry confirms records breach\"")
+    );
+    // The copy: `derived_from` added to its metadata.
+    let meta_path = root.join("content/sources/report-c.yaml");
+    let meta = uri(&meta_path);
+    let diags = c.diagnostics("content/sources/report-c.yaml", |d| {
+        codes(d).contains(&"undeclared-relation")
+    });
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": meta}, "range": diags[0]["range"], "context": {"diagnostics": diags}}),
+    );
+    let action = &r["result"][0];
+    assert_eq!(
+        action["title"], "Declare that this source derives from `report-a`",
+        "{r}"
+    );
+    let before = std::fs::read_to_string(&meta_path).unwrap();
+    let after = apply(&before, &action["edit"], &meta);
+    assert!(
+        after.starts_with("title: Copy\nderived_from: [report-a]\nlanguage: en\n"),
+        "{after}"
+    );
+    std::fs::write(&meta_path, &after).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": meta, "type": 2}]}),
+    );
+    c.diagnostics("content/sources/report-c.yaml", |d| {
+        !codes(d).contains(&"undeclared-relation")
+    });
+    // The server wrote nothing itself.
+    assert!(
+        t.read("content/who/ministry.yaml")
+            .contains("quote: Ministry confirms records breach")
+    );
 }

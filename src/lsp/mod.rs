@@ -19,10 +19,14 @@ use anyhow::{Context, Result};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types as lsp;
 
+mod actions;
+mod navigate;
+mod protocol;
+
 use crate::cache::Cache;
-use crate::diag::{Diagnostic, Severity};
-use crate::files::{FileId, Files};
 use crate::pipeline::{self, Timings};
+
+use protocol::{absolute, byte_of, path_of, to_lsp, uri_of, utf16_len};
 
 /// `briefing lsp`: serves until the editor shuts it down.
 pub fn run(dir: &Path) -> Result<()> {
@@ -41,6 +45,10 @@ pub fn run(dir: &Path) -> Result<()> {
             ]),
             ..Default::default()
         }),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(lsp::OneOf::Left(true)),
+        references_provider: Some(lsp::OneOf::Left(true)),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
         ..Default::default()
     };
     let init = connection
@@ -52,6 +60,7 @@ pub fn run(dir: &Path) -> Result<()> {
         cache: Cache::default(),
         published: BTreeSet::new(),
         loaded: None,
+        problems: None,
     };
     server.recheck(&connection)?;
     serve(&connection, &mut server)?;
@@ -65,8 +74,10 @@ struct Server {
     cache: Cache,
     /// The files with problems last published: cleared when they have none.
     published: BTreeSet<PathBuf>,
-    /// The briefing as last loaded (for completion).
+    /// The briefing as last loaded (for completion and navigation).
     loaded: Option<Arc<crate::load::Loaded>>,
+    /// The files as last checked and their problems (for quick fixes).
+    problems: Option<(crate::files::Files, Vec<crate::diag::Diagnostic>)>,
 }
 
 fn serve(connection: &Connection, server: &mut Server) -> Result<()> {
@@ -146,23 +157,58 @@ impl Server {
 
     fn answer(&mut self, request: Request) -> Response {
         let id = request.id.clone();
+        let params = request.params;
         match request.method.as_str() {
-            "textDocument/completion" => {
-                match serde_json::from_value::<lsp::CompletionParams>(request.params) {
-                    Ok(p) => Response::new_ok(id, self.complete(&p)),
-                    Err(e) => Response::new_err(
-                        id,
-                        ErrorCode::InvalidParams as i32,
-                        format!("invalid completion request: {e}"),
-                    ),
+            "textDocument/completion" => respond(id, params, |p| self.complete(&p)),
+            "textDocument/hover" => respond(id, params, |p: lsp::HoverParams| {
+                let (b, target) = self.target(&p.text_document_position_params)?;
+                Some(lsp::Hover {
+                    contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                        kind: lsp::MarkupKind::Markdown,
+                        value: navigate::hover(b, &target)?,
+                    }),
+                    range: None,
+                })
+            }),
+            "textDocument/definition" => respond(id, params, |p: lsp::GotoDefinitionParams| {
+                let (b, target) = self.target(&p.text_document_position_params)?;
+                navigate::definition(b, &target).map(lsp::GotoDefinitionResponse::Scalar)
+            }),
+            "textDocument/references" => respond(id, params, |p: lsp::ReferenceParams| {
+                let (b, target) = self.target(&p.text_document_position)?;
+                let mut found = navigate::references(b, &target);
+                if p.context.include_declaration
+                    && let Some(at) = navigate::definition(b, &target)
+                {
+                    found.insert(0, at);
                 }
-            }
+                Some(found)
+            }),
+            "textDocument/codeAction" => respond(id, params, |p: lsp::CodeActionParams| {
+                let (files, diags) = self.problems.as_ref()?;
+                let path = path_of(&p.text_document.uri)?;
+                Some(actions::for_range(files, diags, &path, p.range))
+            }),
             method => Response::new_err(
                 id,
                 ErrorCode::MethodNotFound as i32,
                 format!("briefing lsp does not answer `{method}`"),
             ),
         }
+    }
+
+    /// The briefing and what the cursor at `at` is on.
+    fn target(
+        &self,
+        at: &lsp::TextDocumentPositionParams,
+    ) -> Option<(&crate::model::Briefing, navigate::Target)> {
+        let b = &self.loaded.as_ref()?.briefing;
+        let text = self.text_of(&path_of(&at.text_document.uri)?)?;
+        let lines: Vec<&str> = text.split('\n').collect();
+        let line = lines.get(at.position.line as usize)?;
+        let col = byte_of(line, at.position.character);
+        let target = navigate::target_at(b, &lines, at.position.line as usize, col)?;
+        Some((b, target))
     }
 
     /// Runs the checks and publishes every file's problems.
@@ -225,6 +271,7 @@ impl Server {
                 )))?;
         }
         self.loaded = Some(checked.loaded);
+        self.problems = Some((checked.files, checked.diags));
         Ok(())
     }
 
@@ -275,7 +322,8 @@ impl Server {
         if let Some(typed) = body.strip_prefix("quote:") {
             let from = indent + "quote:".len() + (typed.len() - typed.trim_start().len());
             let words = typed.trim().trim_start_matches(['"', '\'']);
-            let Some(source) = cited_source(&lines, position.line as usize) else {
+            let Some(source) = navigate::item_value(&lines, position.line as usize, "source:")
+            else {
                 return Vec::new();
             };
             if words.split_whitespace().count() == 0 {
@@ -345,35 +393,6 @@ impl Server {
     }
 }
 
-/// The `source:` of the citation the line `at` belongs to: the nearest
-/// `source:` line of the same list item, above or below.
-fn cited_source(lines: &[&str], at: usize) -> Option<String> {
-    let value = |l: &str| {
-        let t = l.trim_start();
-        let t = t.strip_prefix("- ").unwrap_or(t).trim_start();
-        t.strip_prefix("source:")
-            .map(|v| v.trim().trim_matches(['"', '\'']).to_owned())
-    };
-    let starts_item = |l: &str| l.trim_start().starts_with("- ");
-    for i in (0..=at).rev() {
-        if let Some(v) = value(lines[i]) {
-            return Some(v);
-        }
-        if starts_item(lines[i]) {
-            break;
-        }
-    }
-    for l in &lines[at + 1..] {
-        if starts_item(l) {
-            break;
-        }
-        if let Some(v) = value(l) {
-            return Some(v);
-        }
-    }
-    None
-}
-
 /// The folder the editor opened, from `initialize`.
 fn root_of(init: &serde_json::Value) -> Option<PathBuf> {
     let params: lsp::InitializeParams = serde_json::from_value(init.clone()).ok()?;
@@ -385,149 +404,20 @@ fn root_of(init: &serde_json::Value) -> Option<PathBuf> {
     path_of(&uri)
 }
 
-fn absolute(files: &Files, id: FileId) -> PathBuf {
-    let path = files.path(id);
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// A problem as the editor shows it: at its primary place, with the
-/// secondary places as related information, and the notes and help after
-/// the message, as `briefing check` prints them.
-fn to_lsp(files: &Files, d: &Diagnostic) -> lsp::Diagnostic {
-    let label = d.primary.as_ref().expect("only located problems");
-    let mut message = d.message.clone();
-    for note in &d.notes {
-        message.push_str(&format!("\n= {note}"));
-    }
-    if let Some(help) = &d.help {
-        message.push_str(&format!("\n= help: {help}"));
-    }
-    let related = d
-        .secondary
-        .iter()
-        .filter_map(|l| {
-            Some(lsp::DiagnosticRelatedInformation {
-                location: lsp::Location::new(
-                    uri_of(&absolute(files, l.file))?,
-                    range_of(files, l.file, &l.range),
-                ),
-                message: l.message.clone(),
-            })
-        })
-        .collect::<Vec<_>>();
-    lsp::Diagnostic {
-        range: range_of(files, label.file, &label.range),
-        severity: Some(match d.severity {
-            Severity::Error => lsp::DiagnosticSeverity::ERROR,
-            Severity::Warning => lsp::DiagnosticSeverity::WARNING,
-        }),
-        code: Some(lsp::NumberOrString::String(d.code.to_owned())),
-        source: Some("briefing".to_owned()),
-        message,
-        related_information: (!related.is_empty()).then_some(related),
-        ..Default::default()
-    }
-}
-
-/// A byte range of a file as LSP positions (lines from 0, UTF-16 columns).
-fn range_of(files: &Files, id: FileId, range: &std::ops::Range<usize>) -> lsp::Range {
-    let text = files.text(id);
-    let at = |offset: usize| {
-        let offset = offset.min(text.len());
-        let line = files.line_index(id, offset);
-        let start = files.line_range(id, offset).start;
-        lsp::Position::new(line as u32, utf16_len(&text[start..offset]))
-    };
-    lsp::Range::new(at(range.start), at(range.end))
-}
-
-fn utf16_len(s: &str) -> u32 {
-    s.encode_utf16().count() as u32
-}
-
-/// The byte offset in `line` of UTF-16 column `character` (clamped).
-fn byte_of(line: &str, character: u32) -> usize {
-    let mut units = 0;
-    for (i, c) in line.char_indices() {
-        if units >= character as usize {
-            return i;
-        }
-        units += c.len_utf16();
-    }
-    line.len()
-}
-
-/// The path of a `file:` URI.
-fn path_of(uri: &lsp::Uri) -> Option<PathBuf> {
-    let rest = uri.as_str().strip_prefix("file://")?;
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = rest
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    let path = PathBuf::from(String::from_utf8(out).ok()?);
-    path.is_absolute().then_some(path)
-}
-
-/// The `file:` URI of an absolute path.
-fn uri_of(path: &Path) -> Option<lsp::Uri> {
-    let mut s = String::from("file://");
-    for b in path.to_str()?.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_and_uris_round_trip() {
-        for p in ["/tmp/a b/ü.yaml", "/x/content/who/n.yaml", "/%25/[x]"] {
-            let uri = uri_of(Path::new(p)).unwrap();
-            assert_eq!(
-                path_of(&uri).as_deref(),
-                Some(Path::new(p)),
-                "{}",
-                uri.as_str()
-            );
-        }
-    }
-
-    #[test]
-    fn columns_count_utf16_units() {
-        assert_eq!(byte_of("a“b", 2), "a“".len());
-        assert_eq!(byte_of("😀x", 2), "😀".len());
-        assert_eq!(byte_of("ab", 9), 2);
-        assert_eq!(utf16_len("😀"), 2);
-    }
-
-    #[test]
-    fn a_quote_line_finds_its_citations_source() {
-        let lines = [
-            "    cite:",
-            "      - source: report-a",
-            "        quote: \"hostile",
-            "      - quote: other",
-            "        source: report-b",
-        ];
-        assert_eq!(cited_source(&lines, 2).as_deref(), Some("report-a"));
-        assert_eq!(cited_source(&lines, 3).as_deref(), Some("report-b"));
+/// The response to a request whose parameters are `P`: `answer`'s result
+/// (`null` when it has none), or an error saying the parameters could not
+/// be read.
+fn respond<P: serde::de::DeserializeOwned, R: serde::Serialize>(
+    id: lsp_server::RequestId,
+    params: serde_json::Value,
+    answer: impl FnOnce(P) -> R,
+) -> Response {
+    match serde_json::from_value::<P>(params) {
+        Ok(p) => Response::new_ok(id, answer(p)),
+        Err(e) => Response::new_err(
+            id,
+            ErrorCode::InvalidParams as i32,
+            format!("invalid parameters: {e}"),
+        ),
     }
 }
