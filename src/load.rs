@@ -1642,3 +1642,90 @@ fn date_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error>
 fn optional_date_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     date_text(d).map(Some)
 }
+
+/// The parts of a briefing's YAML files whose fields [`fields`] and
+/// [`values`] list (for the language server's completion).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Note(Kind),
+    Claim,
+    Citation,
+    Disagreement,
+    Front,
+    SourceMeta,
+    Original,
+}
+
+/// The names serde lists after "expected" when `probe` does not parse as
+/// `T`: the fields of a struct for an unknown field, the values of an
+/// enumeration for an unknown variant. The parsers' own lists, so they
+/// cannot drift from what loading accepts.
+fn expected_by<T: serde::de::DeserializeOwned>(probe: &str) -> Vec<String> {
+    let Err(e) = crate::yaml::parse::<T>(probe) else {
+        return Vec::new();
+    };
+    let Some((_, tail)) = e.message.split_once("expected") else {
+        return Vec::new();
+    };
+    tail.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The fields a part may have.
+pub fn fields(shape: Shape) -> Vec<String> {
+    const PROBE: &str = "__unknown_field__: 0";
+    match shape {
+        Shape::Note(Kind::Who) => expected_by::<RawWhoShape>(PROBE),
+        Shape::Note(Kind::What) => expected_by::<RawWhatShape>(PROBE),
+        Shape::Note(Kind::Response) => expected_by::<RawResponseShape>(PROBE),
+        Shape::Note(Kind::Question) => expected_by::<RawQuestionShape>(PROBE),
+        Shape::Claim => expected_by::<RawClaim>(PROBE),
+        Shape::Citation => expected_by::<RawCitation>(PROBE),
+        Shape::Disagreement => expected_by::<RawDisagreement>(PROBE),
+        Shape::Front => expected_by::<RawFront>(PROBE),
+        Shape::SourceMeta => expected_by::<RawSourceMeta>(PROBE),
+        Shape::Original => expected_by::<crate::model::Original>(PROBE),
+    }
+}
+
+/// The values field `key` of a part may take, if it is an enumeration.
+pub fn values(shape: Shape, key: &str) -> Vec<String> {
+    let probe = format!("{key}: __unknown_value__");
+    match (shape, key) {
+        (Shape::Note(Kind::Who), "type") => expected_by::<RawWhoShape>(&probe),
+        (Shape::Note(Kind::Response), "type") => expected_by::<RawResponseShape>(&probe),
+        (Shape::Note(Kind::Question), "status" | "about") => {
+            expected_by::<RawQuestionShape>(&probe)
+        }
+        (Shape::Claim, "about") => expected_by::<RawClaim>(&probe),
+        (Shape::Citation, "stance") => expected_by::<RawCitation>(&probe),
+        (Shape::SourceMeta, "translation" | "layout") => expected_by::<RawSourceMeta>(&probe),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn fields_and_values_are_the_parsers_own() {
+        let who = fields(Shape::Note(Kind::Who));
+        for f in [
+            "title", "summary", "claims", "related", "type", "role", "aliases",
+        ] {
+            assert!(who.iter().any(|w| w == f), "{f} missing from {who:?}");
+        }
+        assert!(fields(Shape::Citation).contains(&"occurrence".to_owned()));
+        assert_eq!(fields(Shape::Original), ["file", "sha256"]);
+        assert_eq!(
+            values(Shape::Citation, "stance"),
+            ["supports", "contradicts", "context"]
+        );
+        assert!(values(Shape::SourceMeta, "translation").contains(&"machine".to_owned()));
+        assert!(values(Shape::Note(Kind::What), "date").is_empty());
+    }
+}

@@ -24,6 +24,7 @@ mod navigate;
 mod protocol;
 
 use crate::cache::Cache;
+use crate::load::{self, Shape};
 use crate::pipeline::{self, Timings};
 
 use protocol::{absolute, byte_of, path_of, to_lsp, uri_of, utf16_len};
@@ -360,6 +361,9 @@ impl Server {
                 })
                 .collect();
         }
+        if let Some(items) = fields_and_values(&self.root, &path, &lines, position, body, indent) {
+            return items;
+        }
         let lists = ["related:", "actors:", "responders:", "responding_to:"];
         if lists.iter().any(|k| body.starts_with(k)) {
             let from = before.rfind(['[', ',', ' ', ':']).map_or(cut, |i| i + 1);
@@ -391,6 +395,106 @@ impl Server {
             .map(str::to_owned)
             .or_else(|| std::fs::read_to_string(path).ok())
     }
+}
+
+/// Field names where a field is being started (`ro` → `role: `), and the
+/// values of an enumerated field after its key (`type: g` → `government`),
+/// for the part of the file the line is in.
+fn fields_and_values(
+    root: &Path,
+    path: &Path,
+    lines: &[&str],
+    position: lsp::Position,
+    body: &str,
+    column: usize,
+) -> Option<Vec<lsp::CompletionItem>> {
+    let shape = shape_at(root, path, lines, position.line as usize, column)?;
+    let line = lines[position.line as usize];
+    let item = |label: String, insert: String, from: usize, kind| lsp::CompletionItem {
+        label,
+        kind: Some(kind),
+        text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit::new(
+            lsp::Range {
+                start: lsp::Position::new(position.line, utf16_len(&line[..from])),
+                end: position,
+            },
+            insert,
+        ))),
+        ..Default::default()
+    };
+    let is_word = |w: &str| w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    if is_word(body) {
+        let items = load::fields(shape)
+            .into_iter()
+            .filter(|f| f.starts_with(body))
+            .map(|f| {
+                item(
+                    f.clone(),
+                    format!("{f}: "),
+                    column,
+                    lsp::CompletionItemKind::FIELD,
+                )
+            })
+            .collect();
+        return Some(items);
+    }
+    let (key, typed) = body.split_once(':')?;
+    let values = load::values(shape, key);
+    if values.is_empty() {
+        return None;
+    }
+    let from = column + key.len() + 1 + (typed.len() - typed.trim_start().len());
+    let typed = typed.trim();
+    Some(
+        values
+            .into_iter()
+            .filter(|v| v.starts_with(typed))
+            .map(|v| item(v.clone(), v, from, lsp::CompletionItemKind::ENUM_MEMBER))
+            .collect(),
+    )
+}
+
+/// Which part of a briefing's file line `at` (its key at `column`) is in:
+/// the file's own fields at the left margin, else those of the list the
+/// nearest key above and to the left opens (`cite:`, `claims:`…).
+fn shape_at(root: &Path, path: &Path, lines: &[&str], at: usize, column: usize) -> Option<Shape> {
+    let rel = path.strip_prefix(root.join(load::CONTENT_DIR)).ok()?;
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let top = if rel == Path::new(load::FRONT_FILE) {
+        Shape::Front
+    } else if first == load::SOURCES_DIR {
+        Shape::SourceMeta
+    } else {
+        Shape::Note(*crate::model::Kind::ALL.iter().find(|k| k.dir() == first)?)
+    };
+    if column == 0 {
+        return Some(top);
+    }
+    for line in lines[..at].iter().rev() {
+        let body = line
+            .trim_start()
+            .strip_prefix("- ")
+            .unwrap_or(line.trim_start());
+        let col = line.len() - body.len();
+        let opens = body.strip_suffix(':').filter(|k| !k.contains(' '));
+        match opens {
+            Some(key)
+                if col < column || (col == column && lines[at].trim_start().starts_with("- ")) =>
+            {
+                return Some(match key {
+                    "cite" => Shape::Citation,
+                    "disagreements" => Shape::Disagreement,
+                    "original" => Shape::Original,
+                    _ => Shape::Claim,
+                });
+            }
+            _ if col < column && !body.is_empty() && !line.trim_start().starts_with("- ") => {
+                return Some(top);
+            }
+            _ => {}
+        }
+    }
+    Some(top)
 }
 
 /// The folder the editor opened, from `initialize`.
