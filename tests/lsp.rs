@@ -173,6 +173,25 @@ claims:
             .starts_with("¶2 of report-a"),
         "{first}"
     );
+    // Note IDs in a markdown link being written.
+    let linked = text.replace(
+        "  - text: The Ministry confirmed the breach.",
+        "  - text: The Ministry confirmed [the breach](note:bre",
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": linked}]}),
+    );
+    let items = c.complete(&uri, 5, 54);
+    assert_eq!(items[0]["label"], "breach", "{items:?}");
+    assert_eq!(
+        items[0]["textEdit"]["range"]["start"],
+        json!({"line": 5, "character": 51})
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": text}]}),
+    );
     // Note IDs in a reference list, with titles.
     let items = c.complete(&uri, 3, 12);
     let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();

@@ -12,6 +12,8 @@ pub struct Fetched {
     pub bytes: Vec<u8>,
     /// The `Content-Type` without parameters, lowercased (`text/html`).
     pub content_type: Option<String>,
+    /// Its `charset` parameter, if any.
+    pub charset: Option<String>,
     /// Where the document was in the end, after redirects.
     pub url: String,
 }
@@ -47,18 +49,19 @@ pub fn fetch(url: &str, limits: &Limits) -> Result<Fetched> {
         .build()
         .into();
     let mut response = agent.get(url).call().map_err(|e| explain(url, e, limits))?;
-    let content_type = response
+    let header = response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .filter(|v| !v.is_empty());
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let content_type =
+        Some(header.split(';').next().unwrap_or("").trim().to_owned()).filter(|v| !v.is_empty());
+    let charset = header
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("charset="))
+        .map(|c| c.trim_matches('"').to_owned())
+        .next();
     let final_url = response.get_uri().to_string();
     let bytes = response
         .body_mut()
@@ -72,6 +75,7 @@ pub fn fetch(url: &str, limits: &Limits) -> Result<Fetched> {
     Ok(Fetched {
         bytes,
         content_type,
+        charset,
         url: final_url,
     })
 }

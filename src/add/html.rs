@@ -89,6 +89,30 @@ fn full_text(html: &str) -> String {
     tidy(&text)
 }
 
+/// A page's text: UTF-8 if it is valid UTF-8, else decoded by the charset
+/// the server declared or the page's `<meta charset>` names, else as
+/// windows-1252, which is what browsers assume of a page that does not say.
+pub fn decode(bytes: &[u8], declared: Option<&str>) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_owned();
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let in_page = head.find("charset=").map(|i| {
+        head[i + "charset=".len()..]
+            .trim_start_matches(['"', '\''])
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    });
+    let encoding = declared
+        .into_iter()
+        .chain(in_page.as_deref())
+        .find_map(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .unwrap_or(encoding_rs::WINDOWS_1252);
+    encoding.decode(bytes).0.into_owned()
+}
+
 /// `<html lang="…">`, for pages whose metadata does not say.
 fn html_lang(html: &str) -> Option<String> {
     let doc = Document::from(html);
@@ -118,4 +142,23 @@ pub fn tidy(text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_decoded_by_the_charset_they_declare() {
+        let latin1 = b"<html><head><meta charset=\"iso-8859-1\"></head><p>caf\xe9</p>";
+        assert!(decode(latin1, None).contains("<p>café</p>"));
+        // The server's word first; without any, what browsers assume.
+        assert!(decode(b"<p>\xe9t\xe9</p>", Some("windows-1252")).contains("été"));
+        assert!(decode(b"<p>\x93quoted\x94</p>", None).contains("“quoted”"));
+        assert_eq!(
+            decode("déjà".as_bytes(), Some("iso-8859-1")),
+            "déjà",
+            "UTF-8 stays"
+        );
+    }
 }

@@ -92,6 +92,8 @@ struct Document {
     bytes: Vec<u8>,
     kind: Kind,
     url: Option<String>,
+    /// The charset the server declared, if it was fetched.
+    charset: Option<String>,
 }
 
 /// A source already in the briefing, as far as duplicates go.
@@ -254,6 +256,7 @@ fn read(input: &str, limits: &fetch::Limits) -> Result<Document> {
             bytes: fetched.bytes,
             kind,
             url: Some(fetched.url),
+            charset: fetched.charset,
         });
     }
     let path = Path::new(input);
@@ -274,6 +277,7 @@ fn read(input: &str, limits: &fetch::Limits) -> Result<Document> {
         bytes,
         kind,
         url: None,
+        charset: None,
     })
 }
 
@@ -313,7 +317,7 @@ fn kind_of(bytes: &[u8], content_type: Option<&str>, name: &str) -> Result<Kind>
 fn extract(doc: &Document) -> Result<Extracted> {
     match doc.kind {
         Kind::Html => {
-            let html = String::from_utf8_lossy(&doc.bytes);
+            let html = html::decode(&doc.bytes, doc.charset.as_deref());
             Ok(html::extract(&html, doc.url.as_deref()))
         }
         #[cfg(feature = "pdf")]

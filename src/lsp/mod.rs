@@ -11,7 +11,7 @@
 //! `briefing quote`) and the exact passages offered. It never writes a
 //! file.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ mod navigate;
 mod protocol;
 
 use crate::cache::Cache;
-use crate::load::{self, Shape};
+use crate::load::{self, Changed, Shape};
 use crate::pipeline::{self, Timings};
 
 use protocol::{absolute, byte_of, path_of, to_lsp, uri_of, utf16_len};
@@ -59,7 +59,7 @@ pub fn run(dir: &Path) -> Result<()> {
     let mut server = Server {
         root,
         cache: Cache::default(),
-        published: BTreeSet::new(),
+        published: BTreeMap::new(),
         loaded: None,
         problems: None,
     };
@@ -73,8 +73,9 @@ pub fn run(dir: &Path) -> Result<()> {
 struct Server {
     root: PathBuf,
     cache: Cache,
-    /// The files with problems last published: cleared when they have none.
-    published: BTreeSet<PathBuf>,
+    /// The problems last published for each file that has any: sent again
+    /// only when they change, cleared when they are gone.
+    published: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
     /// The briefing as last loaded (for completion and navigation).
     loaded: Option<Arc<crate::load::Loaded>>,
     /// The files as last checked and their problems (for quick fixes).
@@ -83,7 +84,7 @@ struct Server {
 
 fn serve(connection: &Connection, server: &mut Server) -> Result<()> {
     while let Ok(message) = connection.receiver.recv() {
-        let mut changed = false;
+        let mut changed: Option<Changed> = None;
         let mut next = Some(message);
         // Everything already waiting is handled before the checks run
         // again: a burst of keystrokes is one run.
@@ -96,12 +97,22 @@ fn serve(connection: &Connection, server: &mut Server) -> Result<()> {
                     let response = server.answer(request);
                     connection.sender.send(Message::Response(response))?;
                 }
-                Message::Notification(n) => changed |= server.notified(n),
+                Message::Notification(n) => {
+                    changed = match (changed, server.notified(n)) {
+                        (None, new) | (new, None) => new,
+                        (Some(Changed::Files(mut a)), Some(Changed::Files(b))) => {
+                            a.extend(b);
+                            Some(Changed::Files(a))
+                        }
+                        _ => Some(Changed::Everything),
+                    }
+                }
                 Message::Response(_) => {}
             }
             next = connection.receiver.try_recv().ok();
         }
-        if changed {
+        if let Some(changed) = changed {
+            server.cache.changed = changed;
             server.recheck(connection)?;
         }
     }
@@ -109,50 +120,52 @@ fn serve(connection: &Connection, server: &mut Server) -> Result<()> {
 }
 
 impl Server {
-    /// Applies a notification; whether the checks must run again.
-    fn notified(&mut self, n: Notification) -> bool {
+    /// Applies a notification; what it changed, if anything (the next
+    /// scan reads again only the files named, or everything).
+    fn notified(&mut self, n: Notification) -> Option<Changed> {
         let files = &mut self.cache.engine.db.files;
+        let one = |path: PathBuf| Some(Changed::Files([path].into()));
         match n.method.as_str() {
             "textDocument/didOpen" => {
-                let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params)
-                else {
-                    return false;
-                };
-                let Some(path) = path_of(&p.text_document.uri) else {
-                    return false;
-                };
-                files.set_overlay(path, Some(p.text_document.text));
-                true
+                let p: lsp::DidOpenTextDocumentParams = serde_json::from_value(n.params).ok()?;
+                let path = path_of(&p.text_document.uri)?;
+                files.set_overlay(path.clone(), Some(p.text_document.text));
+                one(path)
             }
             "textDocument/didChange" => {
-                let Ok(p) = serde_json::from_value::<lsp::DidChangeTextDocumentParams>(n.params)
-                else {
-                    return false;
-                };
-                let (Some(path), Some(change)) = (
-                    path_of(&p.text_document.uri),
-                    p.content_changes.into_iter().last(),
-                ) else {
-                    return false;
-                };
+                let p: lsp::DidChangeTextDocumentParams = serde_json::from_value(n.params).ok()?;
+                let path = path_of(&p.text_document.uri)?;
                 // Full synchronisation: each change is the whole text.
-                files.set_overlay(path, Some(change.text));
-                true
+                let change = p.content_changes.into_iter().last()?;
+                files.set_overlay(path.clone(), Some(change.text));
+                one(path)
             }
             "textDocument/didClose" => {
-                let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params)
-                else {
-                    return false;
-                };
-                if let Some(path) = path_of(&p.text_document.uri) {
-                    files.set_overlay(path, None);
-                }
-                true
+                let p: lsp::DidCloseTextDocumentParams = serde_json::from_value(n.params).ok()?;
+                let path = path_of(&p.text_document.uri)?;
+                files.set_overlay(path.clone(), None);
+                one(path)
             }
-            // A file changed on disk (a source re-downloaded, a note
-            // saved by another program): the scan sees it.
-            "textDocument/didSave" | "workspace/didChangeWatchedFiles" => true,
-            _ => false,
+            "textDocument/didSave" => {
+                let p: lsp::DidSaveTextDocumentParams = serde_json::from_value(n.params).ok()?;
+                one(path_of(&p.text_document.uri)?)
+            }
+            // Files changed on disk (a source re-downloaded, a note saved
+            // by another program, a file created or removed).
+            "workspace/didChangeWatchedFiles" => {
+                let p: lsp::DidChangeWatchedFilesParams = serde_json::from_value(n.params).ok()?;
+                let mut paths = std::collections::BTreeSet::new();
+                for change in p.changes {
+                    match path_of(&change.uri) {
+                        Some(path) if change.typ == lsp::FileChangeType::CHANGED => {
+                            paths.insert(path);
+                        }
+                        _ => return Some(Changed::Everything),
+                    }
+                }
+                Some(Changed::Files(paths))
+            }
+            _ => None,
         }
     }
 
@@ -244,32 +257,24 @@ impl Server {
                     .push(to_lsp(&checked.files, d));
             }
         }
+        // Only what changed is sent: a keystroke in one note does not
+        // resend the problems of a thousand others.
         let gone: Vec<PathBuf> = self
             .published
-            .iter()
+            .keys()
             .filter(|p| !by_file.contains_key(*p))
             .cloned()
             .collect();
         for path in gone {
-            by_file.insert(path, Vec::new());
+            self.published.remove(&path);
+            publish(connection, &path, Vec::new())?;
         }
-        self.published.clear();
         for (path, diagnostics) in by_file {
-            let Some(uri) = uri_of(&path) else { continue };
-            if !diagnostics.is_empty() {
-                self.published.insert(path);
+            if self.published.get(&path) == Some(&diagnostics) {
+                continue;
             }
-            let params = lsp::PublishDiagnosticsParams {
-                uri,
-                diagnostics,
-                version: None,
-            };
-            connection
-                .sender
-                .send(Message::Notification(Notification::new(
-                    "textDocument/publishDiagnostics".into(),
-                    params,
-                )))?;
+            publish(connection, &path, diagnostics.clone())?;
+            self.published.insert(path, diagnostics);
         }
         self.loaded = Some(checked.loaded);
         self.problems = Some((checked.files, checked.diags));
@@ -365,8 +370,14 @@ impl Server {
             return items;
         }
         let lists = ["related:", "actors:", "responders:", "responding_to:"];
-        if lists.iter().any(|k| body.starts_with(k)) {
-            let from = before.rfind(['[', ',', ' ', ':']).map_or(cut, |i| i + 1);
+        // A markdown link to a note, `[text](note:ID)`, being written.
+        let link = before
+            .rfind("(note:")
+            .map(|i| i + "(note:".len())
+            .filter(|&i| !before[i..].contains(')'));
+        if link.is_some() || lists.iter().any(|k| body.starts_with(k)) {
+            let from =
+                link.unwrap_or_else(|| before.rfind(['[', ',', ' ', ':']).map_or(cut, |i| i + 1));
             let typed = &before[from..];
             return b
                 .notes
@@ -495,6 +506,25 @@ fn shape_at(root: &Path, path: &Path, lines: &[&str], at: usize, column: usize) 
         }
     }
     Some(top)
+}
+
+/// Sends the problems of the file at `path` (none: it has no more).
+fn publish(connection: &Connection, path: &Path, diagnostics: Vec<lsp::Diagnostic>) -> Result<()> {
+    let Some(uri) = uri_of(path) else {
+        return Ok(());
+    };
+    let params = lsp::PublishDiagnosticsParams {
+        uri,
+        diagnostics,
+        version: None,
+    };
+    connection
+        .sender
+        .send(Message::Notification(Notification::new(
+            "textDocument/publishDiagnostics".into(),
+            params,
+        )))?;
+    Ok(())
 }
 
 /// The folder the editor opened, from `initialize`.
