@@ -92,7 +92,11 @@ pub fn item_value(lines: &[&str], at: usize, key: &str) -> Option<String> {
 fn word_at(line: &str, col: usize) -> Option<&str> {
     let is_id = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
     let col = col.min(line.len());
-    let start = line[..col].rfind(|c| !is_id(c)).map_or(0, |i| i + 1);
+    let start = line[..col]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !is_id(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let end = line[col..]
         .find(|c| !is_id(c))
         .map_or(line.len(), |i| col + i);
@@ -265,6 +269,7 @@ mod tests {
         assert_eq!(word_at("related: [breach, other]", 12), Some("breach"));
         assert_eq!(word_at("related: [breach, other]", 19), Some("other"));
         assert_eq!(word_at("related: [", 10), None);
+        assert_eq!(word_at("see “breach”", 10), Some("breach"), "after a multi-byte mark");
         let lines = [
             "      - source: report-a",
             "        quote: 'x y'",
