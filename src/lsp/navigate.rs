@@ -269,7 +269,11 @@ mod tests {
         assert_eq!(word_at("related: [breach, other]", 12), Some("breach"));
         assert_eq!(word_at("related: [breach, other]", 19), Some("other"));
         assert_eq!(word_at("related: [", 10), None);
-        assert_eq!(word_at("see “breach”", 10), Some("breach"), "after a multi-byte mark");
+        assert_eq!(
+            word_at("see “breach”", 10),
+            Some("breach"),
+            "after a multi-byte mark"
+        );
         let lines = [
             "      - source: report-a",
             "        quote: 'x y'",
