@@ -12,22 +12,22 @@
 #[path = "synth.rs"]
 mod synth;
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
+#[path = "support/watch.rs"]
+mod watch;
+
 #[path = "../tests/support/lsp_client.rs"]
 mod client;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use client::{Client, uri};
 use serde_json::json;
 use synth::Shape;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
 
 fn measure(label: &str, root: &Path, note: &str, runs: usize) {
     let root = root.canonicalize().unwrap();
@@ -75,22 +75,10 @@ fn measure(label: &str, root: &Path, note: &str, runs: usize) {
     println!(
         "{label:<44} first check {ready:>7.0} ms   keystroke → diagnostics: runs {:>3}  p50 {:>6.1} ms  p95 {:>6.1} ms  max {:>6.1} ms",
         times.len(),
-        percentile(&times, 0.5),
-        percentile(&times, 0.95),
+        watch::percentile(&times, 0.5),
+        watch::percentile(&times, 0.95),
         times[times.len() - 1]
     );
-}
-
-fn copy_shipped(to: &Path) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    fs::copy(repo.join("book.toml"), to.join("book.toml")).unwrap();
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(repo.join("content"))
-        .arg(to)
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 fn main() {
@@ -102,7 +90,7 @@ fn main() {
         "briefing lsp: {runs} edits of one open note each, alternately breaking and mending a citation"
     );
     let shipped = tempfile::tempdir_in(&scratch).unwrap();
-    copy_shipped(shipped.path());
+    corpus::copy_shipped(shipped.path());
     measure(
         "shipped briefing",
         shipped.path(),

@@ -12,10 +12,12 @@
 #[path = "synth.rs"]
 mod synth;
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 #[path = "support/watch.rs"]
 mod watch;
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -68,18 +70,6 @@ fn measure(label: &str, root: &Path, note: &str, page: &str, runs: usize) {
     assert_equals_fresh_build(root);
 }
 
-fn copy_shipped(to: &Path) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    fs::copy(repo.join("book.toml"), to.join("book.toml")).unwrap();
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(repo.join("content"))
-        .arg(to)
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let runs = if quick { 5 } else { 40 };
@@ -92,7 +82,7 @@ fn main() {
     );
 
     let shipped = tempfile::tempdir_in(&scratch).unwrap();
-    copy_shipped(shipped.path());
+    corpus::copy_shipped(shipped.path());
     measure(
         "shipped briefing",
         shipped.path(),

@@ -43,6 +43,30 @@ pub struct Extracted {
     pub method: Method,
 }
 
+impl Extracted {
+    /// A text that says nothing of itself but (perhaps) a title.
+    pub fn bare(text: String, title: Option<String>, method: Method) -> Extracted {
+        Extracted {
+            text,
+            title,
+            site_name: None,
+            author: None,
+            published: None,
+            language: None,
+            method,
+        }
+    }
+}
+
+/// The first non-empty line of `text`, as `clean` leaves it, cut to 150
+/// characters: the title of a document whose metadata names none.
+pub fn first_line(text: &str, clean: impl Fn(&str) -> &str) -> Option<String> {
+    text.lines()
+        .map(|l| clean(l.trim()))
+        .find(|l| !l.is_empty())
+        .map(|l| l.chars().take(150).collect())
+}
+
 /// How the text was obtained.
 #[derive(Debug, PartialEq)]
 pub enum Method {
@@ -334,20 +358,8 @@ fn extract(doc: &Document) -> Result<Extracted> {
             if text.trim().is_empty() {
                 bail!("the file is empty");
             }
-            let title = text
-                .lines()
-                .map(|l| l.trim().trim_start_matches('#').trim())
-                .find(|l| !l.is_empty())
-                .map(|l| l.chars().take(150).collect());
-            Ok(Extracted {
-                text,
-                title,
-                site_name: None,
-                author: None,
-                published: None,
-                language: None,
-                method: Method::AsIs,
-            })
+            let title = first_line(&text, |l| l.trim_start_matches('#').trim());
+            Ok(Extracted::bare(text, title, Method::AsIs))
         }
     }
 }

@@ -48,20 +48,12 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted> {
             "the PDF has no text to extract (a scanned document is only images: run it through OCR first, then add the text file)"
         );
     }
-    let title = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(|l| l.chars().take(150).collect());
-    Ok(Extracted {
+    let title = super::first_line(&text, |l| l);
+    Ok(Extracted::bare(
         text,
         title,
-        site_name: None,
-        author: None,
-        published: None,
-        language: None,
-        method: Method::Pdf { pages: pages.len() },
-    })
+        Method::Pdf { pages: pages.len() },
+    ))
 }
 
 /// Runs `f`, turning a panic into an error, without the panic message a
